@@ -1,0 +1,19 @@
+#pragma once
+// The windowed simulator (engine/app/window/): GLFW, Vulkan swapchain, Dear ImGui panels.
+#include <string>
+
+namespace irsim::app {
+
+struct WindowRunOptions {
+    std::string scenarioPath;
+    std::string replayLog;        // play this action log in the window instead of live input
+    std::string recordLog;        // where the live session's actions are written (JSON Lines)
+    std::string reportPath;       // where the report goes when the procedure ends
+    int quitAfterFrames = 0;      // > 0: close after this many frames (tests, screenshots)
+    std::string screenshotPath;   // with quitAfterFrames: save the last frame as PNG
+};
+
+// Returns the process exit status; throws DataError for bad input.
+int runWindowed(const WindowRunOptions& options);
+
+}  // namespace irsim::app

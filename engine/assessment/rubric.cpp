@@ -1,0 +1,104 @@
+#include "assessment/rubric.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace irsim::assessment {
+
+namespace {
+std::string fmt(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+    return buf;
+}
+std::string withUnit(double v, const std::string& unit) {
+    return unit.empty() ? fmt(v) : fmt(v) + " " + unit;
+}
+}  // namespace
+
+double marksFor(const RubricMetric& m, double value) {
+    if (!std::isfinite(value)) return 0.0;
+    const double span = m.zeroAt - m.fullMarksAt;
+    if (span == 0.0) return value == m.fullMarksAt ? 1.0 : 0.0;
+    const double t = (value - m.fullMarksAt) / span;  // 0 at full marks, 1 at zero
+    return std::clamp(1.0 - t, 0.0, 1.0);
+}
+
+Assessment assess(const Rubric& rubric, const Metrics& metrics,
+                  const std::vector<SessionEvent>& events) {
+    Assessment a;
+    std::vector<std::string> critical;
+    for (const CriticalError& c : rubric.critical) {
+        if (!c.eventKind.empty()) {
+            auto it = std::find_if(events.begin(), events.end(),
+                                   [&](const SessionEvent& e) { return e.kind == c.eventKind; });
+            if (it != events.end()) {
+                std::string s = "Critical error: " + c.reason + " at " + fmt(it->time_s) + " s";
+                if (!it->details.empty()) s += " (" + it->details + ")";
+                critical.push_back(s + ".");
+            }
+        }
+        if (!c.metric.empty()) {
+            auto it = metrics.find(c.metric);
+            if (it == metrics.end()) continue;
+            const double v = it->second.value;
+            if (c.above && v > *c.above)
+                critical.push_back("Critical error: " + c.reason + ": " + c.metric + " " +
+                                   withUnit(v, it->second.unit) + " is above the limit " +
+                                   withUnit(*c.above, it->second.unit) + ".");
+            if (c.below && v < *c.below)
+                critical.push_back("Critical error: " + c.reason + ": " + c.metric + " " +
+                                   withUnit(v, it->second.unit) + " is below the limit " +
+                                   withUnit(*c.below, it->second.unit) + ".");
+        }
+    }
+
+    double weighted = 0.0, totalWeight = 0.0;
+    std::vector<std::string> shortfalls;
+    for (const RubricMetric& m : rubric.metrics) {
+        MetricScore s;
+        s.name = m.name;
+        s.weight = m.weight;
+        auto it = metrics.find(m.name);
+        if (it == metrics.end()) {
+            s.missing = true;
+            shortfalls.push_back((m.label.empty() ? m.name : m.label) +
+                                 " was not achieved in this session.");
+        } else {
+            s.value = it->second.value;
+            s.marks = marksFor(m, s.value);
+            if (s.marks < 1.0) {
+                const bool lowerBetter = m.fullMarksAt < m.zeroAt;
+                shortfalls.push_back((m.label.empty() ? m.name : m.label) + " " +
+                                     withUnit(s.value, m.unit) + " is " +
+                                     (lowerBetter ? "above" : "below") + " the target " +
+                                     withUnit(m.fullMarksAt, m.unit) + " (marks " +
+                                     fmt(100.0 * s.marks) + "%).");
+            }
+        }
+        weighted += s.marks * m.weight;
+        totalWeight += m.weight;
+        a.perMetric.push_back(s);
+    }
+    a.score = totalWeight > 0.0 ? 100.0 * weighted / totalWeight : 0.0;
+    // Rounded to 0.1 so the stored score reads the same in every export.
+    a.score = std::round(a.score * 10.0) / 10.0;
+
+    a.passed = critical.empty() && a.score >= rubric.passScore;
+    if (a.passed) {
+        a.reasons.push_back("Passed: score " + fmt(a.score) + " is at or above the pass mark " +
+                            fmt(rubric.passScore) + " and no critical error occurred.");
+    } else if (!critical.empty()) {
+        a.reasons.push_back("Failed: " + std::to_string(critical.size()) + " critical error" +
+                            (critical.size() > 1 ? "s" : "") + ".");
+        a.reasons.insert(a.reasons.end(), critical.begin(), critical.end());
+    } else {
+        a.reasons.push_back("Failed: score " + fmt(a.score) + " is below the pass mark " +
+                            fmt(rubric.passScore) + ".");
+    }
+    a.reasons.insert(a.reasons.end(), shortfalls.begin(), shortfalls.end());
+    return a;
+}
+
+}  // namespace irsim::assessment

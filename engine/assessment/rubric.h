@@ -1,0 +1,70 @@
+#pragma once
+// A scenario's rubric and the scoring of a session against it. Scoring is a pure function of the
+// metrics and events of a session and the rubric: no clock, no file, no window.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace irsim::assessment {
+
+struct MetricValue {
+    double value = 0.0;
+    std::string unit;
+};
+using Metrics = std::map<std::string, MetricValue>;  // name -> value, ordered for stable output
+
+struct SessionEvent {
+    double time_s = 0.0;
+    std::string kind;     // e.g. "fluoro.on", "breach.medial"
+    std::string details;  // a sentence for people
+};
+
+// One scored metric. Marks fall linearly from full at `fullMarksAt` to zero at `zeroAt`; whether
+// lower or higher is better follows from their order (fullMarksAt < zeroAt: lower is better).
+struct RubricMetric {
+    std::string name;
+    std::string unit;
+    std::string label;       // how the debrief names it ("Fluoroscopy time")
+    double fullMarksAt = 0.0;
+    double zeroAt = 1.0;
+    double weight = 1.0;
+};
+
+// A critical error fails the session whatever the score: either any event of a kind, or a metric
+// beyond a limit.
+struct CriticalError {
+    std::string reason;              // "medial pedicle breach"
+    std::string eventKind;           // fails when an event of this kind occurred, or
+    std::string metric;              // fails when this metric is
+    std::optional<double> above;     //   > above, or
+    std::optional<double> below;     //   < below
+};
+
+struct Rubric {
+    std::vector<RubricMetric> metrics;
+    std::vector<CriticalError> critical;
+    double passScore = 70.0;  // 0-100
+};
+
+struct MetricScore {
+    std::string name;
+    double value = 0.0;
+    double marks = 0.0;   // 0..1
+    double weight = 0.0;
+    bool missing = false;  // the session did not produce this metric (scored 0)
+};
+
+struct Assessment {
+    double score = 0.0;  // 0-100, weighted mean of marks
+    bool passed = false;
+    std::vector<std::string> reasons;  // sentences, critical errors first
+    std::vector<MetricScore> perMetric;
+};
+
+double marksFor(const RubricMetric& m, double value);
+
+Assessment assess(const Rubric& rubric, const Metrics& metrics,
+                  const std::vector<SessionEvent>& events);
+
+}  // namespace irsim::assessment

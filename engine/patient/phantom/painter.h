@@ -1,0 +1,176 @@
+#pragma once
+// Internal to the phantom: signed distance functions (mm, negative inside) of simple shapes, and a
+// painter that voxelises them into the CT and label map in a fixed order with partial-volume edges.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <glm/glm.hpp>
+
+#include "patient/volume.h"
+
+namespace irsim::patient::phantom {
+
+using glm::dvec3;
+
+struct Box {
+    dvec3 lo{0.0}, hi{0.0};
+    Box grown(double mm) const { return {lo - dvec3(mm), hi + dvec3(mm)}; }
+};
+
+inline Box boxAround(const dvec3& c, const dvec3& halfSize) { return {c - halfSize, c + halfSize}; }
+inline Box boxOfSegment(const dvec3& a, const dvec3& b, double r) {
+    return {glm::min(a, b) - dvec3(r), glm::max(a, b) + dvec3(r)};
+}
+
+// Approximate SDF of an axis-aligned ellipsoid: exact on the axes, a lower bound elsewhere (good
+// enough for partial-volume edges).
+inline double sdEllipsoid(const dvec3& p, const dvec3& c, const dvec3& r) {
+    const double k = glm::length((p - c) / r);
+    return (k - 1.0) * std::min(r.x, std::min(r.y, r.z));
+}
+
+inline double sdSegment(const dvec3& p, const dvec3& a, const dvec3& b, double* tOut = nullptr) {
+    const dvec3 ab = b - a;
+    const double l2 = glm::dot(ab, ab);
+    double t = l2 > 0.0 ? glm::dot(p - a, ab) / l2 : 0.0;
+    t = std::clamp(t, 0.0, 1.0);
+    if (tOut) *tOut = t;
+    return glm::length(p - (a + t * ab));
+}
+
+// A tube with radius ra at a and rb at b (a cone frustum with round ends).
+inline double sdCapsule(const dvec3& p, const dvec3& a, const dvec3& b, double ra, double rb) {
+    double t = 0.0;
+    const double d = sdSegment(p, a, b, &t);
+    return d - (ra + (rb - ra) * t);
+}
+
+// Elliptic cylinder along z: semi-axes (rx, ry) centred at (cx, cy), between z0 and z1.
+inline double sdEllipticCylinderZ(const dvec3& p, double cx, double cy, double rx, double ry,
+                                  double z0, double z1) {
+    const double k = std::sqrt(((p.x - cx) / rx) * ((p.x - cx) / rx) + ((p.y - cy) / ry) * ((p.y - cy) / ry));
+    const double dr = (k - 1.0) * std::min(rx, ry);
+    const double dz = std::max(z0 - p.z, p.z - z1);
+    return std::max(dr, dz);
+}
+
+// An oriented elliptic cylinder: axis from a to b, semi-axes (ru along `side`, rv along the third
+// axis). `side` need not be exactly perpendicular to the axis.
+struct OrientedCylinder {
+    dvec3 a, axis, u, v;
+    double length, ru, rv;
+    OrientedCylinder(const dvec3& a_, const dvec3& b_, const dvec3& side, double ru_, double rv_)
+        : a(a_), ru(ru_), rv(rv_) {
+        axis = b_ - a_;
+        length = glm::length(axis);
+        axis /= length;
+        u = glm::normalize(side - glm::dot(side, axis) * axis);
+        v = glm::cross(axis, u);
+    }
+    double operator()(const dvec3& p) const {
+        const dvec3 q = p - a;
+        const double t = glm::dot(q, axis);
+        const double x = glm::dot(q, u) / ru, y = glm::dot(q, v) / rv;
+        const double dr = (std::sqrt(x * x + y * y) - 1.0) * std::min(ru, rv);
+        return std::max(dr, std::max(-t, t - length));
+    }
+    Box bounds() const {
+        const double r = std::max(ru, rv);
+        return boxOfSegment(a, a + axis * length, r);
+    }
+};
+
+// An oriented box: centre, three orthonormal axes, half sizes.
+struct OrientedBox {
+    dvec3 c, ax, ay, az, h;
+    double operator()(const dvec3& p) const {
+        const dvec3 q = p - c;
+        const dvec3 d = glm::abs(dvec3(glm::dot(q, ax), glm::dot(q, ay), glm::dot(q, az))) - h;
+        const dvec3 outside = glm::max(d, dvec3(0.0));
+        return glm::length(outside) + std::min(std::max(d.x, std::max(d.y, d.z)), 0.0);
+    }
+    Box bounds() const {
+        const dvec3 e = glm::abs(ax) * h.x + glm::abs(ay) * h.y + glm::abs(az) * h.z;
+        return {c - e, c + e};
+    }
+};
+
+// Priority of each label when shapes overlap: a shape never overwrites a voxel already claimed by a
+// label of higher priority (a kidney indents the liver, a vessel runs through fat, bone wins over
+// muscle). Painting order then only matters among equal priorities.
+using PriorityTable = std::array<uint8_t, 65536>;
+
+class Painter {
+public:
+    Painter(const VolumeGeometry& g, const PriorityTable& priority)
+        : g_(g), priority_(priority), hu_(g.voxelCount(), -1000.0f), labels_(g.voxelCount(), 0) {}
+
+    const VolumeGeometry& geometry() const { return g_; }
+    std::vector<float>& hu() { return hu_; }
+    std::vector<uint16_t>& labels() { return labels_; }
+
+    // Voxelises a shape: sdf(p) in mm, hu(p, d) the shape's HU at p (d = its sdf there). A voxel
+    // whose centre lies within half a voxel of the surface gets a partial-volume blend; the label
+    // is set where the shape covers at least half the voxel.
+    template <class Sdf, class Hu>
+    void paint(const Box& bounds, uint16_t label, const Sdf& sdf, const Hu& hu) {
+        int lo[3], hi[3];
+        if (!voxelRange(bounds, lo, hi)) return;
+        const double h = g_.spacing.x;
+        const uint8_t pr = priority_[label];
+        for (int k = lo[2]; k <= hi[2]; ++k)
+            for (int j = lo[1]; j <= hi[1]; ++j)
+                for (int i = lo[0]; i <= hi[0]; ++i) {
+                    const size_t idx = g_.index(i, j, k);
+                    if (priority_[labels_[idx]] > pr) continue;
+                    const dvec3 p = g_.origin + g_.spacing * dvec3(i, j, k);
+                    const double d = sdf(p);
+                    const double cover = std::clamp(0.5 - d / h, 0.0, 1.0);
+                    if (cover <= 0.0) continue;
+                    const double v = hu(p, d);
+                    hu_[idx] = static_cast<float>(hu_[idx] + (v - hu_[idx]) * cover);
+                    if (cover >= 0.5) labels_[idx] = label;
+                }
+    }
+    template <class Sdf>
+    void paint(const Box& bounds, uint16_t label, const Sdf& sdf, double huValue) {
+        paint(bounds, label, sdf, [huValue](const dvec3&, double) { return huValue; });
+    }
+
+    // Changes HU (not labels) where `label` is already painted: textures inside an organ.
+    template <class Fn>
+    void retouch(const Box& bounds, uint16_t label, const Fn& fn) {
+        int lo[3], hi[3];
+        if (!voxelRange(bounds, lo, hi)) return;
+        for (int k = lo[2]; k <= hi[2]; ++k)
+            for (int j = lo[1]; j <= hi[1]; ++j)
+                for (int i = lo[0]; i <= hi[0]; ++i) {
+                    const size_t idx = g_.index(i, j, k);
+                    if (labels_[idx] != label) continue;
+                    const dvec3 p = g_.origin + g_.spacing * dvec3(i, j, k);
+                    hu_[idx] = static_cast<float>(fn(p, static_cast<double>(hu_[idx])));
+                }
+    }
+
+private:
+    bool voxelRange(const Box& b, int lo[3], int hi[3]) const {
+        for (int a = 0; a < 3; ++a) {
+            const double l = (b.lo[a] - g_.origin[a]) / g_.spacing[a];
+            const double u = (b.hi[a] - g_.origin[a]) / g_.spacing[a];
+            lo[a] = std::max(0, static_cast<int>(std::floor(l)) - 1);
+            hi[a] = std::min(g_.dims[a] - 1, static_cast<int>(std::ceil(u)) + 1);
+            if (lo[a] > hi[a]) return false;
+        }
+        return true;
+    }
+
+    VolumeGeometry g_;
+    const PriorityTable& priority_;
+    std::vector<float> hu_;
+    std::vector<uint16_t> labels_;
+};
+
+}  // namespace irsim::patient::phantom

@@ -1,0 +1,102 @@
+#include "sim/action.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace irsim::sim {
+
+double Action::number(const std::string& field, double fallback) const {
+    auto it = args.find(field);
+    if (it == args.end()) return fallback;
+    if (!it->is_number()) throw DataError(file, line, field, "expected a number, got " + it->dump());
+    return it->get<double>();
+}
+
+double Action::requireNumber(const std::string& field) const {
+    if (!args.contains(field))
+        throw DataError(file, line, field, "action '" + kind + "' needs a number '" + field + "'");
+    return number(field, 0.0);
+}
+
+std::string Action::text(const std::string& field, const std::string& fallback) const {
+    auto it = args.find(field);
+    if (it == args.end()) return fallback;
+    if (!it->is_string()) throw DataError(file, line, field, "expected a string, got " + it->dump());
+    return it->get<std::string>();
+}
+
+Action parseActionLine(const std::string& text, const std::string& file, int line) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw DataError(file, line, "", std::string("not valid JSON: ") + e.what());
+    }
+    if (!j.is_object()) throw DataError(file, line, "", "expected a JSON object per line");
+    if (!j.contains("t") || !j["t"].is_number())
+        throw DataError(file, line, "t", "expected the action's time in seconds, a number");
+    if (!j.contains("action") || !j["action"].is_string())
+        throw DataError(file, line, "action", "expected the action's name, a string");
+    Action a;
+    a.time_s = j["t"].get<double>();
+    if (!std::isfinite(a.time_s) || a.time_s < 0.0)
+        throw DataError(file, line, "t", "expected a time >= 0 s");
+    a.kind = j["action"].get<std::string>();
+    j.erase("t");
+    j.erase("action");
+    a.args = std::move(j);
+    a.file = file;
+    a.line = line;
+    return a;
+}
+
+std::vector<Action> readActionLog(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw DataError(path, 0, "", "cannot open the action log");
+    std::vector<Action> out;
+    std::string text;
+    int line = 0;
+    while (std::getline(in, text)) {
+        ++line;
+        if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+        if (text[text.find_first_not_of(" \t")] == '#') continue;  // comments for hand-written logs
+        Action a = parseActionLine(text, path, line);
+        if (!out.empty() && a.time_s < out.back().time_s)
+            throw DataError(path, line, "t",
+                            "times must not go backwards (previous action at " +
+                                std::to_string(out.back().time_s) + " s)");
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+std::string toJsonLine(const Action& a) {
+    // "t" and "action" first so a log reads well; nlohmann keeps other keys sorted.
+    std::string s = "{\"t\":" + nlohmann::json(a.time_s).dump() +
+                    ",\"action\":" + nlohmann::json(a.kind).dump();
+    for (auto it = a.args.begin(); it != a.args.end(); ++it)
+        s += "," + nlohmann::json(it.key()).dump() + ":" + it.value().dump();
+    return s + "}";
+}
+
+ActionRecorder::ActionRecorder(const std::string& path) : path_(path) {
+    file_ = std::fopen(path.c_str(), "w");
+    if (!file_) throw DataError(path, 0, "", "cannot create the session log");
+}
+
+ActionRecorder::~ActionRecorder() {
+    if (file_) std::fclose(file_);
+}
+
+void ActionRecorder::record(const Action& action) {
+    const std::string line = toJsonLine(action) + "\n";
+    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
+        throw DataError(path_, 0, "", "cannot write the session log (disk full?)");
+    ::fsync(fileno(file_));
+}
+
+}  // namespace irsim::sim

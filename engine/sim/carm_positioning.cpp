@@ -1,0 +1,97 @@
+// The C-arm positioning exercise: obtain the views a procedure needs (a true AP and a true lateral
+// of a vertebra, an owl's-eye oblique, ...) centred on the target, with as little fluoroscopy as
+// possible. It teaches the C-arm's degrees of freedom before any device goes in.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+#include "sim/procedures.h"
+
+namespace irsim::sim {
+
+namespace {
+
+struct ViewGoal {
+    std::string name;        // "ap", "lateral"; metric names derive from it
+    std::string target;      // structure to centre
+    double laoDeg = 0.0;
+    double cranDeg = 0.0;
+    glm::dvec3 targetLps{0.0};
+};
+
+class CArmPositioning final : public Procedure {
+public:
+    CArmPositioning(const Scenario& s, const patient::Patient& p) {
+        const ScenarioDocument& d = s.doc;
+        const size_t n = d.arraySize("goal.view");
+        if (n == 0) d.fail("goal.view", "a carm-positioning scenario needs at least one [[goal.view]]");
+        for (size_t i = 0; i < n; ++i) {
+            const std::string path = "goal.view[" + std::to_string(i) + "]";
+            ViewGoal g;
+            g.name = d.requireText(path + ".name");
+            g.target = d.text(path + ".target", s.target);
+            g.laoDeg = d.requireNumber(path + ".lao_deg", -120.0, 120.0);
+            g.cranDeg = d.number(path + ".cran_deg", 0.0, -45.0, 45.0);
+            auto c = p.centroidOf(g.target);
+            if (!c) d.fail(path + ".target", "the patient has no structure '" + g.target + "'");
+            g.targetLps = *c;
+            goals_.push_back(g);
+        }
+    }
+
+    bool apply(const Action&, Session&) override { return false; }
+
+    void addMetrics(const Session& session, assessment::Metrics& m) const override {
+        for (const ViewGoal& g : goals_) {
+            // The best stored image for this view: smallest angle error, then centring.
+            double bestAngle = std::numeric_limits<double>::infinity();
+            double bestCentring = 0.0;
+            for (const ImageTaken& img : session.state().images) {
+                if (img.kind != ImageKind::Stored) continue;
+                const double angle = angleBetweenViews(img.pose, g);
+                if (angle < bestAngle) {
+                    bestAngle = angle;
+                    bestCentring = centringErrorMm(img.pose, g.targetLps);
+                }
+            }
+            if (!std::isfinite(bestAngle)) continue;  // not obtained: the rubric scores it zero
+            m["view_" + g.name + "_angle_error_deg"] = {bestAngle, "deg"};
+            m["view_" + g.name + "_centring_mm"] = {bestCentring, "mm"};
+        }
+    }
+
+private:
+    // Angle between the stored image's beam and the goal's beam, degrees.
+    static double angleBetweenViews(const imaging::CArmPose& pose, const ViewGoal& g) {
+        imaging::CArmPose want = pose;
+        want.laoDeg = g.laoDeg;
+        want.cranDeg = g.cranDeg;
+        const double c = glm::dot(imaging::frameOf(pose).beam, imaging::frameOf(want).beam);
+        return glm::degrees(std::acos(std::clamp(c, -1.0, 1.0)));
+    }
+    // How far the target projects from the image centre, in mm at the isocentre plane (what the
+    // trainee sees, divided by the magnification).
+    static double centringErrorMm(const imaging::CArmPose& pose, const glm::dvec3& target) {
+        const imaging::CArmFrame f = imaging::frameOf(pose);
+        const glm::dvec3 toTarget = target - f.source;
+        const double along = glm::dot(toTarget, f.beam);
+        if (along <= 0.0) return std::numeric_limits<double>::infinity();
+        const glm::dvec3 onDetector = f.source + toTarget * (pose.sourceToImageMm / along);
+        const glm::dvec3 offset = onDetector - f.detectorCentre;
+        const double magnification = pose.sourceToImageMm / pose.sourceToIsocentreMm;
+        return glm::length(offset) / magnification;
+    }
+
+    std::vector<ViewGoal> goals_;
+};
+
+}  // namespace
+
+void registerCArmPositioning() {
+    registerProcedure("carm-positioning", [](const Scenario& s, const patient::Patient& p) {
+        return std::make_unique<CArmPositioning>(s, p);
+    });
+}
+
+}  // namespace irsim::sim

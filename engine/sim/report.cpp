@@ -1,0 +1,55 @@
+#include "sim/report.h"
+
+#include <fstream>
+
+#include "core/error.h"
+
+namespace irsim::sim {
+
+nlohmann::json buildReport(const Session& session, const std::vector<std::string>& images) {
+    using nlohmann::json;
+    const Scenario& sc = session.scenario();
+    const assessment::Assessment a = session.assess();
+    json r = json::object();
+    r["schema"] = "irsim.report/1";
+    r["scenario"] = sc.id;
+    r["title"] = sc.title;
+    r["procedure"] = sc.procedure;
+    r["patient"] = session.patient().source;
+    r["duration_s"] = session.time_s();
+    r["end_reason"] = session.state().endReason;
+    json events = json::array();
+    for (const auto& e : session.state().events)
+        events.push_back({{"time_s", e.time_s}, {"kind", e.kind}, {"details", e.details}});
+    r["events"] = events;
+    json metrics = json::object();
+    for (const auto& [name, v] : session.metrics()) metrics[name] = {{"value", v.value}, {"unit", v.unit}};
+    r["metrics"] = metrics;
+    json marks = json::array();
+    for (const auto& s : a.perMetric)
+        marks.push_back({{"metric", s.name}, {"marks", s.marks}, {"weight", s.weight}, {"missing", s.missing}});
+    r["marks"] = marks;
+    r["score"] = a.score;
+    r["passed"] = a.passed;
+    r["reasons"] = a.reasons;
+    json imgs = json::array();
+    const auto& taken = session.state().images;
+    for (size_t i = 0; i < taken.size(); ++i) {
+        const ImageTaken& t = taken[i];
+        json j = {{"time_s", t.time_s}, {"kind", toString(t.kind)}, {"label", t.label},
+                  {"lao_deg", t.pose.laoDeg}, {"cran_deg", t.pose.cranDeg}};
+        if (i < images.size()) j["file"] = images[i];
+        imgs.push_back(j);
+    }
+    r["images"] = imgs;
+    return r;
+}
+
+void writeReport(const std::string& path, const nlohmann::json& report) {
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw DataError(path, 0, "", "cannot write the report");
+    out << report.dump(2) << "\n";
+    if (!out) throw DataError(path, 0, "", "short write of the report");
+}
+
+}  // namespace irsim::sim

@@ -1,0 +1,73 @@
+#include "sim/run_headless.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/image_io.h"
+#include "patient/loaders.h"
+#include "patient/phantom.h"
+#include "sim/frames.h"
+#include "sim/report.h"
+
+namespace irsim::sim {
+
+std::shared_ptr<const patient::Patient> loadScenarioPatient(const Scenario& scenario,
+                                                            const ProgressFn& progress) {
+    const ScenarioPatient& sp = scenario.patient;
+    if (!sp.phantom) {
+        patient::PatientSpec spec;
+        spec.ctPath = sp.ctPath;
+        spec.labelsPath = sp.labelsPath;
+        return std::make_shared<const patient::Patient>(patient::loadPatient(spec, progress));
+    }
+    const ScenarioDocument& d = scenario.doc;
+    patient::PhantomOptions o;
+    o.seed = sp.phantomSeed;
+    o.voxelMm = sp.phantomVoxelMm;
+    o.osteoporotic = d.flag("patient.phantom.osteoporotic", false);
+    o.bodySize = d.number("patient.phantom.body_size", 1.0, 0.3, 3.0);
+    if (!sp.michelsType.empty()) {
+        o.michels = patient::parseMichelsType(sp.michelsType);
+        if (!o.michels) d.fail("patient.phantom.michels", "expected a Michels type I to X");
+    }
+    for (size_t i = 0; i < sp.tumours.size(); ++i) {
+        const ScenarioTumour& t = sp.tumours[i];
+        const std::string path = "patient.phantom.tumour[" + std::to_string(i) + "]";
+        patient::PhantomLesion lesion;
+        lesion.site = t.site;
+        lesion.diameterMm = t.diameterMm;
+        auto kind = patient::parseLesionKind(t.kind);
+        if (!kind) d.fail(path + ".kind", "expected hypervascular, lytic or compression_fracture");
+        lesion.kind = *kind;
+        lesion.heightLossFraction = d.number(path + ".height_loss", 0.3, 0.0, 0.8);
+        o.lesions.push_back(lesion);
+    }
+    return std::make_shared<const patient::Patient>(patient::makePhantom(o, progress));
+}
+
+nlohmann::json runHeadless(const HeadlessRun& run, const ProgressFn& progress) {
+    Scenario scenario = loadScenario(run.scenarioPath);
+    const std::vector<Action> log = readActionLog(run.actionsPath);
+    Session session(scenario, loadScenarioPatient(scenario, progress));
+    session.play(log);
+
+    std::vector<std::string> files;
+    if (!run.framesDir.empty()) {
+        std::filesystem::create_directories(run.framesDir);
+        const auto& images = session.state().images;
+        for (size_t i = 0; i < images.size(); ++i) {
+            char name[96];
+            std::snprintf(name, sizeof name, "%03zu-%s-%07.2fs.png", i, toString(images[i].kind),
+                          images[i].time_s);
+            const GreyImage img = renderImageTaken(session, i);
+            writePng8((std::filesystem::path(run.framesDir) / name).string(), img);
+            files.push_back(name);
+        }
+    }
+    nlohmann::json report = buildReport(session, files);
+    if (!run.reportPath.empty()) writeReport(run.reportPath, report);
+    return report;
+}
+
+}  // namespace irsim::sim

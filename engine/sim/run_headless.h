@@ -1,0 +1,28 @@
+#pragma once
+// Replaying an action log without a window: what `irsim run --headless` and the tests do.
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/progress.h"
+#include "sim/session.h"
+
+namespace irsim::sim {
+
+// Loads the scenario's patient (a CT or the phantom), resolving paths against the scenario file.
+std::shared_ptr<const patient::Patient> loadScenarioPatient(const Scenario& scenario,
+                                                            const ProgressFn& progress = {});
+
+struct HeadlessRun {
+    std::string scenarioPath;
+    std::string actionsPath;
+    std::string reportPath;   // "" = do not write
+    std::string framesDir;    // "" = no images
+};
+
+// Plays the log and returns the report (also written to reportPath, and PNGs of each image taken
+// to framesDir).
+nlohmann::json runHeadless(const HeadlessRun& run, const ProgressFn& progress = {});
+
+}  // namespace irsim::sim

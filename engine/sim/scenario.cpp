@@ -1,0 +1,274 @@
+#include "sim/scenario.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include <toml++/toml.h>
+
+#include "core/error.h"
+#include "core/paths.h"
+
+namespace irsim::sim {
+
+namespace {
+
+void convert(const toml::node& node, const std::string& path, nlohmann::json& out,
+             std::map<std::string, int>& lines) {
+    lines[path] = static_cast<int>(node.source().begin.line);
+    if (auto* t = node.as_table()) {
+        out = nlohmann::json::object();
+        for (auto&& [k, v] : *t) {
+            std::string key(k.str());
+            std::string child = path.empty() ? key : path + "." + key;
+            convert(v, child, out[key], lines);
+            lines[child] = static_cast<int>(k.source().begin.line ? k.source().begin.line
+                                                                  : v.source().begin.line);
+        }
+    } else if (auto* a = node.as_array()) {
+        out = nlohmann::json::array();
+        for (size_t i = 0; i < a->size(); ++i) {
+            nlohmann::json item;
+            convert((*a)[i], path + "[" + std::to_string(i) + "]", item, lines);
+            out.push_back(std::move(item));
+        }
+    } else if (auto* s = node.as_string()) {
+        out = s->get();
+    } else if (auto* i = node.as_integer()) {
+        out = i->get();
+    } else if (auto* f = node.as_floating_point()) {
+        out = f->get();
+    } else if (auto* b = node.as_boolean()) {
+        out = b->get();
+    } else {
+        out = nullptr;  // dates and times: not used by scenarios
+    }
+}
+
+std::string describe(const nlohmann::json& j) {
+    if (j.is_string()) return "the text " + j.dump();
+    if (j.is_number()) return "the number " + j.dump();
+    if (j.is_boolean()) return "a boolean";
+    if (j.is_array()) return "an array";
+    if (j.is_object()) return "a table";
+    return "nothing";
+}
+
+std::string fmt(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+}  // namespace
+
+int ScenarioDocument::lineOf(const std::string& path) const {
+    // The nearest enclosing field that has a line.
+    std::string p = path;
+    while (!p.empty()) {
+        auto it = lines.find(p);
+        if (it != lines.end() && it->second > 0) return it->second;
+        auto cut = p.find_last_of(".[");
+        if (cut == std::string::npos) break;
+        p = p.substr(0, cut);
+    }
+    return 0;
+}
+
+const nlohmann::json* ScenarioDocument::find(const std::string& path) const {
+    const nlohmann::json* cur = &root;
+    size_t pos = 0;
+    while (pos < path.size()) {
+        size_t end = path.find_first_of(".[", pos);
+        std::string key = path.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        if (!key.empty()) {
+            if (!cur->is_object() || !cur->contains(key)) return nullptr;
+            cur = &(*cur)[key];
+        }
+        if (end == std::string::npos) break;
+        if (path[end] == '[') {
+            size_t close = path.find(']', end);
+            size_t idx = std::stoul(path.substr(end + 1, close - end - 1));
+            if (!cur->is_array() || idx >= cur->size()) return nullptr;
+            cur = &(*cur)[idx];
+            pos = close + 1;
+            if (pos < path.size() && path[pos] == '.') ++pos;
+        } else {
+            pos = end + 1;
+        }
+    }
+    return cur;
+}
+
+void ScenarioDocument::fail(const std::string& path, const std::string& what) const {
+    throw DataError(file, lineOf(path), path, what);
+}
+
+double ScenarioDocument::number(const std::string& path, double fallback, double lo, double hi) const {
+    const nlohmann::json* j = find(path);
+    if (!j) return fallback;
+    if (!j->is_number()) fail(path, "expected a number, got " + describe(*j));
+    double v = j->get<double>();
+    if (!(v >= lo && v <= hi))
+        fail(path, "expected a number from " + fmt(lo) + " to " + fmt(hi) + ", got " + fmt(v));
+    return v;
+}
+
+double ScenarioDocument::requireNumber(const std::string& path, double lo, double hi) const {
+    if (!find(path)) fail(path, "missing; expected a number from " + fmt(lo) + " to " + fmt(hi));
+    return number(path, 0.0, lo, hi);
+}
+
+std::string ScenarioDocument::text(const std::string& path, const std::string& fallback) const {
+    const nlohmann::json* j = find(path);
+    if (!j) return fallback;
+    if (!j->is_string()) fail(path, "expected a text in quotes, got " + describe(*j));
+    return j->get<std::string>();
+}
+
+std::string ScenarioDocument::requireText(const std::string& path) const {
+    if (!find(path)) fail(path, "missing; expected a text in quotes");
+    return text(path, "");
+}
+
+bool ScenarioDocument::flag(const std::string& path, bool fallback) const {
+    const nlohmann::json* j = find(path);
+    if (!j) return fallback;
+    if (!j->is_boolean()) fail(path, "expected true or false, got " + describe(*j));
+    return j->get<bool>();
+}
+
+size_t ScenarioDocument::arraySize(const std::string& path) const {
+    const nlohmann::json* j = find(path);
+    if (!j) return 0;
+    if (!j->is_array()) fail(path, "expected an array (use [[" + path + "]] tables)");
+    return j->size();
+}
+
+namespace {
+
+assessment::Rubric parseRubric(const ScenarioDocument& d) {
+    assessment::Rubric r;
+    r.passScore = d.number("rubric.pass_score", 70.0, 0.0, 100.0);
+    const size_t nm = d.arraySize("rubric.metric");
+    if (nm == 0) d.fail("rubric.metric", "a rubric needs at least one [[rubric.metric]]");
+    for (size_t i = 0; i < nm; ++i) {
+        const std::string p = "rubric.metric[" + std::to_string(i) + "]";
+        assessment::RubricMetric m;
+        m.name = d.requireText(p + ".name");
+        m.unit = d.text(p + ".unit", "");
+        m.label = d.text(p + ".label", m.name);
+        m.fullMarksAt = d.requireNumber(p + ".full_marks_at", -1e12, 1e12);
+        m.zeroAt = d.requireNumber(p + ".zero_at", -1e12, 1e12);
+        if (m.zeroAt == m.fullMarksAt)
+            d.fail(p + ".zero_at", "must differ from full_marks_at (" + fmt(m.fullMarksAt) + ")");
+        m.weight = d.number(p + ".weight", 1.0, 0.0, 1000.0);
+        r.metrics.push_back(m);
+    }
+    const size_t nc = d.arraySize("rubric.critical");
+    for (size_t i = 0; i < nc; ++i) {
+        const std::string p = "rubric.critical[" + std::to_string(i) + "]";
+        assessment::CriticalError c;
+        c.reason = d.requireText(p + ".reason");
+        c.eventKind = d.text(p + ".event", "");
+        c.metric = d.text(p + ".metric", "");
+        if (d.find(p + ".above")) c.above = d.number(p + ".above", 0.0, -1e12, 1e12);
+        if (d.find(p + ".below")) c.below = d.number(p + ".below", 0.0, -1e12, 1e12);
+        if (c.eventKind.empty() == c.metric.empty())
+            d.fail(p, "a critical error names either an 'event' or a 'metric' (with 'above' or 'below')");
+        if (!c.metric.empty() && !c.above && !c.below)
+            d.fail(p, "a metric critical error needs 'above' or 'below'");
+        r.critical.push_back(c);
+    }
+    return r;
+}
+
+}  // namespace
+
+Scenario parseScenario(const std::string& tomlText, const std::string& file) {
+    toml::table table;
+    try {
+        table = toml::parse(tomlText, file);
+    } catch (const toml::parse_error& e) {
+        throw DataError(file, static_cast<int>(e.source().begin.line), "",
+                        std::string(e.description()));
+    }
+    Scenario s;
+    s.file = file;
+    s.id = std::filesystem::path(file).stem().string();
+    s.doc.file = file;
+    convert(table, "", s.doc.root, s.doc.lines);
+    const ScenarioDocument& d = s.doc;
+
+    s.title = d.requireText("scenario.title");
+    s.procedure = d.requireText("scenario.procedure");
+    s.description = d.text("scenario.description", "");
+    s.target = d.text("scenario.target", "");
+    s.timeLimitS = d.number("scenario.time_limit_s", 3600.0, 1.0, 24 * 3600.0);
+
+    ScenarioPatient& p = s.patient;
+    const bool hasCt = d.find("patient.ct") != nullptr;
+    const bool hasPhantom = d.find("patient.phantom") != nullptr;
+    if (hasCt == hasPhantom)
+        d.fail("patient", "name either a CT (ct = \"file\") or a phantom ([patient.phantom])");
+    if (hasCt) {
+        p.phantom = false;
+        const auto base = std::filesystem::path(file).parent_path();
+        p.ctPath = (base / d.requireText("patient.ct")).lexically_normal().string();
+        if (d.find("patient.labels"))
+            p.labelsPath = (base / d.text("patient.labels", "")).lexically_normal().string();
+    } else {
+        p.phantom = true;
+        p.phantomSeed = static_cast<uint64_t>(d.number("patient.phantom.seed", 1.0, 0.0, 4294967295.0));
+        p.phantomVoxelMm = d.number("patient.phantom.voxel_mm", 1.5, 0.5, 5.0);
+        p.michelsType = d.text("patient.phantom.michels", "");
+        const size_t nt = d.arraySize("patient.phantom.tumour");
+        for (size_t i = 0; i < nt; ++i) {
+            const std::string tp = "patient.phantom.tumour[" + std::to_string(i) + "]";
+            ScenarioTumour t;
+            t.site = d.requireText(tp + ".site");
+            t.kind = d.requireText(tp + ".kind");
+            t.diameterMm = d.number(tp + ".diameter_mm", 20.0, 2.0, 150.0);
+            p.tumours.push_back(t);
+        }
+    }
+
+    imaging::CArmPose& c = s.carm;
+    c.laoDeg = d.number("carm.lao_deg", 0.0, -120.0, 120.0);
+    c.cranDeg = d.number("carm.cran_deg", 0.0, -50.0, 50.0);
+    c.sourceToImageMm = d.number("carm.sid_mm", 1100.0, 800.0, 1300.0);
+    c.sourceToIsocentreMm = d.number("carm.sad_mm", 750.0, 500.0, c.sourceToImageMm - 150.0);
+    const double fov = d.number("carm.field_of_view_mm", 300.0, 100.0, 480.0);
+    c.detectorWidthMm = fov;
+    c.detectorHeightMm = fov;
+    if (d.find("carm.isocentre_offset_mm")) {
+        if (d.arraySize("carm.isocentre_offset_mm") != 3)
+            d.fail("carm.isocentre_offset_mm", "expected [x, y, z] in mm (LPS)");
+        for (int i = 0; i < 3; ++i)
+            s.isocentreOffsetMm[i] = d.requireNumber("carm.isocentre_offset_mm[" + std::to_string(i) + "]",
+                                                     -300.0, 300.0);
+    }
+    s.kvp = d.number("carm.kvp", 80.0, 60.0, 120.0);
+    s.pulseRatePps = d.number("carm.pulse_rate", 15.0, 1.0, 30.0);
+
+    s.rubric = parseRubric(d);
+    return s;
+}
+
+Scenario loadScenario(const std::string& path) {
+    return parseScenario(readTextFile(path), path);
+}
+
+std::string defaultScenarioName() { return "carm-positioning-l1"; }
+
+std::string resolveScenarioPath(const std::string& nameOrPath) {
+    namespace fs = std::filesystem;
+    if (fs::exists(nameOrPath) && fs::is_regular_file(nameOrPath)) return nameOrPath;
+    for (const fs::path& dir : {fs::path("scenarios"), projectRoot() / "scenarios"}) {
+        fs::path p = dir / (nameOrPath + ".toml");
+        if (fs::exists(p)) return p.string();
+    }
+    throw DataError(nameOrPath, 0, "",
+                    "no such scenario file, and no scenarios/" + nameOrPath + ".toml");
+}
+
+}  // namespace irsim::sim

@@ -1,0 +1,79 @@
+#pragma once
+// A scenario: a human-editable TOML file in scenarios/ naming the procedure, the patient, the
+// starting C-arm, the goals and the rubric (docs/scenarios.md). Loading a wrong one throws a
+// DataError naming the file, the line and the field.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "assessment/rubric.h"
+#include "imaging/carm.h"
+
+namespace irsim::sim {
+
+// The parsed TOML as JSON, with the line of every field, so procedures can read their own
+// sections and still report "file:line: field: what".
+struct ScenarioDocument {
+    std::string file;
+    nlohmann::json root;
+    std::map<std::string, int> lines;  // dotted path ("carm.lao_deg", "goal.view[1].name") -> line
+
+    int lineOf(const std::string& path) const;
+    const nlohmann::json* find(const std::string& path) const;
+    [[noreturn]] void fail(const std::string& path, const std::string& what) const;
+
+    double number(const std::string& path, double fallback, double lo, double hi) const;
+    double requireNumber(const std::string& path, double lo, double hi) const;
+    std::string text(const std::string& path, const std::string& fallback) const;
+    std::string requireText(const std::string& path) const;
+    bool flag(const std::string& path, bool fallback) const;
+    size_t arraySize(const std::string& path) const;  // 0 when absent
+};
+
+struct ScenarioTumour {
+    std::string site;       // "liver_segment_8", "vertebrae_T12"
+    std::string kind;       // "hypervascular", "lytic", "compression_fracture"
+    double diameterMm = 0.0;
+};
+
+struct ScenarioPatient {
+    // Either a CT (NIfTI file or DICOM folder, path relative to the scenario file) ...
+    std::string ctPath;
+    std::string labelsPath;
+    // ... or the procedural phantom.
+    bool phantom = true;
+    uint64_t phantomSeed = 1;
+    double phantomVoxelMm = 1.5;
+    std::string michelsType;  // "" = chosen by the seed
+    std::vector<ScenarioTumour> tumours;
+};
+
+struct Scenario {
+    std::string file;
+    std::string id;          // file name without extension
+    std::string title;
+    std::string procedure;   // "carm-positioning", "vertebroplasty", ...
+    std::string description; // shown to the trainee at start
+    std::string target;      // structure the C-arm starts centred on ("vertebrae_L1")
+    ScenarioPatient patient;
+    imaging::CArmPose carm;  // starting pose; isocentre filled from `target` once the patient loads
+    glm::dvec3 isocentreOffsetMm{0.0};  // where the isocentre starts relative to the target (LPS)
+    double kvp = 80.0;
+    double pulseRatePps = 15.0;
+    double timeLimitS = 3600.0;  // the session ends by itself here
+    assessment::Rubric rubric;
+    ScenarioDocument doc;    // for the procedure's own sections
+};
+
+Scenario loadScenario(const std::string& path);
+Scenario parseScenario(const std::string& tomlText, const std::string& file);
+
+// The scenario named on the command line: a path, or a name looked up in scenarios/.
+std::string resolveScenarioPath(const std::string& nameOrPath);
+std::string defaultScenarioName();
+
+}  // namespace irsim::sim

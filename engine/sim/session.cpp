@@ -1,0 +1,300 @@
+#include "sim/session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+
+#include "core/error.h"
+#include "imaging/drr.h"
+#include "sim/exposure.h"
+
+namespace irsim::sim {
+
+namespace {
+std::map<std::string, ProcedureFactory>& procedures() {
+    static std::map<std::string, ProcedureFactory> m;
+    return m;
+}
+
+std::string fmt1(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return buf;
+}
+}  // namespace
+
+int64_t tickAtOrAfter(double time_s) {
+    // The small allowance keeps 0.1 s (not exact in binary) on tick 24 rather than 25.
+    return static_cast<int64_t>(std::ceil(time_s * static_cast<double>(kTicksPerSecond) - 1e-6));
+}
+
+const char* toString(ImageKind kind) {
+    switch (kind) {
+        case ImageKind::FluoroHold: return "fluoro";
+        case ImageKind::Stored: return "stored";
+        case ImageKind::Cine: return "cine";
+        case ImageKind::Ct: return "ct";
+    }
+    return "?";
+}
+
+void registerProcedure(const std::string& name, ProcedureFactory factory) {
+    procedures()[name] = std::move(factory);
+}
+
+std::vector<std::string> procedureNames() {
+    std::vector<std::string> names;
+    for (const auto& [n, f] : procedures()) names.push_back(n);
+    return names;
+}
+
+void registerBuiltinProcedures();  // procedures.cpp
+
+Session::Session(Scenario scenario, std::shared_ptr<const patient::Patient> patient)
+    : scenario_(std::move(scenario)), patient_(std::move(patient)) {
+    static std::once_flag once;
+    std::call_once(once, registerBuiltinProcedures);
+    auto it = procedures().find(scenario_.procedure);
+    if (it == procedures().end()) {
+        std::string known;
+        for (const auto& n : procedureNames()) known += (known.empty() ? "" : ", ") + n;
+        throw DataError(scenario_.file, scenario_.doc.lineOf("scenario.procedure"),
+                        "scenario.procedure",
+                        "unknown procedure '" + scenario_.procedure + "'; expected one of: " + known);
+    }
+    state_.carm = scenario_.carm;
+    if (!scenario_.target.empty()) {
+        auto c = patient_->centroidOf(scenario_.target);
+        if (!c)
+            throw DataError(scenario_.file, scenario_.doc.lineOf("scenario.target"), "scenario.target",
+                            "the patient has no structure '" + scenario_.target + "'");
+        state_.carm.isocentre = *c + scenario_.isocentreOffsetMm;
+    }
+    state_.kvp = scenario_.kvp;
+    state_.pulseRatePps = scenario_.pulseRatePps;
+    state_.rng = Rng::seeded(scenario_.patient.phantomSeed);
+    procedure_ = it->second(scenario_, *patient_);
+    poseChanged();
+}
+
+Session::~Session() = default;
+
+void Session::submit(Action action) {
+    if (action.time_s + 1e-9 < time_s())
+        throw DataError(action.file, action.line, "t",
+                        "action '" + action.kind + "' at " + fmt1(action.time_s) +
+                            " s is before the session's current time " + fmt1(time_s()) + " s");
+    // Stable: equal times keep their submission order.
+    auto pos = std::upper_bound(queue_.begin() + static_cast<long>(queueHead_), queue_.end(), action,
+                                [](const Action& a, const Action& b) { return a.time_s < b.time_s; });
+    queue_.insert(pos, std::move(action));
+}
+
+void Session::advanceTo(double time_s) {
+    const int64_t until = tickAtOrAfter(time_s);
+    while (!state_.ended && state_.tick < until) stepOnce();
+    // Actions due exactly now are applied without stepping past them.
+    while (!state_.ended && queueHead_ < queue_.size() &&
+           tickAtOrAfter(queue_[queueHead_].time_s) <= state_.tick)
+        apply(queue_[queueHead_++]);
+}
+
+void Session::play(const std::vector<Action>& log) {
+    for (const Action& a : log) submit(a);
+    const double last = log.empty() ? 0.0 : log.back().time_s;
+    advanceTo(last);
+    if (!state_.ended) end("end of the action log");
+}
+
+void Session::end(const std::string& reason) {
+    if (state_.ended) return;
+    if (state_.fluoroOn) apply(Action{time_s(), "fluoro.off", nlohmann::json::object(), "", 0});
+    state_.ended = true;
+    state_.endReason = reason;
+    addEvent("session.end", reason);
+}
+
+void Session::addEvent(const std::string& kind, const std::string& details) {
+    state_.events.push_back({time_s(), kind, details});
+}
+
+void Session::stepOnce() {
+    // 1. Input: the trainee's actions due at this tick, in order.
+    while (queueHead_ < queue_.size() && tickAtOrAfter(queue_[queueHead_].time_s) <= state_.tick) {
+        apply(queue_[queueHead_++]);
+        if (state_.ended) return;
+    }
+    // 2. Imaging: fluoro pulses and cine frames due at this tick.
+    if (state_.fluoroOn && state_.tick >= state_.nextPulseTick) {
+        firePulse(false);
+        state_.nextPulseTick += static_cast<int64_t>(std::llround(kTicksPerSecond / state_.pulseRatePps));
+    }
+    if (state_.cineUntilTick >= 0) {
+        if (state_.tick >= state_.cineUntilTick) {
+            state_.cineUntilTick = -1;
+            addEvent("cine.end", std::to_string(state_.dose.cineFrames) + " cine frames in total");
+        } else if (state_.tick >= state_.nextCineTick) {
+            firePulse(true);
+            state_.nextCineTick += static_cast<int64_t>(std::llround(kTicksPerSecond / state_.cineFps));
+        }
+    }
+    // 3. The procedure's physics and therapy.
+    procedure_->step(*this);
+    // 4. Time.
+    if (state_.fluoroOn) state_.dose.fluoroTimeS += kTimeStepS;
+    ++state_.tick;
+    if (time_s() >= scenario_.timeLimitS) end("time limit of the scenario reached");
+}
+
+void Session::firePulse(bool cine) {
+    const PulseExposure e =
+        exposeOnePulse(state_.carm, state_.kvp, state_.centralRayWaterMm,
+                       cine ? ExposureMode::Cine : ExposureMode::Fluoro);
+    state_.dose.referenceAirKermaMGy += e.referenceAirKermaMGy;
+    state_.dose.kermaAreaProductGyCm2 += e.kermaAreaProductGyCm2;
+    if (cine) {
+        ++state_.dose.cineFrames;
+        state_.images.push_back({time_s(), ImageKind::Cine, state_.carm, state_.kvp, "cine"});
+    } else {
+        ++state_.dose.fluoroPulses;
+    }
+}
+
+void Session::poseChanged() {
+    const imaging::CArmFrame f = imaging::frameOf(state_.carm);
+    state_.centralRayWaterMm =
+        imaging::waterEquivalentPathMm(patient_->ct, f.source, f.detectorCentre, 1.0);
+}
+
+void Session::apply(const Action& a) {
+    if (applyImaging(a)) return;
+    if (procedure_->apply(a, *this)) return;
+    throw DataError(a.file, a.line, "action", "unknown action '" + a.kind + "' for procedure '" +
+                                                  scenario_.procedure + "' (docs/actions.md)");
+}
+
+bool Session::applyImaging(const Action& a) {
+    SimState& s = state_;
+    imaging::CArmPose& c = s.carm;
+    if (a.kind == "carm.set" || a.kind == "carm.rotate") {
+        const bool absolute = a.kind == "carm.set";
+        const double lao = absolute ? a.number("lao_deg", c.laoDeg) : c.laoDeg + a.number("dlao_deg", 0.0);
+        const double cran = absolute ? a.number("cran_deg", c.cranDeg) : c.cranDeg + a.number("dcran_deg", 0.0);
+        // The mechanical range of a typical floor-mounted C-arm.
+        c.laoDeg = std::clamp(lao, -120.0, 120.0);
+        c.cranDeg = std::clamp(cran, -45.0, 45.0);
+        poseChanged();
+        return true;
+    }
+    if (a.kind == "table.move") {
+        // Moving the table carries the patient; the isocentre moves the other way through the
+        // patient. Arguments say where the isocentre goes in the patient: lateral + to the
+        // patient's left, longitudinal + toward the head, height + toward the back.
+        c.isocentre.x += a.number("lateral_mm", 0.0);
+        c.isocentre.z += a.number("longitudinal_mm", 0.0);
+        c.isocentre.y += a.number("height_mm", 0.0);
+        poseChanged();
+        return true;
+    }
+    if (a.kind == "carm.field_of_view") {
+        const double fov = a.requireNumber("mm");
+        if (fov < 100.0 || fov > 480.0)
+            throw DataError(a.file, a.line, "mm", "expected a field of view from 100 to 480 mm");
+        c.detectorWidthMm = c.detectorHeightMm = fov;
+        return true;
+    }
+    if (a.kind == "carm.collimate") {
+        c.collimationX = std::clamp(a.number("x", c.collimationX), 0.1, 1.0);
+        c.collimationY = std::clamp(a.number("y", c.collimationY), 0.1, 1.0);
+        return true;
+    }
+    if (a.kind == "fluoro.rate") {
+        const double pps = a.requireNumber("pps");
+        if (pps != 7.5 && pps != 15.0 && pps != 30.0)
+            throw DataError(a.file, a.line, "pps", "expected a pulse rate of 7.5, 15 or 30 pulses/s");
+        s.pulseRatePps = pps;
+        return true;
+    }
+    if (a.kind == "fluoro.on") {
+        if (s.fluoroOn) return true;
+        s.fluoroOn = true;
+        s.fluoroOnSince_s = time_s();
+        s.nextPulseTick = s.tick;
+        addEvent("fluoro.on", fmt1(s.pulseRatePps) + " pulses/s at LAO " + fmt1(c.laoDeg) +
+                                  " CRAN " + fmt1(c.cranDeg));
+        return true;
+    }
+    if (a.kind == "fluoro.off") {
+        if (!s.fluoroOn) return true;
+        s.fluoroOn = false;
+        // Last-image-hold: the last pulse stays on the monitor.
+        s.images.push_back({time_s(), ImageKind::FluoroHold, c, s.kvp, "last image hold"});
+        addEvent("fluoro.off", fmt1(time_s() - s.fluoroOnSince_s) + " s of fluoroscopy");
+        return true;
+    }
+    if (a.kind == "cine.run") {
+        const double fps = a.number("fps", 7.5);
+        const double dur = a.number("duration_s", 4.0);
+        if (fps < 1.0 || fps > 30.0) throw DataError(a.file, a.line, "fps", "expected 1 to 30 frames/s");
+        if (dur <= 0.0 || dur > 60.0) throw DataError(a.file, a.line, "duration_s", "expected 0 to 60 s");
+        s.cineFps = fps;
+        s.nextCineTick = s.tick;
+        s.cineUntilTick = s.tick + tickAtOrAfter(dur);
+        addEvent("cine.run", fmt1(dur) + " s at " + fmt1(fps) + " frames/s");
+        return true;
+    }
+    if (a.kind == "image.store") {
+        const std::string label = a.text("label", "image " + std::to_string(s.images.size() + 1));
+        if (s.images.empty() || s.images.back().kind == ImageKind::Stored)
+            throw DataError(a.file, a.line, "action",
+                            "image.store needs an image on the monitor: take fluoro first");
+        ImageTaken stored = s.images.back();
+        stored.kind = ImageKind::Stored;
+        stored.label = label;
+        stored.time_s = time_s();
+        s.images.push_back(stored);
+        addEvent("image.store", label + " at LAO " + fmt1(stored.pose.laoDeg) + " CRAN " +
+                                    fmt1(stored.pose.cranDeg));
+        return true;
+    }
+    if (a.kind == "session.start") {
+        // The header line the app writes: which scenario the log belongs to.
+        const std::string id = a.text("scenario", scenario_.id);
+        if (id != scenario_.id)
+            throw DataError(a.file, a.line, "scenario",
+                            "this log was recorded on scenario '" + id + "', not '" + scenario_.id + "'");
+        return true;
+    }
+    if (a.kind == "procedure.end") {
+        end(a.text("reason", "the trainee ended the procedure"));
+        return true;
+    }
+    return false;
+}
+
+assessment::Metrics Session::metrics() const {
+    assessment::Metrics m;
+    const DoseTally& d = state_.dose;
+    m["procedure_time_s"] = {time_s(), "s"};
+    m["fluoro_time_s"] = {d.fluoroTimeS, "s"};
+    m["fluoro_pulses"] = {static_cast<double>(d.fluoroPulses), "pulses"};
+    m["cine_frames"] = {static_cast<double>(d.cineFrames), "frames"};
+    m["reference_air_kerma_mGy"] = {d.referenceAirKermaMGy, "mGy"};
+    m["kerma_area_product_Gycm2"] = {d.kermaAreaProductGyCm2, "Gy cm2"};
+    int stored = 0, shots = 0;
+    for (const ImageTaken& i : state_.images) {
+        stored += i.kind == ImageKind::Stored;
+        shots += i.kind == ImageKind::FluoroHold;
+    }
+    m["images_stored"] = {static_cast<double>(stored), "images"};
+    m["fluoro_shots"] = {static_cast<double>(shots), "shots"};
+    procedure_->addMetrics(*this, m);
+    return m;
+}
+
+assessment::Assessment Session::assess() const {
+    return assessment::assess(scenario_.rubric, metrics(), state_.events);
+}
+
+}  // namespace irsim::sim

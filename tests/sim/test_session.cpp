@@ -1,0 +1,162 @@
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "core/error.h"
+#include "sim/exposure.h"
+#include "sim/report.h"
+#include "sim/session.h"
+#include "synthetic_patient.h"
+
+using namespace irsim;
+
+namespace {
+
+const char* kScenario = R"(
+[scenario]
+title = "Test positioning"
+procedure = "carm-positioning"
+target = "vertebrae_L1"
+
+[patient.phantom]
+seed = 3
+
+[carm]
+lao_deg = 0
+cran_deg = 0
+pulse_rate = 7.5
+
+[[goal.view]]
+name = "ap"
+lao_deg = 0
+
+[[rubric.metric]]
+name = "fluoro_time_s"
+unit = "s"
+full_marks_at = 1
+zero_at = 10
+)";
+
+sim::Action act(double t, const std::string& kind, nlohmann::json args = nlohmann::json::object()) {
+    return {t, kind, std::move(args), "", 0};
+}
+
+sim::Session makeSession(const std::string& text = kScenario) {
+    return sim::Session(sim::parseScenario(text, "test.toml"), test::cylinderPatient());
+}
+
+}  // namespace
+
+TEST_CASE("pulsed fluoroscopy fires one pulse per 1/rate seconds and counts pedal time exactly", "[sim][fluoro]") {
+    for (double pps : {7.5, 15.0, 30.0}) {
+        sim::Session s = makeSession();
+        s.submit(act(0.0, "fluoro.rate", {{"pps", pps}}));
+        s.submit(act(1.0, "fluoro.on"));
+        s.submit(act(1.6, "fluoro.off"));
+        s.play({act(2.0, "procedure.end")});
+        const auto& d = s.state().dose;
+        CHECK(d.fluoroTimeS == Approx(0.6).margin(1e-9));
+        // Pulses at 0, 1/pps, ... strictly before 0.6 s.
+        CHECK(d.fluoroPulses == static_cast<int64_t>(std::ceil(0.6 * pps - 1e-9)));
+    }
+}
+
+TEST_CASE("fluoroscopy of a 20 cm water patient gives an air kerma rate in the published range", "[sim][dose]") {
+    // A 20 cm thick abdomen at 15 pulses/s: adult abdominal fluoroscopy runs at roughly 5-50 mGy/min
+    // at the reference point (AAPM Report 125; NCRP 168), below the 88 mGy/min limit (21 CFR 1020.32).
+    sim::Session s = makeSession();
+    s.submit(act(0.0, "fluoro.rate", {{"pps", 15}}));
+    s.submit(act(0.0, "fluoro.on"));
+    s.play({act(60.0, "fluoro.off")});
+    const double perMin = s.state().dose.referenceAirKermaMGy;
+    CHECK(perMin > 5.0);
+    CHECK(perMin < 50.0);
+    // Kerma-area product = kerma x field area at the reference point (300 mm field, SID 1100,
+    // reference point 600 mm from the source): 16.36^2 cm^2.
+    const double areaCm2 = std::pow(30.0 * 600.0 / 1100.0, 2.0);
+    CHECK(s.state().dose.kermaAreaProductGyCm2 == Approx(perMin * 1e-3 * areaCm2).epsilon(1e-9));
+}
+
+TEST_CASE("the automatic exposure control follows Beer-Lambert and the inverse square law", "[sim][dose]") {
+    imaging::CArmPose pose;
+    const double k150 = sim::exposeOnePulse(pose, 80.0, 150.0, sim::ExposureMode::Fluoro).referenceAirKermaMGy;
+    const double k200 = sim::exposeOnePulse(pose, 80.0, 200.0, sim::ExposureMode::Fluoro).referenceAirKermaMGy;
+    // 5 cm more water needs exp(mu * 50 mm) more output; mu of water for a hardened 80 kVp beam
+    // lies between 0.15 and 0.25 /cm (Bushberg, ch. 3).
+    const double mu = std::log(k200 / k150) / 5.0;
+    CHECK(mu > 0.15);
+    CHECK(mu < 0.25);
+    // Moving the detector away (SID 1000 -> 1200) needs (1200/1000)^2 more output at the same
+    // reference point distance.
+    imaging::CArmPose far = pose;
+    pose.sourceToImageMm = 1000.0;
+    far.sourceToImageMm = 1200.0;
+    const double kNear = sim::exposeOnePulse(pose, 80.0, 150.0, sim::ExposureMode::Fluoro).referenceAirKermaMGy;
+    const double kFar = sim::exposeOnePulse(far, 80.0, 150.0, sim::ExposureMode::Fluoro).referenceAirKermaMGy;
+    CHECK(kFar / kNear == Approx(1.44).epsilon(1e-9));
+    // Cine needs several times the fluoro dose per frame.
+    const double cine = sim::exposeOnePulse(pose, 80.0, 150.0, sim::ExposureMode::Cine).referenceAirKermaMGy;
+    CHECK(cine / kNear > 3.0);
+}
+
+TEST_CASE("a stored view's angle and centring errors are measured against the goal", "[sim][positioning]") {
+    sim::Session s = makeSession();
+    s.submit(act(0.0, "carm.set", {{"lao_deg", 3}, {"cran_deg", 4}}));
+    s.submit(act(0.5, "table.move", {{"lateral_mm", 20}}));
+    s.submit(act(1.0, "fluoro.on"));
+    s.submit(act(1.5, "fluoro.off"));
+    s.submit(act(2.0, "image.store", {{"label", "AP"}}));
+    s.play({act(3.0, "procedure.end")});
+    const auto m = s.metrics();
+    // Angle between beams at (LAO 3, CRAN 4) and (0, 0): acos(cos 3 cos 4).
+    const double expected = glm::degrees(std::acos(std::cos(glm::radians(3.0)) * std::cos(glm::radians(4.0))));
+    CHECK(m.at("view_ap_angle_error_deg").value == Approx(expected).epsilon(1e-9));
+    // The isocentre moved 20 mm from the target, almost perpendicular to the beam.
+    CHECK(m.at("view_ap_centring_mm").value == Approx(20.0).epsilon(0.01));
+    CHECK(m.at("images_stored").value == 1.0);
+    CHECK(m.at("fluoro_shots").value == 1.0);
+}
+
+TEST_CASE("the same scenario and action log give the same report, bit for bit", "[sim][determinism]") {
+    auto run = [] {
+        sim::Session s = makeSession();
+        s.play({act(0.0, "fluoro.on"), act(0.3, "carm.rotate", {{"dlao_deg", 7.5}}),
+                act(1.1, "fluoro.off"), act(1.2, "image.store"), act(1.3, "cine.run", {{"duration_s", 2}}),
+                act(4.0, "procedure.end")});
+        return sim::buildReport(s).dump();
+    };
+    const std::string a = run();
+    CHECK(a == run());
+    CHECK(a.find("\"passed\"") != std::string::npos);
+}
+
+TEST_CASE("a wrong scenario names the file, the line and the field", "[sim][scenario]") {
+    std::string bad = kScenario;
+    bad.replace(bad.find("lao_deg = 0\ncran_deg"), 11, "lao_deg = \"left\"");
+    try {
+        sim::parseScenario(bad, "bad.toml");
+        FAIL("no error");
+    } catch (const DataError& e) {
+        CHECK(e.field() == "carm.lao_deg");
+        CHECK(e.line() == 11);
+        CHECK_THAT(e.what(), Catch::Contains("bad.toml:11: carm.lao_deg: expected a number"));
+    }
+    std::string range = kScenario;
+    range.replace(range.find("pulse_rate = 7.5"), 16, "pulse_rate = 90");
+    CHECK_THROWS_WITH(sim::parseScenario(range, "r.toml"),
+                      Catch::Contains("r.toml:13: carm.pulse_rate: expected a number from 1 to 30, got 90"));
+    CHECK_THROWS_WITH(sim::parseScenario("[scenario]\ntitle = \"x\"\nprocedure = \n", "syntax.toml"),
+                      Catch::Contains("syntax.toml:3:"));
+    std::string unknown = kScenario;
+    unknown.replace(unknown.find("carm-positioning"), 16, "appendectomy");
+    CHECK_THROWS_WITH(makeSession(unknown), Catch::Contains("test.toml:4: scenario.procedure: unknown procedure 'appendectomy'"));
+}
+
+TEST_CASE("storing an image needs an image on the monitor", "[sim][actions]") {
+    sim::Session s = makeSession();
+    sim::Action store = act(1.0, "image.store");
+    store.file = "log.jsonl";
+    store.line = 4;
+    s.submit(store);
+    CHECK_THROWS_WITH(s.advanceTo(2.0), Catch::Contains("log.jsonl:4: action: image.store needs an image"));
+}
