@@ -11,7 +11,8 @@
 
 namespace irsim::assessment::sql {
 
-// NULL, integer, double or text. A non-finite double is stored as NULL (SQLite keeps no NaN).
+// NULL, integer, double or text. A non-finite double is stored as NULL (SQLite keeps no NaN) and
+// -0 as 0 (SQLite stores whole reals as integers): the same in both backends.
 using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
 
 struct Row {
@@ -28,12 +29,16 @@ public:
     virtual ~Connection() = default;
 
     // Runs one statement with its parameters and returns every row it produced.
-    virtual std::vector<Row> query(const std::string& statement, const std::vector<Value>& params = {}) = 0;
+    std::vector<Row> query(const std::string& statement, const std::vector<Value>& params = {}) {
+        return run(statement, params);
+    }
     void exec(const std::string& statement, const std::vector<Value>& params = {}) { query(statement, params); }
 
     // A write transaction. SQLite takes the write lock at once (BEGIN IMMEDIATE) so two writers
     // never deadlock on an upgrade; PostgreSQL's BEGIN is enough.
     virtual void beginWrite() = 0;
+    // A read transaction that sees one snapshot across its statements.
+    virtual void beginRead() = 0;
     void commit() { exec("COMMIT"); }
     void rollback() { exec("ROLLBACK"); }
 
@@ -45,6 +50,9 @@ public:
     virtual std::string dialect(const std::string& ddl) const = 0;
 
     virtual std::string describe() const = 0;  // for messages: the file or the server
+
+protected:
+    virtual std::vector<Row> run(const std::string& statement, const std::vector<Value>& params) = 0;
 };
 
 // Opens `path` (created if missing) in WAL mode with full sync and foreign keys on.

@@ -33,6 +33,14 @@ std::string numberPlaceholders(const std::string& s) {
     return out;
 }
 
+// libpq's messages span lines ("...failed: X\n\tIs the server running..."): one line for the user.
+std::string oneLine(std::string msg) {
+    for (char& c : msg)
+        if (c == '\n' || c == '\t') c = ' ';
+    while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+    return msg;
+}
+
 // The URL without its password, for messages.
 std::string redact(const std::string& url) {
     return std::regex_replace(url, std::regex("(://[^:/@]*):[^@]*@"), "$1:***@");
@@ -45,8 +53,7 @@ public:
     explicit PostgresConnection(const std::string& conninfo) : name_(redact(conninfo)) {
         conn_ = PQconnectdb(conninfo.c_str());
         if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-            std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
-            while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+            const std::string msg = oneLine(conn_ ? PQerrorMessage(conn_) : "out of memory");
             PQfinish(conn_);
             conn_ = nullptr;
             throw DataError(name_, 0, "--records", "cannot connect to the PostgreSQL records server: " + msg);
@@ -56,7 +63,7 @@ public:
     }
     ~PostgresConnection() override { PQfinish(conn_); }
 
-    std::vector<Row> query(const std::string& statement, const std::vector<Value>& params) override {
+    std::vector<Row> run(const std::string& statement, const std::vector<Value>& params) override {
         std::vector<std::string> text(params.size());
         std::vector<const char*> ptrs(params.size(), nullptr);
         for (size_t i = 0; i < params.size(); ++i) {
@@ -64,7 +71,7 @@ public:
             if (auto p = std::get_if<std::int64_t>(&v)) text[i] = std::to_string(*p);
             else if (auto d = std::get_if<double>(&v)) {
                 if (!std::isfinite(*d)) continue;  // NULL, as in SQLite
-                text[i] = formatDouble(*d);
+                text[i] = formatDouble(*d + 0.0);
             } else if (auto s = std::get_if<std::string>(&v)) text[i] = *s;
             else continue;
             ptrs[i] = text[i].c_str();
@@ -80,7 +87,7 @@ public:
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             std::string msg = PQresultErrorMessage(res);
             if (msg.empty()) msg = PQerrorMessage(conn_);
-            while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+            msg = oneLine(msg);
             throw DataError(name_, 0, "", "records server: " + msg + " (in: " + statement.substr(0, 80) + ")");
         }
         std::vector<Row> rows;
@@ -124,6 +131,7 @@ public:
     }
 
     void beginWrite() override { exec("BEGIN"); }
+    void beginRead() override { exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); }
     void lockSchema() override { exec("SELECT pg_advisory_xact_lock(" + std::to_string(kSchemaLockKey) + ")"); }
 
     std::string dialect(const std::string& ddl) const override {

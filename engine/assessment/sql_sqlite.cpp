@@ -31,7 +31,7 @@ public:
     }
     ~SqliteConnection() override { sqlite3_close(db_); }
 
-    std::vector<Row> query(const std::string& statement, const std::vector<Value>& params) override {
+    std::vector<Row> run(const std::string& statement, const std::vector<Value>& params) override {
         sqlite3_stmt* st = nullptr;
         if (sqlite3_prepare_v2(db_, statement.c_str(), -1, &st, nullptr) != SQLITE_OK) fail(statement);
         struct Finalize {
@@ -44,7 +44,7 @@ public:
             int rc = SQLITE_OK;
             if (auto p = std::get_if<std::int64_t>(&v)) rc = sqlite3_bind_int64(st, k, *p);
             else if (auto d = std::get_if<double>(&v))
-                rc = std::isfinite(*d) ? sqlite3_bind_double(st, k, *d) : sqlite3_bind_null(st, k);
+                rc = std::isfinite(*d) ? sqlite3_bind_double(st, k, *d + 0.0) : sqlite3_bind_null(st, k);
             else if (auto s = std::get_if<std::string>(&v))
                 rc = sqlite3_bind_text(st, k, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
             else rc = sqlite3_bind_null(st, k);
@@ -75,6 +75,7 @@ public:
     }
 
     void beginWrite() override { exec("BEGIN IMMEDIATE"); }
+    void beginRead() override { exec("BEGIN"); }  // WAL: the snapshot is fixed at the first read
     void lockSchema() override {}
 
     std::string dialect(const std::string& ddl) const override {

@@ -37,4 +37,7 @@ CArmFrame frameOf(const CArmPose& pose);
 // isocentre toward the source.
 glm::dvec3 interventionalReferencePoint(const CArmPose& pose);
 
+// True when every field of the two poses is equal (an image or dose footprint of one serves the other).
+bool sameGeometry(const CArmPose& a, const CArmPose& b);
+
 }  // namespace irsim::imaging

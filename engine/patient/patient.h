@@ -20,10 +20,12 @@ using LabelTable = std::map<uint16_t, std::string>;
 
 struct VesselNode {
     glm::dvec3 position{0.0};  // LPS mm, on the centreline
-    double radiusMm = 0.0;     // lumen radius
+    // The segment from the parent to this node belongs to this node: its lumen radius, branch name
+    // and flow.
+    double radiusMm = 0.0;     // lumen radius, mm
     int parent = -1;           // index into the tree's nodes; -1 for the root
     std::string branch;        // "aorta", "celiac_trunk", "common_hepatic", "right_hepatic", ...
-    double flowMlPerMin = 0.0; // blood flow through this segment
+    double flowMlPerMin = 0.0; // blood flow through this segment, ml/min
 };
 
 struct VesselTree {
@@ -54,6 +56,8 @@ struct Patient {
     // Couinaud segment (1-8) of each liver voxel, 0 elsewhere; same geometry as labels, or empty
     // when unknown (a real CT without a segment map).
     LabelMap liverSegments;
+    // Facts about this patient for reports and scenarios, e.g. "michels_type" -> "III".
+    std::map<std::string, std::string> attributes;
 
     std::optional<uint16_t> labelOf(const std::string& name) const;
     // Centroid (LPS mm) and volume (ml) of a structure; nullopt when it is absent.

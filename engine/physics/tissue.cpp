@@ -41,6 +41,7 @@ Tissue tissueOfStructureName(const std::string& n) {
     if (has(n, "autochthon") || has(n, "iliopsoas") || has(n, "gluteus") || has(n, "muscle"))
         return Tissue::Muscle;
     if (has(n, "fat")) return Tissue::Fat;
+    if (n == "gel" || has(n, "tissue_simulant")) return Tissue::Gel;
     if (has(n, "lung")) return Tissue::Air;
     return Tissue::Air;
 }

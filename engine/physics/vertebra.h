@@ -5,7 +5,7 @@
 //    vertebra's cranio-caudal extent; its centroid gives the midline, its AP extent the canal;
 //  - the body is the vertebra's voxels anterior to the canal;
 //  - a pedicle is the bony bridge between body and posterior elements: on each side, in every
-//    axial row (fixed AP and SI position) whose AP position lies in the anterior 60% of the
+//    axial row (fixed AP and SI position) whose AP position lies in the anterior half of the
 //    canal's AP extent, the first contiguous run of bone going laterally from the canal's edge.
 //    The runs give the pedicle's medial and lateral walls, its superior and inferior extent and
 //    its axis (least-squares line through the run centres, AP against LR).
@@ -29,7 +29,7 @@ struct PedicleGeometry {
     glm::dvec3 centreLps{0.0};         // centroid of the pedicle's bone voxels
     double anteriorYMm = 0.0;          // AP range of the isthmus used
     double posteriorYMm = 0.0;
-    double halfWidthMm = 0.0;          // mean half-width across rows (LR)
+    double halfWidthMm = 0.0;          // widest row's half-width (LR), as pedicle width is measured on axial CT
     double inferiorZMm = 0.0;          // SI extent
     double superiorZMm = 0.0;
     double axisSlopeXPerY = 0.0;       // dx/dy of the pedicle axis (medial convergence)

@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "core/image_io.h"
-#include "patient/loaders.h"
+#include "patient/loader.h"
 #include "patient/phantom.h"
 #include "sim/frames.h"
 #include "sim/report.h"
@@ -50,21 +50,20 @@ nlohmann::json runHeadless(const HeadlessRun& run, const ProgressFn& progress) {
     Scenario scenario = loadScenario(run.scenarioPath);
     const std::vector<Action> log = readActionLog(run.actionsPath);
     Session session(scenario, loadScenarioPatient(scenario, progress));
-    session.play(log);
-
     std::vector<std::string> files;
+    ImageRenderer renderer;
     if (!run.framesDir.empty()) {
         std::filesystem::create_directories(run.framesDir);
-        const auto& images = session.state().images;
-        for (size_t i = 0; i < images.size(); ++i) {
+        // Each image is rendered when it is taken, with the devices and contrast of that moment.
+        session.setImageSink([&](const Session& s, size_t index) {
+            const ImageTaken& taken = s.state().images[index];
             char name[96];
-            std::snprintf(name, sizeof name, "%03zu-%s-%07.2fs.png", i, toString(images[i].kind),
-                          images[i].time_s);
-            const GreyImage img = renderImageTaken(session, i);
-            writePng8((std::filesystem::path(run.framesDir) / name).string(), img);
+            std::snprintf(name, sizeof name, "%03zu-%s-%07.2fs.png", index, toString(taken.kind), taken.time_s);
+            writePng8((std::filesystem::path(run.framesDir) / name).string(), renderer.render(s, index));
             files.push_back(name);
-        }
+        });
     }
+    session.play(log);
     nlohmann::json report = buildReport(session, files);
     if (!run.reportPath.empty()) writeReport(run.reportPath, report);
     return report;

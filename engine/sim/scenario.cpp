@@ -247,7 +247,6 @@ Scenario parseScenario(const std::string& tomlText, const std::string& file) {
             s.isocentreOffsetMm[i] = d.requireNumber("carm.isocentre_offset_mm[" + std::to_string(i) + "]",
                                                      -300.0, 300.0);
     }
-    s.kvp = d.number("carm.kvp", 80.0, 60.0, 120.0);
     s.pulseRatePps = d.number("carm.pulse_rate", 15.0, 1.0, 30.0);
 
     s.rubric = parseRubric(d);

@@ -62,7 +62,6 @@ struct Scenario {
     ScenarioPatient patient;
     imaging::CArmPose carm;  // starting pose; isocentre filled from `target` once the patient loads
     glm::dvec3 isocentreOffsetMm{0.0};  // where the isocentre starts relative to the target (LPS)
-    double kvp = 80.0;
     double pulseRatePps = 15.0;
     double timeLimitS = 3600.0;  // the session ends by itself here
     assessment::Rubric rubric;

@@ -7,7 +7,6 @@
 
 #include "core/error.h"
 #include "imaging/drr.h"
-#include "sim/exposure.h"
 
 namespace irsim::sim {
 
@@ -71,7 +70,6 @@ Session::Session(Scenario scenario, std::shared_ptr<const patient::Patient> pati
                             "the patient has no structure '" + scenario_.target + "'");
         state_.carm.isocentre = *c + scenario_.isocentreOffsetMm;
     }
-    state_.kvp = scenario_.kvp;
     state_.pulseRatePps = scenario_.pulseRatePps;
     state_.rng = Rng::seeded(scenario_.patient.phantomSeed);
     procedure_ = it->second(scenario_, *patient_);
@@ -147,15 +145,30 @@ void Session::stepOnce() {
     if (time_s() >= scenario_.timeLimitS) end("time limit of the scenario reached");
 }
 
+imaging::FluoroMode Session::fluoroMode(bool cine) const {
+    imaging::FluoroMode mode;
+    // The dose programme follows the pulse rate, as on most systems (low / normal / high).
+    if (cine) mode = imaging::FluoroMode::cine();
+    else if (state_.pulseRatePps <= 7.5) mode = imaging::FluoroMode::fluoroLow();
+    else if (state_.pulseRatePps <= 15.0) mode = imaging::FluoroMode::fluoroNormal();
+    else mode = imaging::FluoroMode::fluoroHigh();
+    mode.pulsesPerSecond = cine ? state_.cineFps : state_.pulseRatePps;
+    return mode;
+}
+
+void Session::imageTaken(ImageTaken image) {
+    state_.images.push_back(std::move(image));
+    if (imageSink_) imageSink_(*this, state_.images.size() - 1);
+}
+
 void Session::firePulse(bool cine) {
-    const PulseExposure e =
-        exposeOnePulse(state_.carm, state_.kvp, state_.centralRayWaterMm,
-                       cine ? ExposureMode::Cine : ExposureMode::Fluoro);
-    state_.dose.referenceAirKermaMGy += e.referenceAirKermaMGy;
-    state_.dose.kermaAreaProductGyCm2 += e.kermaAreaProductGyCm2;
+    const imaging::FluoroMode mode = fluoroMode(cine);
+    const imaging::PulseExposure e = imaging::automaticExposure(state_.carm, state_.centralRayWaterMm, mode);
+    state_.kvp = e.kVp;
+    state_.dose.report.addPulse(time_s(), state_.carm, mode, e);
     if (cine) {
         ++state_.dose.cineFrames;
-        state_.images.push_back({time_s(), ImageKind::Cine, state_.carm, state_.kvp, "cine"});
+        imageTaken({time_s(), ImageKind::Cine, state_.carm, state_.kvp, "cine"});
     } else {
         ++state_.dose.fluoroPulses;
     }
@@ -229,7 +242,7 @@ bool Session::applyImaging(const Action& a) {
         if (!s.fluoroOn) return true;
         s.fluoroOn = false;
         // Last-image-hold: the last pulse stays on the monitor.
-        s.images.push_back({time_s(), ImageKind::FluoroHold, c, s.kvp, "last image hold"});
+        imageTaken({time_s(), ImageKind::FluoroHold, c, s.kvp, "last image hold"});
         addEvent("fluoro.off", fmt1(time_s() - s.fluoroOnSince_s) + " s of fluoroscopy");
         return true;
     }
@@ -253,7 +266,7 @@ bool Session::applyImaging(const Action& a) {
         stored.kind = ImageKind::Stored;
         stored.label = label;
         stored.time_s = time_s();
-        s.images.push_back(stored);
+        imageTaken(stored);
         addEvent("image.store", label + " at LAO " + fmt1(stored.pose.laoDeg) + " CRAN " +
                                     fmt1(stored.pose.cranDeg));
         return true;
@@ -280,8 +293,8 @@ assessment::Metrics Session::metrics() const {
     m["fluoro_time_s"] = {d.fluoroTimeS, "s"};
     m["fluoro_pulses"] = {static_cast<double>(d.fluoroPulses), "pulses"};
     m["cine_frames"] = {static_cast<double>(d.cineFrames), "frames"};
-    m["reference_air_kerma_mGy"] = {d.referenceAirKermaMGy, "mGy"};
-    m["kerma_area_product_Gycm2"] = {d.kermaAreaProductGyCm2, "Gy cm2"};
+    m["reference_air_kerma_mGy"] = {d.report.referenceAirKermaGy * 1e3, "mGy"};
+    m["kerma_area_product_Gycm2"] = {d.report.kermaAreaProductGyCm2, "Gy cm2"};
     int stored = 0, shots = 0;
     for (const ImageTaken& i : state_.images) {
         stored += i.kind == ImageKind::Stored;

@@ -12,6 +12,8 @@
 #include "assessment/rubric.h"
 #include "core/rng.h"
 #include "imaging/carm.h"
+#include "imaging/dose.h"
+#include "imaging/radiopaque.h"
 #include "patient/patient.h"
 #include "sim/action.h"
 #include "sim/scenario.h"
@@ -31,7 +33,7 @@ struct ImageTaken {
     double time_s = 0.0;
     ImageKind kind = ImageKind::FluoroHold;
     imaging::CArmPose pose;
-    double kvp = 80.0;
+    double kvp = 0.0;
     std::string label;
 };
 
@@ -39,14 +41,13 @@ struct DoseTally {
     double fluoroTimeS = 0.0;             // pedal time with pulses
     int64_t fluoroPulses = 0;
     int64_t cineFrames = 0;
-    double referenceAirKermaMGy = 0.0;    // at the interventional reference point
-    double kermaAreaProductGyCm2 = 0.0;
+    imaging::DoseReport report;           // air kerma, KAP and runs as the system displays them
 };
 
 struct SimState {
     int64_t tick = 0;
     imaging::CArmPose carm;
-    double kvp = 80.0;
+    double kvp = 0.0;                  // set by the automatic exposure control at each pulse
     bool fluoroOn = false;
     double pulseRatePps = 15.0;
     int64_t nextPulseTick = 0;
@@ -76,6 +77,11 @@ public:
     virtual bool apply(const Action& action, Session& session) = 0;
     virtual void step(Session& session) { (void)session; }
     virtual void addMetrics(const Session& session, assessment::Metrics& metrics) const = 0;
+    // What the X-ray beam sees besides the anatomy now: devices, contrast, cement.
+    virtual imaging::FrameContents radiopaqueContents(const Session& session) const {
+        (void)session;
+        return {};
+    }
 };
 
 using ProcedureFactory =
@@ -108,6 +114,14 @@ public:
     SimState& state() { return state_; }
 
     void addEvent(const std::string& kind, const std::string& details);
+    imaging::FrameContents radiopaqueContents() const { return procedure_->radiopaqueContents(*this); }
+    // The dose programme of the current pulse rate (fluoro low / normal / high) or cine.
+    imaging::FluoroMode fluoroMode(bool cine) const;
+
+    // Called at the moment an image is taken (index into state().images), while the devices and
+    // contrast are where they were: the headless runner renders it then, the window shows it.
+    using ImageSink = std::function<void(const Session&, size_t index)>;
+    void setImageSink(ImageSink sink) { imageSink_ = std::move(sink); }
     assessment::Metrics metrics() const;
     assessment::Assessment assess() const;
 
@@ -124,6 +138,8 @@ private:
     SimState state_;
     std::vector<Action> queue_;  // sorted by time, FIFO for equal times
     size_t queueHead_ = 0;
+    ImageSink imageSink_;
+    void imageTaken(ImageTaken image);
 };
 
 }  // namespace irsim::sim

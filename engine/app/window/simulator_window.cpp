@@ -1,0 +1,422 @@
+// The windowed simulator: GLFW window, Vulkan (render::Context + Presenter), Dear ImGui panels.
+// The UI only turns input into sim::Actions (recorded, then submitted) and reads the session's
+// state; the session advances on its fixed clock to the accumulated wall time.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#define GLFW_INCLUDE_VULKAN
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_vulkan.h>
+
+#include "app/window/presenter.h"
+#include "app/windowed.h"
+#include "core/error.h"
+#include "core/image_io.h"
+#include "core/log.h"
+#include "core/paths.h"
+#include "render/ct_slice.h"
+#include "render/fluoro_monitor.h"
+#include "render/image_blit.h"
+#include "sim/report.h"
+#include "sim/run_headless.h"
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"  // the VkXxxInfo x{sType} idiom
+
+namespace irsim::app {
+
+namespace {
+
+constexpr int kWindowWidth = 1280, kWindowHeight = 800;
+constexpr double kRotateDegPerS = 20.0;  // arrow keys: a motorised C-arm's typical speed
+constexpr double kTablePerS = 40.0;      // mm/s for the table keys
+constexpr double kScriptedFrameS = 1.0 / 30.0;  // --quit-after-frames: fixed time per frame
+
+void imguiCheck(VkResult r) {
+    if (r != VK_SUCCESS) log::error(std::string("ImGui Vulkan backend: ") + render::resultName(r));
+}
+
+struct GlfwSession {
+    GlfwSession() {
+        if (!glfwInit()) throw DataError("", 0, "DISPLAY", "cannot open the window system (GLFW init failed)");
+    }
+    ~GlfwSession() { glfwTerminate(); }
+};
+
+// What a panel draw callback needs: the blitter, the image's set and the command buffer.
+struct ImagePanel {
+    const render::ImageBlitter* blitter = nullptr;
+    VkDescriptorSet set = VK_NULL_HANDLE;
+    VkCommandBuffer cmd = VK_NULL_HANDLE;
+    ImVec2 min, max;
+};
+
+void drawImagePanel(const ImDrawList*, const ImDrawCmd* pcmd) {
+    const auto* p = static_cast<const ImagePanel*>(pcmd->UserCallbackData);
+    const ImVec4 c = pcmd->ClipRect;
+    VkRect2D scissor;
+    scissor.offset = {std::max(0, static_cast<int>(c.x)), std::max(0, static_cast<int>(c.y))};
+    scissor.extent = {static_cast<uint32_t>(std::max(0.0f, c.z - static_cast<float>(scissor.offset.x))),
+                      static_cast<uint32_t>(std::max(0.0f, c.w - static_cast<float>(scissor.offset.y)))};
+    p->blitter->draw(p->cmd, p->set, p->min.x, p->min.y, p->max.x - p->min.x, p->max.y - p->min.y, scissor);
+}
+
+// Places the image (square) in the current window's remaining area and queues its draw.
+void imageInWindow(ImagePanel& panel) {
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float side = std::max(8.0f, std::min(avail.x, avail.y));
+    const ImVec2 pos = ImGui::GetCursorScreenPos();
+    const ImVec2 at{pos.x + 0.5f * (avail.x - side), pos.y};
+    panel.min = at;
+    panel.max = {at.x + side, at.y + side};
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddCallback(drawImagePanel, &panel);
+    dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+    ImGui::Dummy({avail.x, side});
+}
+
+std::string defaultRecordPath(const sim::Scenario& scenario) {
+    const auto dir = userDataDir() / "sessions";
+    std::filesystem::create_directories(dir);
+    // Numbered, not dated: nothing in a session's record depends on the wall clock.
+    for (int n = 1;; ++n) {
+        const auto p = dir / (scenario.id + "-" + std::to_string(n) + ".jsonl");
+        if (!std::filesystem::exists(p)) return p.string();
+    }
+}
+
+class SimulatorWindow {
+public:
+    SimulatorWindow(const WindowRunOptions& o, GLFWwindow* w, sim::Session& s)
+        : opts_(o), window_(w), session_(s) {}
+
+    // Live input becomes an action at the current simulation time: recorded, then submitted.
+    void act(const std::string& kind, nlohmann::json args = nlohmann::json::object()) {
+        if (replaying_ || session_.ended()) return;
+        sim::Action a{session_.time_s(), kind, std::move(args), "", 0};
+        try {
+            session_.submit(a);
+            if (recorder_) recorder_->record(a);
+        } catch (const DataError& e) {
+            message_ = e.what();
+        }
+    }
+
+    void keyboard(double dt) {
+        ImGuiIO& io = ImGui::GetIO();
+        // ImGui 1.86 names only a few keys; the rest come from GLFW (edge-detected here).
+        const bool f1 = glfwGetKey(window_, GLFW_KEY_F1) == GLFW_PRESS;
+        if (f1 && !f1Down_) help_ = !help_;
+        f1Down_ = f1;
+        if (io.WantTextInput) return;
+        const bool pedal = ImGui::IsKeyDown(ImGuiKey_Space) || pedalButton_;
+        if (pedal != pedalDown_) {
+            act(pedal ? "fluoro.on" : "fluoro.off");
+            pedalDown_ = pedal;
+        }
+        const double dlao = (ImGui::IsKeyDown(ImGuiKey_RightArrow) - ImGui::IsKeyDown(ImGuiKey_LeftArrow)) *
+                            kRotateDegPerS * dt;
+        const double dcran = (ImGui::IsKeyDown(ImGuiKey_UpArrow) - ImGui::IsKeyDown(ImGuiKey_DownArrow)) *
+                             kRotateDegPerS * dt;
+        if (dlao != 0.0 || dcran != 0.0) act("carm.rotate", {{"dlao_deg", dlao}, {"dcran_deg", dcran}});
+        const auto key = [&](int k) { return glfwGetKey(window_, k) == GLFW_PRESS ? 1 : 0; };
+        const double lat = (key(GLFW_KEY_D) - key(GLFW_KEY_A)) * kTablePerS * dt;
+        const double lon = (key(GLFW_KEY_W) - key(GLFW_KEY_S)) * kTablePerS * dt;
+        if (lat != 0.0 || lon != 0.0) act("table.move", {{"lateral_mm", lat}, {"longitudinal_mm", lon}});
+        if (ImGui::IsKeyPressed(ImGuiKey_Enter, false)) act("image.store");
+    }
+
+    void panels(ImagePanel& monitor, ImagePanel& ct) {
+        const sim::SimState& s = session_.state();
+        const float W = static_cast<float>(kWindowWidth), H = static_cast<float>(kWindowHeight);
+        const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                                       ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings;
+        const float statusH = 34.0f, controlW = 300.0f;
+        const float viewW = W - controlW, viewH = H - statusH;
+        // Fluoroscopy monitor: the live image, or the last image held.
+        ImGui::SetNextWindowPos({0, 0});
+        ImGui::SetNextWindowSize({viewW * 0.6f, viewH});
+        ImGui::Begin("Fluoroscopy", nullptr, fixed);
+        ImGui::Text("%s  LAO %+.1f  CRAN %+.1f  FOV %.0f mm  %.1f p/s", s.fluoroOn ? "FLUORO" : "LIH",
+                    s.carm.laoDeg, s.carm.cranDeg, s.carm.detectorWidthMm, s.pulseRatePps);
+        imageInWindow(monitor);
+        ImGui::End();
+        // CT panel: the axial slice through the isocentre.
+        ImGui::SetNextWindowPos({viewW * 0.6f, 0});
+        ImGui::SetNextWindowSize({viewW * 0.4f, viewH});
+        ImGui::Begin("CT", nullptr, fixed);
+        ImGui::Text("Axial through isocentre, z %.0f mm, W400 L40", s.carm.isocentre.z);
+        imageInWindow(ct);
+        ImGui::TextWrapped("%s", session_.scenario().description.c_str());
+        ImGui::End();
+        controls(fixed, viewW, controlW, viewH);
+        // Status bar.
+        ImGui::SetNextWindowPos({0, viewH});
+        ImGui::SetNextWindowSize({W, statusH});
+        ImGui::Begin("Status", nullptr, fixed | ImGuiWindowFlags_NoTitleBar);
+        ImGui::Text("Time %6.1f s | Fluoro %5.1f s | Air kerma %.2f mGy | KAP %.3f Gy.cm2 | Contrast 0.0 ml | %s",
+                    s.time_s(), s.dose.fluoroTimeS, 1000.0 * s.dose.report.referenceAirKermaGy, s.dose.report.kermaAreaProductGyCm2,
+                    session_.ended() ? ("ended: " + s.endReason).c_str() : message_.c_str());
+        ImGui::End();
+        if (help_) helpOverlay();
+    }
+
+    void controls(ImGuiWindowFlags fixed, float x, float w, float h) {
+        const sim::SimState& s = session_.state();
+        ImGui::SetNextWindowPos({x, 0});
+        ImGui::SetNextWindowSize({w, h});
+        ImGui::Begin("C-arm", nullptr, fixed);
+        if (replaying_) ImGui::TextColored({1, 0.8f, 0.3f, 1}, "Replaying %s", opts_.replayLog.c_str());
+        float lao = static_cast<float>(s.carm.laoDeg), cran = static_cast<float>(s.carm.cranDeg);
+        if (ImGui::SliderFloat("LAO(+)/RAO(-)", &lao, -120.0f, 120.0f, "%.1f deg"))
+            act("carm.set", {{"lao_deg", lao}, {"cran_deg", s.carm.cranDeg}});
+        if (ImGui::SliderFloat("CRAN(+)/CAUD(-)", &cran, -45.0f, 45.0f, "%.1f deg"))
+            act("carm.set", {{"lao_deg", s.carm.laoDeg}, {"cran_deg", cran}});
+        ImGui::Separator();
+        ImGui::Text("Table (isocentre in patient)");
+        if (ImGui::Button("Head")) act("table.move", {{"longitudinal_mm", 10.0}});
+        ImGui::SameLine();
+        if (ImGui::Button("Feet")) act("table.move", {{"longitudinal_mm", -10.0}});
+        ImGui::SameLine();
+        if (ImGui::Button("Left")) act("table.move", {{"lateral_mm", 10.0}});
+        ImGui::SameLine();
+        if (ImGui::Button("Right")) act("table.move", {{"lateral_mm", -10.0}});
+        if (ImGui::Button("Up")) act("table.move", {{"height_mm", 10.0}});
+        ImGui::SameLine();
+        if (ImGui::Button("Down")) act("table.move", {{"height_mm", -10.0}});
+        ImGui::Separator();
+        static const int kFov[] = {480, 420, 300, 220, 160};
+        ImGui::Text("Field of view");
+        for (int f : kFov) {
+            ImGui::SameLine();
+            if (ImGui::RadioButton(std::to_string(f).c_str(), static_cast<int>(s.carm.detectorWidthMm) == f))
+                act("carm.field_of_view", {{"mm", f}});
+        }
+        float cx = static_cast<float>(s.carm.collimationX), cy = static_cast<float>(s.carm.collimationY);
+        if (ImGui::SliderFloat("Shutters L-R", &cx, 0.1f, 1.0f, "%.2f")) act("carm.collimate", {{"x", cx}, {"y", cy}});
+        if (ImGui::SliderFloat("Shutters T-B", &cy, 0.1f, 1.0f, "%.2f")) act("carm.collimate", {{"x", cx}, {"y", cy}});
+        ImGui::Text("Pulse rate");
+        for (double pps : {7.5, 15.0, 30.0}) {
+            ImGui::SameLine();
+            char label[16];
+            std::snprintf(label, sizeof label, "%g", pps);
+            if (ImGui::RadioButton(label, s.pulseRatePps == pps)) act("fluoro.rate", {{"pps", pps}});
+        }
+        ImGui::Separator();
+        ImGui::Button("FLUORO (hold, or Space)", {-1, 40});
+        pedalButton_ = ImGui::IsItemActive();
+        if (ImGui::Button("Cine 4 s at 7.5 f/s", {-1, 0})) act("cine.run", {{"fps", 7.5}, {"duration_s", 4.0}});
+        if (ImGui::Button("Store image (Enter)", {-1, 0})) act("image.store");
+        ImGui::Text("Images taken: %zu", s.images.size());
+        ImGui::Separator();
+        if (ImGui::Button("End procedure", {-1, 0})) act("procedure.end");
+        ImGui::TextDisabled("F1: help");
+        ImGui::End();
+    }
+
+    void helpOverlay() {
+        ImGui::SetNextWindowPos({200, 150});
+        ImGui::SetNextWindowSize({560, 0});
+        ImGui::Begin("Help (F1 to close)", &help_, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings);
+        ImGui::BulletText("Space (hold): fluoroscopy pedal - X-rays only while held");
+        ImGui::BulletText("Left/Right arrows: rotate the C-arm RAO/LAO (%.0f deg/s)", kRotateDegPerS);
+        ImGui::BulletText("Up/Down arrows: angulate CRAN/CAUD");
+        ImGui::BulletText("W/S: table toward head/feet; A/D: toward patient's right/left");
+        ImGui::BulletText("Enter: store the image on the monitor");
+        ImGui::BulletText("Mouse: sliders and buttons in the C-arm panel (angles, table, field of");
+        ImGui::BulletText("  view, shutters, pulse rate, cine, store image, end procedure)");
+        ImGui::BulletText("F1: this help");
+        ImGui::TextWrapped("The monitor shows the live image while the pedal is down and the last "
+                           "image held after. Every second of fluoroscopy adds dose (status bar).");
+        ImGui::End();
+    }
+
+    const WindowRunOptions& opts_;
+    GLFWwindow* window_;
+    sim::Session& session_;
+    std::unique_ptr<sim::ActionRecorder> recorder_;
+    bool replaying_ = false;
+    bool help_ = false, f1Down_ = false;
+    bool pedalDown_ = false, pedalButton_ = false;
+    std::string message_;
+};
+
+}  // namespace
+
+int runWindowed(const WindowRunOptions& opts) {
+    sim::Scenario scenario = sim::loadScenario(opts.scenarioPath);
+    auto patient = sim::loadScenarioPatient(scenario, {});
+    sim::Session session(scenario, patient);
+    double lastActionS = 0.0;
+    const bool replay = !opts.replayLog.empty();
+    if (replay) {
+        for (const sim::Action& a : sim::readActionLog(opts.replayLog)) {
+            lastActionS = a.time_s;
+            session.submit(a);
+        }
+    }
+
+    GlfwSession glfw;
+    glfwWindowHint(GLFW_CLIENT_API, GLFW_NO_API);
+    glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);  // a fixed layout of panels
+    GLFWwindow* window = glfwCreateWindow(kWindowWidth, kWindowHeight, ("irsim - " + scenario.title).c_str(),
+                                          nullptr, nullptr);
+    if (!window) throw DataError("", 0, "DISPLAY", "cannot create the window");
+    struct WindowGuard {
+        GLFWwindow* w;
+        ~WindowGuard() { glfwDestroyWindow(w); }
+    } windowGuard{window};
+
+    render::ContextOptions co;
+    uint32_t extCount = 0;
+    const char** ext = glfwGetRequiredInstanceExtensions(&extCount);
+    if (!ext) throw DataError("", 0, "vulkan", "GLFW finds no Vulkan support for windows");
+    for (uint32_t i = 0; i < extCount; ++i) co.instanceExtensions.emplace_back(ext[i]);
+    co.makeSurface = [window](VkInstance inst) {
+        VkSurfaceKHR s = VK_NULL_HANDLE;
+        render::check(glfwCreateWindowSurface(inst, window, nullptr, &s), "glfwCreateWindowSurface");
+        return s;
+    };
+    render::Context ctx(co);
+    int fbw = 0, fbh = 0;
+    glfwGetFramebufferSize(window, &fbw, &fbh);
+    Presenter presenter(ctx, static_cast<uint32_t>(fbw), static_cast<uint32_t>(fbh));
+
+    // ImGui with the Vulkan backend given our objects and our result callback.
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGui::GetIO().IniFilename = nullptr;
+    ImGui::StyleColorsDark();
+    ImGui_ImplGlfw_InitForVulkan(window, true);
+    VkDescriptorPool imguiPool = VK_NULL_HANDLE;
+    {
+        VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 16};
+        VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+        pi.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT;
+        pi.maxSets = 16;
+        pi.poolSizeCount = 1;
+        pi.pPoolSizes = &size;
+        render::check(vkCreateDescriptorPool(ctx.device(), &pi, nullptr, &imguiPool), "vkCreateDescriptorPool");
+    }
+    ImGui_ImplVulkan_InitInfo info{};
+    info.Instance = ctx.instance();
+    info.PhysicalDevice = ctx.physicalDevice();
+    info.Device = ctx.device();
+    info.QueueFamily = ctx.queueFamily();
+    info.Queue = ctx.queue();
+    info.DescriptorPool = imguiPool;
+    info.MinImageCount = 2;
+    info.ImageCount = std::max(2u, presenter.imageCount());
+    info.MSAASamples = VK_SAMPLE_COUNT_1_BIT;
+    info.CheckVkResultFn = imguiCheck;
+    ImGui_ImplVulkan_Init(&info, presenter.renderPass());
+    ctx.submitAndWait([](VkCommandBuffer cmd) { ImGui_ImplVulkan_CreateFontsTexture(cmd); });
+    ImGui_ImplVulkan_DestroyFontUploadObjects();
+
+    int status = 0;
+    {
+        render::GpuDrr drr(ctx);
+        drr.setVolume(patient->ct);
+        render::FluoroMonitor monitor(ctx, drr, {1024, 256, 1.0, 2.0});
+        render::CtSliceView slice(ctx, drr, 512);
+        render::ImageBlitter blitter(ctx, presenter.renderPass());
+        ImagePanel monitorPanel{&blitter, blitter.setFor(monitor.display())};
+        ImagePanel ctPanel{&blitter, blitter.setFor(slice.image())};
+
+        SimulatorWindow ui(opts, window, session);
+        ui.replaying_ = replay;
+        if (!replay) {
+            const std::string path = opts.recordLog.empty() ? defaultRecordPath(scenario) : opts.recordLog;
+            ui.recorder_ = std::make_unique<sim::ActionRecorder>(path);
+            log::info("recording this session's actions to " + path);
+        }
+
+        int64_t shownImages = -1;
+        imaging::CArmPose lastPose = session.state().carm;
+        double lastMoveS = -1.0;
+        bool reportWritten = false;
+        auto writeReport = [&] {
+            if (reportWritten || opts.reportPath.empty()) return;
+            sim::writeReport(opts.reportPath, sim::buildReport(session));
+            reportWritten = true;
+        };
+        auto last = std::chrono::steady_clock::now();
+        double simTarget = 0.0;
+        for (int frameNo = 1; !glfwWindowShouldClose(window); ++frameNo) {
+            glfwPollEvents();
+            const auto now = std::chrono::steady_clock::now();
+            // Wall time drives the simulation clock only through advanceTo (fixed steps inside);
+            // scripted runs use a fixed time per frame so their screenshots do not depend on speed.
+            double dt = opts.quitAfterFrames > 0 ? kScriptedFrameS
+                                                 : std::min(0.1, std::chrono::duration<double>(now - last).count());
+            last = now;
+            ImGui_ImplVulkan_NewFrame();
+            ImGui_ImplGlfw_NewFrame();
+            ImGui::NewFrame();
+            ui.keyboard(dt);
+            if (!session.ended()) {
+                simTarget += dt;
+                session.advanceTo(simTarget);
+                if (replay && session.time_s() > lastActionS + 1.0) session.end("end of the action log");
+            }
+            if (session.ended()) writeReport();
+            const sim::SimState& s = session.state();
+            if (!render::samePose(s.carm, lastPose)) {
+                lastPose = s.carm;
+                lastMoveS = s.time_s();
+            }
+            const bool moving = lastMoveS >= 0.0 && s.time_s() - lastMoveS < 0.25;
+            // A new image on the monitor for every pulse (fluoro or cine); with the pedal up the
+            // last image stays (last-image-hold).
+            const int64_t pulses = s.dose.fluoroPulses + s.dose.cineFrames;
+            const bool newPulse = pulses != shownImages && pulses > 0;
+            ui.panels(monitorPanel, ctPanel);
+            ImGui::Render();
+            const bool shoot = opts.quitAfterFrames > 0 && frameNo >= opts.quitAfterFrames;
+            std::vector<uint8_t> pixels;
+            presenter.frame(
+                static_cast<uint32_t>(fbw), static_cast<uint32_t>(fbh),
+                [&](VkCommandBuffer cmd) {
+                    monitorPanel.cmd = ctPanel.cmd = cmd;
+                    if (newPulse) {
+                        render::FluoroPulse p{s.carm, s.kvp > 0.0 ? s.kvp : 80.0, s.centralRayWaterMm, static_cast<uint32_t>(pulses),
+                                              true, moving && s.fluoroOn};
+                        monitor.recordPulse(cmd, p);
+                        shownImages = pulses;
+                    }
+                    slice.record(cmd, {s.carm.isocentre, 400.0, 40.0, 400.0});
+                },
+                [&](VkCommandBuffer cmd) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), cmd); },
+                shoot && !opts.screenshotPath.empty() ? &pixels : nullptr);
+            if (shoot) {
+                if (!opts.screenshotPath.empty()) {
+                    const VkExtent2D e = presenter.extent();
+                    writePngRgba(opts.screenshotPath, static_cast<int>(e.width), static_cast<int>(e.height), pixels);
+                    std::printf("screenshot: %s (%ux%u)\n", opts.screenshotPath.c_str(), e.width, e.height);
+                }
+                break;
+            }
+        }
+        ctx.waitIdle();
+        if (!session.ended()) session.end("the window was closed");
+        writeReport();
+        if (!opts.reportPath.empty()) std::printf("report: %s\n", opts.reportPath.c_str());
+        if (ctx.validationEnabled()) {
+            std::printf("Vulkan validation errors: %d\n", ctx.validationErrorCount());
+            if (ctx.validationErrorCount() > 0) status = 3;
+        }
+    }
+    ImGui_ImplVulkan_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    vkDestroyDescriptorPool(ctx.device(), imguiPool, nullptr);
+    return status;
+}
+
+}  // namespace irsim::app

@@ -1,0 +1,275 @@
+// The soft tissues of the phantom: body wall, thorax (lungs, heart, diaphragm) and abdomen (organs,
+// bowel with gas, veins).
+#include <cmath>
+#include <vector>
+
+#include "patient/labels.h"
+#include "patient/phantom/anatomy.h"
+
+namespace irsim::patient::phantom {
+
+namespace L = labels;
+
+namespace {
+
+// Deterministic value noise in [0, 1) from a position and the seed: the texture of a voxel must not
+// depend on the order in which shapes were painted.
+double hashNoise(const dvec3& p, double cellMm, uint64_t seed) {
+    const auto ix = static_cast<int64_t>(std::floor(p.x / cellMm));
+    const auto iy = static_cast<int64_t>(std::floor(p.y / cellMm));
+    const auto iz = static_cast<int64_t>(std::floor(p.z / cellMm));
+    uint64_t h = seed * 0x9E3779B97F4A7C15ULL;
+    h ^= static_cast<uint64_t>(ix) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 31)) * 0x94D049BB133111EBULL;
+    h ^= static_cast<uint64_t>(iy) * 0x9E3779B97F4A7C15ULL;
+    h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL;
+    h ^= static_cast<uint64_t>(iz) * 0x94D049BB133111EBULL;
+    h = (h ^ (h >> 32)) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+    return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+}
+
+// The signed distance to the skin ellipse at height z, inset by `inset` mm.
+double sdBodyLayer(const Anatomy& a, const dvec3& p, double inset) {
+    double ax, by, yc;
+    a.skinEllipse(p.z, ax, by, yc);
+    ax -= inset;
+    by -= inset;
+    const double k = std::sqrt((p.x / ax) * (p.x / ax) + ((p.y - yc) / by) * ((p.y - yc) / by));
+    return (k - 1.0) * std::min(ax, by);
+}
+
+struct Tube {
+    std::vector<dvec3> points;
+    std::vector<double> radii;
+};
+
+// A tube through points, painted segment by segment; hu(p, d, axisPoint, radius).
+template <class Hu>
+void paintTube(Painter& pa, uint16_t label, const Tube& t, const Hu& hu) {
+    for (size_t s = 0; s + 1 < t.points.size(); ++s) {
+        const dvec3 a = t.points[s], b = t.points[s + 1];
+        const double ra = t.radii[s], rb = t.radii[s + 1];
+        pa.paint(boxOfSegment(a, b, std::max(ra, rb)), label,
+                 [&](const dvec3& p) { return sdCapsule(p, a, b, ra, rb); },
+                 [&](const dvec3& p, double d) {
+                     double tt = 0.0;
+                     sdSegment(p, a, b, &tt);
+                     return hu(p, d, a + (b - a) * tt, ra + (rb - ra) * tt);
+                 });
+    }
+}
+
+}  // namespace
+
+void paintBodyWall(Painter& pa, const Anatomy& a) {
+    const VolumeGeometry& g = pa.geometry();
+    const dvec3 lo = g.origin, hi = g.origin + g.spacing * dvec3(g.dims - 1);
+    const Box all{lo, hi};
+    pa.paint(all, L::skin, [&](const dvec3& p) { return sdBodyLayer(a, p, 0.0); }, hu::skin);
+    pa.paint(all, L::subcutaneous_fat, [&](const dvec3& p) { return sdBodyLayer(a, p, 2.0); },
+             [&](const dvec3& p, double) { return hu::fat + 20.0 * (hashNoise(p, 4.0, a.options.seed) - 0.5); });
+    pa.paint(all, L::muscle, [&](const dvec3& p) { return sdBodyLayer(a, p, a.fatMm); }, hu::muscle);
+    // The abdominal and pelvic cavity (visceral fat, the mesentery), below the diaphragm; around the
+    // pelvis the wall is thicker (gluteal and hip muscles).
+    pa.paint(all, L::visceral_fat,
+             [&](const dvec3& p) {
+                 const double wall = 13.0 + 30.0 * (1.0 - std::clamp((p.z + 20.0) / 50.0, 0.0, 1.0));
+                 return std::max(sdBodyLayer(a, p, a.fatMm + wall), p.z - a.diaphragmZ(p.x, p.y));
+             },
+             [&](const dvec3& p, double) { return hu::visceralFat + 30.0 * (hashNoise(p, 5.0, a.options.seed + 1) - 0.5); });
+}
+
+void paintThorax(Painter& pa, const Anatomy& a) {
+    const VolumeGeometry& g = pa.geometry();
+    const double zTop = g.origin.z + g.spacing.z * (g.dims.z - 1) + 5.0;
+    // Lungs: inside the chest wall (fat, muscle and ribs, ~14 mm), above the diaphragm, beside the
+    // mediastinum. Lower lobes behind the oblique fissure, the middle lobe / lingula in front.
+    for (int side = -1; side <= 1; side += 2) {
+        const uint16_t lower = side < 0 ? L::lung_lower_lobe_right : L::lung_lower_lobe_left;
+        const uint16_t front = side < 0 ? L::lung_middle_lobe_right : L::lung_upper_lobe_left;
+        auto lung = [&, side](const dvec3& p) {
+            const double wall = sdBodyLayer(a, p, a.fatMm + 14.0);
+            const double below = a.diaphragmZ(p.x, p.y) - p.z;
+            const double medial = 28.0 - side * p.x;  // mediastinum half width
+            return std::max(std::max(wall, below), medial);
+        };
+        auto fissureFront = [&, lung](const dvec3& p) {
+            // Oblique fissure: a plane rising from posterior-inferior to anterior-superior.
+            return std::max(lung(p), (p.y + 10.0) + 0.8 * (p.z - (a.domeRightZ + 20.0)));
+        };
+        const dvec3 gridHi = g.origin + g.spacing * dvec3(g.dims - 1);
+        const Box box{{side < 0 ? g.origin.x : 0.0, g.origin.y, 160.0}, {side < 0 ? 0.0 : gridHi.x, gridHi.y, zTop}};
+        auto lungHu = [&](const dvec3& p, double) {
+            // Pulmonary vessels as a speckle denser towards the hilum.
+            const double n = hashNoise(p, 3.0, a.options.seed + 2);
+            return n > 0.93 ? -500.0 : hu::lung + 40.0 * (n - 0.5);
+        };
+        pa.paint(box, lower, lung, lungHu);
+        pa.paint(box, front, fissureFront, lungHu);
+    }
+    // Diaphragm: a 5 mm muscle sheet on the abdominal side of the dome.
+    const dvec3 gridHi = g.origin + g.spacing * dvec3(g.dims - 1);
+    pa.paint({{g.origin.x, g.origin.y, 160.0}, {gridHi.x, gridHi.y, a.domeRightZ + 6.0}}, L::muscle,
+             [&](const dvec3& p) {
+                 const double dz = a.diaphragmZ(p.x, p.y);
+                 return std::max(std::max(p.z - dz, dz - 5.0 - p.z), sdBodyLayer(a, p, a.fatMm + 10.0));
+             },
+             hu::muscle);
+    pa.paint(boxAround(a.heartC, a.heartR), L::heart,
+             [&](const dvec3& p) {
+                 return std::max(sdEllipsoid(p, a.heartC, a.heartR), a.diaphragmZ(p.x, p.y) - p.z);
+             },
+             hu::blood);
+    // Sternum and its xiphoid, anterior midline.
+    double ax, by, yc;
+    a.skinEllipse(a.domeRightZ, ax, by, yc);
+    const double yFront = yc - by + a.fatMm + 6.0;
+    const double zXiphoid = a.vertebra("T10")->zCentre;
+    OrientedBox sternum{{0.0, yFront + 6.0, (zXiphoid + zTop) / 2.0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1},
+                        {14.0, 6.0, (zTop - zXiphoid) / 2.0}};
+    pa.paint(sternum.bounds(), L::sternum, sternum,
+             [](const dvec3&, double d) { return d > -1.5 ? hu::cortical : hu::cancellous; });
+    // Oesophagus down to the gastro-oesophageal junction.
+    Tube oes{{{8.0, 8.0, zTop}, {12.0, 0.0, a.domeLeftZ}, {30.0, -18.0, a.stomachC.z + 35.0}}, {8.0, 8.0, 9.0}};
+    paintTube(pa, L::esophagus, oes, [](const dvec3&, double, const dvec3&, double) { return hu::muscle; });
+}
+
+void paintAbdomen(Painter& pa, const Anatomy& a) {
+    const uint64_t seed = a.options.seed;
+    auto underDome = [&](const dvec3& p, double d) { return std::max(d, p.z - (a.diaphragmZ(p.x, p.y) - 5.0)); };
+
+    // Liver.
+    const Box liverBox{glm::min(a.liverRightC - a.liverRightR, a.liverLeftC - a.liverLeftR),
+                       glm::max(a.liverRightC + a.liverRightR, a.liverLeftC + a.liverLeftR)};
+    pa.paint(liverBox, L::liver, [&](const dvec3& p) { return a.liverSdf(p); },
+             [&](const dvec3& p, double) { return hu::liver + 6.0 * (hashNoise(p, 3.0, seed + 3) - 0.5); });
+    pa.paint(boxAround(a.gallC, a.gallR), L::gallbladder,
+             [&](const dvec3& p) { return sdEllipsoid(p, a.gallC, a.gallR); }, hu::bile);
+    pa.paint(boxAround(a.spleenC, a.spleenR), L::spleen,
+             [&](const dvec3& p) { return underDome(p, sdEllipsoid(p, a.spleenC, a.spleenR)); }, hu::spleen);
+    for (int side = -1; side <= 1; side += 2) {
+        const dvec3 c = side < 0 ? a.kidneyRC : a.kidneyLC;
+        const dvec3 sinus = c + dvec3(-side * 16.0, -6.0, 0.0);
+        pa.paint(boxAround(c, a.kidneyR), side < 0 ? L::kidney_right : L::kidney_left,
+                 [&](const dvec3& p) { return sdEllipsoid(p, c, a.kidneyR); },
+                 [&](const dvec3& p, double) {
+                     // Renal sinus fat at the hilum.
+                     return sdEllipsoid(p, sinus, {9.0, 8.0, 22.0}) < 0.0 ? hu::fat : hu::kidney;
+                 });
+    }
+    // Stomach with an air-fluid level: supine, the gas rises anteriorly (towards -y).
+    pa.paint(boxAround(a.stomachC, a.stomachR), L::stomach,
+             [&](const dvec3& p) { return underDome(p, sdEllipsoid(p, a.stomachC, a.stomachR)); },
+             [&](const dvec3& p, double d) {
+                 if (d > -4.0) return hu::bowelWall;
+                 return p.y < a.stomachC.y - 8.0 ? hu::gas : hu::bowelFluid;
+             });
+    // Pancreas along the splenic vein, head in the duodenal C-loop.
+    const double zp = a.zPortal - 40.0;
+    Tube pancreas{{{-38.0, -22.0, zp - 12.0}, {-8.0, -32.0, zp}, {35.0, -22.0, zp + 8.0}, {72.0, 12.0, zp + 18.0}},
+                  {14.0, 11.0, 10.0, 8.0}};
+    paintTube(pa, L::pancreas, pancreas, [](const dvec3&, double, const dvec3&, double) { return hu::pancreas; });
+
+    // Bowel: wall, fluid, and gas on the non-dependent (anterior) side of gas-filled loops.
+    auto bowelHu = [](bool gassy, double gasFraction) {
+        return [gassy, gasFraction](const dvec3& p, double d, const dvec3& axis, double r) {
+            if (d > -2.5) return hu::bowelWall;
+            if (gassy && p.y - axis.y < r * (1.0 - 2.0 * gasFraction)) return hu::gas;
+            return hu::bowelFluid;
+        };
+    };
+    Tube duodenum{{{20.0, -52.0, zp + 25.0}, {-30.0, -42.0, zp + 20.0}, {-52.0, -22.0, zp - 5.0},
+                   {-48.0, -18.0, zp - 35.0}, {0.0, -20.0, zp - 45.0}, {28.0, -25.0, zp - 25.0}},
+                  {12.0, 12.0, 12.0, 12.0, 12.0, 12.0}};
+    paintTube(pa, L::duodenum, duodenum, bowelHu(true, 0.3));
+    // Colon: caecum, ascending, transverse (anterior, usually gas-filled when supine), descending,
+    // sigmoid, rectum.
+    const double zFlex = a.kidneyRC.z + 10.0;
+    Tube colon{{{-70.0, -35.0, -45.0}, {-85.0, 10.0, 0.0}, {-88.0, 15.0, zFlex - 30.0}, {-75.0, -35.0, zFlex},
+                {-20.0, -75.0, zFlex - 35.0}, {30.0, -72.0, zFlex - 25.0}, {80.0, -10.0, zFlex + 25.0},
+                {90.0, 25.0, zFlex - 10.0}, {85.0, 25.0, -20.0}, {55.0, -30.0, -65.0}, {15.0, -20.0, -80.0},
+                {0.0, 18.0, -105.0}, {0.0, 24.0, -170.0}},
+               {24.0, 22.0, 21.0, 21.0, 20.0, 20.0, 19.0, 17.0, 17.0, 16.0, 15.0, 17.0, 17.0}};
+    Rng colonRng = Rng::seeded(seed, 13u);
+    for (size_t s = 0; s + 1 < colon.points.size(); ++s) {
+        Tube piece{{colon.points[s], colon.points[s + 1]}, {colon.radii[s], colon.radii[s + 1]}};
+        const bool transverse = s >= 3 && s <= 5;
+        const double gas = transverse ? 0.7 : 0.25 + 0.3 * colonRng.uniform();
+        paintTube(pa, L::colon, piece, [&, gas](const dvec3& p, double d, const dvec3& axis, double r) {
+            if (d > -2.5) return hu::bowelWall;
+            if (p.y - axis.y < r * (1.0 - 2.0 * gas)) return hu::gas;
+            // Faeces: mottled gas and soft tissue.
+            const double n = hashNoise(p, 4.0, seed + 5);
+            return n < 0.35 ? -700.0 : -50.0 + 120.0 * n;
+        });
+    }
+    // Small bowel: loops folded through the lower and central abdomen, some with gas.
+    {
+        Rng r = Rng::seeded(seed, 11u);
+        std::vector<dvec3> path;
+        const int rows = 6, cols = 5;
+        for (int row = 0; row < rows; ++row) {
+            const double z = a.kidneyLC.z - 25.0 - row * 24.0;
+            for (int c = 0; c < cols; ++c) {
+                const int cc = (row % 2 == 0) ? c : cols - 1 - c;
+                const double x = -55.0 + cc * 27.0 + r.uniform(-6.0, 6.0);
+                const double y = -55.0 + 25.0 * ((c + row) % 2) + r.uniform(-6.0, 6.0);
+                path.push_back({x, y, z + r.uniform(-5.0, 5.0)});
+            }
+        }
+        for (size_t s = 0; s + 1 < path.size(); ++s) {
+            const bool gassy = r.uniform() < 0.35;
+            const double frac = r.uniform(0.2, 0.6);
+            Tube piece{{path[s], path[s + 1]}, {12.0, 12.0}};
+            paintTube(pa, L::small_bowel, piece, bowelHu(gassy, frac));
+        }
+    }
+    pa.paint(boxAround({0.0, -50.0, -118.0}, {36.0, 32.0, 30.0}), L::urinary_bladder,
+             [](const dvec3& p) { return sdEllipsoid(p, {0.0, -50.0, -118.0}, {34.0, 30.0, 28.0}); }, 5.0);
+
+    // Muscles beside the spine: psoas (iliopsoas) and the erector spinae (autochthon).
+    const double zT12 = a.vertebra("T12")->zCentre;
+    for (int side = -1; side <= 1; side += 2) {
+        const double s = side;
+        Tube psoas{{{s * 22.0, 28.0, zT12 - 5.0}, {s * 38.0, 26.0, 90.0}, {s * 52.0, 12.0, -10.0},
+                    {s * 70.0, -22.0, -95.0}, {s * 78.0, -35.0, -170.0}},
+                   {7.0, 18.0, 22.0, 19.0, 17.0}};
+        paintTube(pa, side < 0 ? L::iliopsoas_right : L::iliopsoas_left, psoas,
+                  [](const dvec3&, double, const dvec3&, double) { return hu::muscle; });
+        const double yBack = 26.0 + 17.0 + 40.0;
+        const Box box{{s * 38.0 - 26.0, yBack - 26.0, -60.0}, {s * 38.0 + 26.0, yBack + 26.0, 400.0}};
+        pa.paint(box, side < 0 ? L::autochthon_right : L::autochthon_left,
+                 [&, s, yBack](const dvec3& p) {
+                     return std::max(sdEllipticCylinderZ(p, s * 38.0, yBack, 24.0, 24.0, -60.0, 400.0),
+                                     sdBodyLayer(a, p, a.fatMm));
+                 },
+                 hu::muscle);
+    }
+
+    // Veins (unenhanced blood): IVC, iliac veins, portal and splenic vein, hepatic veins.
+    const double zTopIvc = a.domeRightZ + 10.0;
+    Tube ivc{{{a.ivc.x, a.ivc.y, 5.0}, {a.ivc.x, a.ivc.y - 2.0, 120.0}, {a.ivc.x, a.ivc.y - 6.0, zTopIvc}},
+             {11.0, 12.0, 13.0}};
+    auto blood = [](const dvec3&, double, const dvec3&, double) { return hu::blood; };
+    paintTube(pa, L::inferior_vena_cava, ivc, blood);
+    for (int side = -1; side <= 1; side += 2) {
+        const double s = side;
+        Tube iliacVein{{{a.ivc.x * 0.3, a.ivc.y + 8.0, 8.0}, {s * 38.0, 20.0, -30.0}, {s * 72.0, -32.0, -105.0},
+                        {s * 76.0, -45.0, -170.0}},
+                       {9.0, 7.0, 6.5, 6.0}};
+        paintTube(pa, side < 0 ? 68 : 67, iliacVein, blood);
+    }
+    Tube portal{{{72.0, 20.0, zp + 22.0}, {35.0, -14.0, zp + 14.0}, {-6.0, -22.0, zp + 6.0}, a.hilum}, {5.0, 5.5, 7.0, 7.0}};
+    paintTube(pa, L::portal_vein_and_splenic_vein, portal, blood);
+    const dvec3 hvRoot{a.ivc.x, a.ivc.y - 6.0, a.domeRightZ - 15.0};
+    for (const dvec3& tip : {dvec3{-115.0, 10.0, a.domeRightZ - 55.0}, dvec3{-50.0, -65.0, a.domeRightZ - 50.0},
+                             dvec3{30.0, -45.0, a.domeRightZ - 40.0}}) {
+        Tube hv{{hvRoot, tip}, {6.0, 2.5}};
+        pa.paint(boxOfSegment(hvRoot, tip, 6.0), L::hepatic_vein,
+                 [&](const dvec3& p) { return std::max(sdCapsule(p, hv.points[0], hv.points[1], 6.0, 2.5), a.liverSdf(p)); },
+                 hu::blood);
+    }
+}
+
+}  // namespace irsim::patient::phantom

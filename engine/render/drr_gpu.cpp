@@ -1,0 +1,188 @@
+#include "render/drr_gpu.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "shared.h"
+
+namespace irsim::render {
+
+namespace {
+
+const uint32_t kDrrSpirv[] =
+#include "drr.comp.inc"
+    ;
+
+static_assert(sizeof(gpu::DrrPush) == 112, "DrrPush must match shaders/shared.h (std430)");
+
+glm::vec4 v4(const glm::dvec3& v, double w = 0.0) {
+    return glm::vec4(static_cast<float>(v.x), static_cast<float>(v.y), static_cast<float>(v.z),
+                     static_cast<float>(w));
+}
+
+// Continuous voxel coordinates of a patient-frame displacement (no origin).
+glm::dvec3 voxelDelta(const patient::VolumeGeometry& g, const glm::dvec3& d) {
+    return (glm::transpose(g.direction) * d) / g.spacing;
+}
+
+void computeBarrier(VkCommandBuffer cmd, VkPipelineStageFlags src, VkAccessFlags srcAccess,
+                    VkPipelineStageFlags dst, VkAccessFlags dstAccess) {
+    VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    b.srcAccessMask = srcAccess;
+    b.dstAccessMask = dstAccess;
+    vkCmdPipelineBarrier(cmd, src, dst, 0, 1, &b, 0, nullptr, 0, nullptr);
+}
+
+}  // namespace
+
+PathTarget::PathTarget(Context& ctx, Image image, VkDescriptorSet set, imaging::DetectorGrid grid)
+    : ctx_(ctx), image_(image), set_(set), grid_(grid) {}
+
+PathTarget::~PathTarget() { ctx_.release(image_); }
+
+GpuDrr::GpuDrr(Context& ctx)
+    : ctx_(ctx),
+      kernel_(ctx, kDrrSpirv, sizeof(kDrrSpirv),
+              {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE},
+              sizeof(gpu::DrrPush)) {
+    linear_ = ctx.createSampler(VK_FILTER_LINEAR);
+}
+
+GpuDrr::~GpuDrr() {
+    ctx_.release(density_);
+    VkDevice d = ctx_.device();
+    VkSampler s = linear_;
+    ctx_.releaseLater([d, s] { vkDestroySampler(d, s, nullptr); });
+}
+
+void GpuDrr::setVolume(const patient::CtVolume& ct) {
+    const auto& g = ct.geometry;
+    if (g.voxelCount() == 0 || ct.voxels.size() != g.voxelCount())
+        throw VulkanError("GpuDrr::setVolume: empty CT or voxel count does not match its dims",
+                          VK_ERROR_INITIALIZATION_FAILED);
+    ctx_.release(density_);
+    geometry_ = g;
+    density_ = ctx_.createImage(VK_IMAGE_TYPE_3D, VK_FORMAT_R32_SFLOAT,
+                                {static_cast<uint32_t>(g.dims.x), static_cast<uint32_t>(g.dims.y),
+                                 static_cast<uint32_t>(g.dims.z)},
+                                VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
+    // Upload in slabs of slices so the staging buffer stays small (a 512x512x300 CT is 300 MiB
+    // as float).
+    const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
+    const int slab = std::max(1, static_cast<int>((32u << 20) / (sliceVoxels * sizeof(float))));
+    Buffer staging = ctx_.createBuffer(static_cast<VkDeviceSize>(slab) * sliceVoxels * sizeof(float),
+                                       VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
+    for (int k0 = 0; k0 < g.dims.z; k0 += slab) {
+        const int nk = std::min(slab, g.dims.z - k0);
+        float* dst = static_cast<float*>(staging.mapped);
+        const int16_t* src = ct.voxels.data() + static_cast<size_t>(k0) * sliceVoxels;
+        for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i)
+            dst[i] = static_cast<float>(1.0 + std::max<double>(src[i], -1000.0) / 1000.0);
+        ctx_.submitAndWait([&](VkCommandBuffer cmd) {
+            transitionImage(cmd, density_.image,
+                            k0 == 0 ? VK_IMAGE_LAYOUT_UNDEFINED : VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL,
+                            VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0,
+                            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+            VkBufferImageCopy region{};
+            region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+            region.imageOffset = {0, 0, k0};
+            region.imageExtent = {static_cast<uint32_t>(g.dims.x), static_cast<uint32_t>(g.dims.y),
+                                  static_cast<uint32_t>(nk)};
+            vkCmdCopyBufferToImage(cmd, staging.buffer, density_.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                                   1, &region);
+            transitionImage(cmd, density_.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                            VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                            VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                            VK_ACCESS_SHADER_READ_BIT);
+        });
+    }
+    ctx_.release(staging);
+}
+
+std::unique_ptr<PathTarget> GpuDrr::makeTarget(const imaging::DetectorGrid& grid) {
+    if (!hasVolume()) throw VulkanError("GpuDrr::makeTarget before setVolume", VK_ERROR_INITIALIZATION_FAILED);
+    Image im = ctx_.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32_SFLOAT,
+                                {static_cast<uint32_t>(grid.cols), static_cast<uint32_t>(grid.rows), 1},
+                                VK_IMAGE_USAGE_STORAGE_BIT | VK_IMAGE_USAGE_SAMPLED_BIT |
+                                    VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
+    ctx_.submitAndWait([&](VkCommandBuffer cmd) {
+        transitionImage(cmd, im.image, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_GENERAL,
+                        VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                        VK_ACCESS_SHADER_WRITE_BIT);
+        VkClearColorValue zero{};
+        VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+        vkCmdClearColorImage(cmd, im.image, VK_IMAGE_LAYOUT_GENERAL, &zero, 1, &range);
+    });
+    VkDescriptorSet set = kernel_.allocateSet();
+    writeImageDescriptor(ctx_.device(), set, DRR_BINDING_DENSITY, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER,
+                         density_.view, linear_, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
+    writeImageDescriptor(ctx_.device(), set, DRR_BINDING_PATH, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, im.view,
+                         VK_NULL_HANDLE, VK_IMAGE_LAYOUT_GENERAL);
+    return std::make_unique<PathTarget>(ctx_, im, set, grid);
+}
+
+void GpuDrr::recordPath(VkCommandBuffer cmd, const PathTarget& target, const imaging::CArmPose& pose,
+                        double stepMm, int firstRow, int rowCount) const {
+    const auto& grid = target.grid();
+    firstRow = std::clamp(firstRow, 0, grid.rows);
+    rowCount = std::clamp(rowCount, 0, grid.rows - firstRow);
+    if (rowCount == 0) return;
+    const imaging::CArmFrame frame = imaging::frameOf(pose);
+    const glm::dvec3 first = imaging::detectorPixelCentre(frame, pose, grid, 0.0, 0.0);
+    const glm::dvec3 q0 = geometry_.patientToVoxel(frame.source);
+    gpu::DrrPush push{};
+    push.sourceQ = v4(q0, stepMm);
+    push.firstPixelDq = v4(geometry_.patientToVoxel(first) - q0);
+    push.colStepQ = v4(voxelDelta(geometry_, frame.imageRight * (pose.detectorWidthMm / grid.cols)));
+    push.rowStepQ = v4(voxelDelta(geometry_, -frame.imageUp * (pose.detectorHeightMm / grid.rows)));
+    push.spacingMm = v4(geometry_.spacing);
+    push.dims = v4(glm::dvec3(geometry_.dims));
+    push.grid = glm::ivec4(grid.cols, grid.rows, firstRow, 0);
+    computeBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT,
+                   VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
+    kernel_.bind(cmd, target.set(), &push);
+    vkCmdDispatch(cmd, (grid.cols + DRR_GROUP - 1) / DRR_GROUP, (rowCount + DRR_GROUP - 1) / DRR_GROUP, 1);
+    computeBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT |
+                       VK_PIPELINE_STAGE_TRANSFER_BIT,
+                   VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+}
+
+GreyImage GpuDrr::waterEquivalentPathImage(const imaging::CArmPose& pose, const imaging::DetectorGrid& grid,
+                                           double stepMm) {
+    auto target = makeTarget(grid);
+    ctx_.submitAndWait([&](VkCommandBuffer cmd) { recordPath(cmd, *target, pose, stepMm, 0, grid.rows); });
+    return readBackImage(ctx_, target->image());
+}
+
+GreyImage readBackImage(Context& ctx, const Image& image) {
+    const bool rgba = image.format == VK_FORMAT_R8G8B8A8_UNORM;
+    const size_t texel = 4;  // R32_SFLOAT and RGBA8 are both 4 bytes a texel
+    const size_t count = static_cast<size_t>(image.extent.width) * image.extent.height;
+    Buffer buf = ctx.createBuffer(count * texel, VK_BUFFER_USAGE_TRANSFER_DST_BIT, true);
+    ctx.submitAndWait([&](VkCommandBuffer cmd) {
+        VkBufferImageCopy region{};
+        region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+        region.imageExtent = {image.extent.width, image.extent.height, 1};
+        vkCmdCopyImageToBuffer(cmd, image.image, VK_IMAGE_LAYOUT_GENERAL, buf.buffer, 1, &region);
+        VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+        b.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+        b.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &b, 0,
+                             nullptr, 0, nullptr);
+    });
+    GreyImage out;
+    out.width = static_cast<int>(image.extent.width);
+    out.height = static_cast<int>(image.extent.height);
+    out.pixels.resize(count);
+    if (rgba) {
+        const auto* p = static_cast<const uint8_t*>(buf.mapped);
+        for (size_t i = 0; i < count; ++i) out.pixels[i] = p[4 * i] / 255.0f;
+    } else {
+        std::memcpy(out.pixels.data(), buf.mapped, count * sizeof(float));
+    }
+    ctx.release(buf);
+    return out;
+}
+
+}  // namespace irsim::render

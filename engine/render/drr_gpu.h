@@ -1,0 +1,73 @@
+#pragma once
+// The water-equivalent DRR on the GPU: the CT as a 3D texture of water-equivalent density and a
+// compute shader that marches every detector pixel exactly as imaging/drr.h (the CPU reference)
+// states it. Units: mm; frame: patient LPS (volume.h); image row 0 at the top (drr.h).
+#include <memory>
+
+#include "core/image_io.h"
+#include "imaging/carm.h"
+#include "imaging/drr.h"
+#include "patient/volume.h"
+#include "render/context.h"
+#include "render/kernel.h"
+
+namespace irsim::render {
+
+// A water-path image on the GPU (R32_SFLOAT, mm of water per pixel; storage and sampled, always in
+// VK_IMAGE_LAYOUT_GENERAL) with the descriptor set that writes it.
+class PathTarget {
+public:
+    PathTarget(Context& ctx, Image image, VkDescriptorSet set, imaging::DetectorGrid grid);
+    ~PathTarget();
+    PathTarget(const PathTarget&) = delete;
+    PathTarget& operator=(const PathTarget&) = delete;
+
+    const Image& image() const { return image_; }
+    VkDescriptorSet set() const { return set_; }
+    const imaging::DetectorGrid& grid() const { return grid_; }
+
+private:
+    Context& ctx_;
+    Image image_;
+    VkDescriptorSet set_;
+    imaging::DetectorGrid grid_;
+};
+
+class GpuDrr {
+public:
+    explicit GpuDrr(Context& ctx);
+    ~GpuDrr();
+
+    // Uploads the CT as rho = 1 + max(HU, -1000) / 1000 per voxel (drr.h step 4) into a 3D
+    // R32_SFLOAT image with linear filtering and clamp to edge. Make targets after this.
+    void setVolume(const patient::CtVolume& ct);
+    bool hasVolume() const { return density_.image != VK_NULL_HANDLE; }
+    const patient::VolumeGeometry& geometry() const { return geometry_; }
+    const Image& density() const { return density_; }
+    VkSampler linearSampler() const { return linear_; }
+
+    std::unique_ptr<PathTarget> makeTarget(const imaging::DetectorGrid& grid);
+
+    // Records the march of rows [firstRow, firstRow + rowCount) of `target` for a pose, with the
+    // barriers around it (earlier reads of the target finish first; later compute and fragment
+    // reads see the result).
+    void recordPath(VkCommandBuffer cmd, const PathTarget& target, const imaging::CArmPose& pose,
+                    double stepMm, int firstRow, int rowCount) const;
+
+    // One image, computed and read back (tests, benchmarks, headless use).
+    GreyImage waterEquivalentPathImage(const imaging::CArmPose& pose, const imaging::DetectorGrid& grid,
+                                       double stepMm = 1.0);
+
+private:
+    Context& ctx_;
+    ComputeKernel kernel_;
+    VkSampler linear_ = VK_NULL_HANDLE;
+    Image density_;
+    patient::VolumeGeometry geometry_;
+};
+
+// Copies a GENERAL-layout R32_SFLOAT or RGBA8 image back to the host (rgba8: the red channel,
+// scaled to [0,1]).
+GreyImage readBackImage(Context& ctx, const Image& image);
+
+}  // namespace irsim::render

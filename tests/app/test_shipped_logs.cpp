@@ -1,0 +1,123 @@
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "run_irsim.h"
+
+using namespace irsim::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ShippedLog {
+    fs::path scenario;
+    fs::path log;
+    std::string label;  // "expert", "breach", ...
+};
+
+std::vector<ShippedLog> shippedLogs() {
+    std::vector<ShippedLog> out;
+    const fs::path dir = fs::path(IRSIM_SOURCE_DIR) / "scenarios";
+    for (const auto& e : fs::directory_iterator(dir)) {
+        if (e.path().extension() != ".jsonl") continue;
+        // <scenario>.<label>.jsonl
+        const std::string stem = e.path().stem().string();
+        const auto dot = stem.rfind('.');
+        REQUIRE(dot != std::string::npos);
+        ShippedLog s{dir / (stem.substr(0, dot) + ".toml"), e.path(), stem.substr(dot + 1)};
+        REQUIRE(fs::exists(s.scenario));
+        out.push_back(s);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.log < b.log; });
+    return out;
+}
+
+std::string readAll(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("every shipped action log replays headless: experts pass, the others fail for their reason", "[app][scenarios]") {
+    const auto logs = shippedLogs();
+    REQUIRE(!logs.empty());
+    for (const ShippedLog& s : logs) {
+        const fs::path out = freshDir("shipped-" + s.log.stem().string());
+        const fs::path report = out / "report.json";
+        const auto r = runShell(std::string(IRSIM_EXE) + " run " + quoted(s.scenario.string()) +
+                                " --headless --actions " + quoted(s.log.string()) + " --report " +
+                                quoted(report.string()) + " 2>&1");
+        INFO(s.log.filename().string() << ": " << r.out);
+        REQUIRE(r.status == 0);
+        const auto j = nlohmann::json::parse(readAll(report));
+        for (const char* field : {"scenario", "duration_s", "events", "metrics", "score", "passed", "reasons"})
+            CHECK(j.contains(field));
+        CHECK(j["score"].get<double>() >= 0.0);
+        CHECK(j["score"].get<double>() <= 100.0);
+        if (s.label == "expert") {
+            CHECK(j["passed"].get<bool>());
+        } else {
+            CHECK_FALSE(j["passed"].get<bool>());
+            // A log named for an error ("breach", "leak") fails with a reason that says so.
+            if (s.label == "breach" || s.label == "leak") CHECK_THAT(j["reasons"].dump(), Catch::Contains(s.label));
+        }
+    }
+}
+
+TEST_CASE("replaying the same log twice writes the same report, byte for byte", "[app][determinism]") {
+    const auto logs = shippedLogs();
+    const ShippedLog& s = logs.front();
+    std::string reports[2];
+    for (int i = 0; i < 2; ++i) {
+        const fs::path out = freshDir("twice-" + std::to_string(i));
+        const auto r = runShell(std::string(IRSIM_EXE) + " run " + quoted(s.scenario.string()) +
+                                " --headless --actions " + quoted(s.log.string()) + " --report " +
+                                quoted((out / "r.json").string()) + " 2>&1");
+        REQUIRE(r.status == 0);
+        reports[i] = readAll(out / "r.json");
+    }
+    CHECK(!reports[0].empty());
+    CHECK(reports[0] == reports[1]);
+}
+
+TEST_CASE("a malformed scenario stops with one line naming the file, the line and the field", "[app][errors]") {
+    const fs::path dir = freshDir("malformed");
+    const fs::path bad = dir / "bad.toml";
+    std::string text = readAll(fs::path(IRSIM_SOURCE_DIR) / "scenarios" / "carm-positioning-l1.toml");
+    const auto at = text.find("sid_mm = 1100");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 13, "sid_mm = \"far\"");
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    std::ofstream(bad) << text;
+    const auto r = runShell(std::string(IRSIM_EXE) + " run " + quoted(bad.string()) + " --headless --actions " +
+                            quoted((fs::path(IRSIM_SOURCE_DIR) / "scenarios" / "carm-positioning-l1.expert.jsonl").string()) +
+                            " 2>&1 >/dev/null");
+    CHECK(r.status == 2);
+    CHECK(r.out == "irsim: error: " + bad.string() + ":" + std::to_string(line) +
+                       ": carm.sid_mm: expected a number, got the text \"far\"\n");
+}
+
+TEST_CASE("without a display irsim says so and plays the default scenario headless into a named folder", "[app][headless]") {
+    const fs::path dir = freshDir("no-display");
+    const auto r = runShell("cd " + quoted(dir.string()) + " && env -u DISPLAY -u WAYLAND_DISPLAY " +
+                            std::string(IRSIM_EXE) + " 2>&1");
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("no display"));
+    CHECK_THAT(r.out, Catch::Contains("report: irsim-output/carm-positioning-l1/report.json"));
+    const fs::path report = dir / "irsim-output" / "carm-positioning-l1" / "report.json";
+    REQUIRE(fs::exists(report));
+    CHECK(nlohmann::json::parse(readAll(report))["passed"].get<bool>());
+    // One PNG per image taken.
+    int pngs = 0;
+    for (const auto& e : fs::directory_iterator(dir / "irsim-output" / "carm-positioning-l1" / "frames"))
+        pngs += e.path().extension() == ".png";
+    CHECK(pngs == static_cast<int>(nlohmann::json::parse(readAll(report))["images"].size()));
+}

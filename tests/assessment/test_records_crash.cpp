@@ -1,0 +1,33 @@
+// kill -9 in the middle of writing a session: the transaction is the unit, so the database opens
+// and every session in it is whole.
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include "assessment/records.h"
+#include "records_fixtures.h"
+
+using namespace irsim::assessment;
+using namespace irsim::assessment::testing;
+
+TEST_CASE("a writer killed with SIGKILL mid-session leaves SQLite records with only whole sessions",
+          "[records][sqlite][crash]") {
+    const std::string url = freshSqliteUrl("killed");
+    // 300 events a session: the kill lands inside a transaction of ~300 inserts.
+    const int kept = killWriterMidSession(url, 5, 300);
+    CHECK(kept <= 6);
+
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(url.substr(7).c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "ok");
+    sqlite3_finalize(st);
+    // No orphan rows of a session that never committed.
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM events WHERE session_id NOT IN (SELECT id FROM sessions)",
+                               -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(st, 0) == 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}

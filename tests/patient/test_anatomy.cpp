@@ -1,0 +1,288 @@
+// The phantom's anatomy against published figures: pedicle morphometry, bone CT numbers, the
+// arterial tree's calibres, flows and reach, Michels variants and lesions.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+
+#include "patient/labels.h"
+#include "patient/phantom.h"
+#include "patient/tissue.h"
+#include "patient/vessel_growth.h"
+
+using namespace irsim;
+using namespace irsim::patient;
+
+namespace {
+
+// A 0.5 mm grid around the pedicles T10-L5, noise-free, so widths can be measured to ~0.5 mm.
+const Patient& finePosteriorSpine() {
+    static const Patient p = [] {
+        PhantomOptions o;
+        o.seed = 3;
+        o.voxelMm = 0.5;
+        o.ctNoiseHu = 0.0;
+        o.regionMm = std::make_pair(glm::dvec3(-32.0, 0.0, -20.0), glm::dvec3(32.0, 75.0, 270.0));
+        return makePhantom(o);
+    }();
+    return p;
+}
+
+uint16_t labelAt(const Patient& p, const glm::dvec3& lps) {
+    const glm::dvec3 q = p.labels.geometry.patientToVoxel(lps);
+    const glm::ivec3 n(glm::floor(q + 0.5));
+    if (!p.labels.geometry.contains(n.x, n.y, n.z)) return 0;
+    return p.labels.at(n.x, n.y, n.z);
+}
+
+int16_t huAt(const Patient& p, const glm::dvec3& lps) {
+    const glm::ivec3 n(glm::floor(p.ct.geometry.patientToVoxel(lps) + 0.5));
+    return p.ct.at(n.x, n.y, n.z);
+}
+
+bool descendsFrom(const VesselTree& t, int node, const std::string& branch) {
+    for (int n = node; n >= 0; n = t.nodes[static_cast<size_t>(n)].parent)
+        if (t.nodes[static_cast<size_t>(n)].branch == branch) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("pedicle widths by level lie in the published adult ranges", "[patient][phantom][spine]") {
+    const Patient& p = finePosteriorSpine();
+    // Transverse outer pedicle width, mm: ranges spanning the adult means +- ~2 SD of Zindrick et
+    // al. 1987 (Spine 12:160) and Panjabi et al. 1991 (Spine 16:888) / 1992 (Spine 17:299); the
+    // width grows from ~6 mm at T10 to ~15-18 mm at L5.
+    struct Range { const char* level; double lo, hi; };
+    const Range ranges[] = {{"T10", 5.0, 8.5}, {"T11", 6.0, 10.0}, {"T12", 6.0, 10.0}, {"L1", 6.5, 10.5},
+                            {"L2", 7.0, 11.0}, {"L3", 8.0, 12.5}, {"L4", 10.0, 15.0}, {"L5", 12.5, 20.0}};
+    double previous = 0.0;
+    for (const Range& r : ranges) {
+        const std::string v = std::string("vertebrae_") + r.level;
+        const uint16_t label = *labels::vertebra(r.level);
+        for (const char* side : {".pedicle_left", ".pedicle_right"}) {
+            const glm::dvec3 c = p.landmark(v + side + ".centre");
+            const glm::dvec3 entry = p.landmark(v + side + ".entry");
+            const glm::dvec3 axis = glm::normalize(c - entry);
+            const glm::dvec3 across = glm::normalize(glm::cross(axis, glm::dvec3(0, 0, 1)));
+            double width = 0.0;
+            for (int dir = -1; dir <= 1; dir += 2) {
+                double t = 0.0;
+                while (t < 30.0 && labelAt(p, c + across * (dir * (t + 0.05))) == label) t += 0.05;
+                width += t;
+            }
+            INFO(v << side << " width " << width << " mm");
+            CHECK(width > r.lo);
+            CHECK(width < r.hi);
+            // The entry point is on the posterior side, the pedicle axis runs forward into the body.
+            CHECK(entry.y > c.y);
+            CHECK(labelAt(p, p.landmark(v + side + ".axis_end")) == label);
+            if (std::string(side) == ".pedicle_left") {
+                CHECK(width >= previous - 0.6);  // widening caudally
+                previous = width;
+            }
+        }
+    }
+}
+
+TEST_CASE("vertebral bone has a cortical shell over cancellous bone in CT numbers", "[patient][phantom][spine]") {
+    const Patient& p = finePosteriorSpine();
+    for (const char* level : {"T12", "L1", "L3"}) {
+        const std::string v = std::string("vertebrae_") + level;
+        const glm::dvec3 c = p.landmark(v + ".body_centre");
+        // Cancellous: ~150-300 HU in normal adults (Pickhardt et al. 2013, Ann Intern Med 158:588).
+        CHECK(huAt(p, c) > 150);
+        CHECK(huAt(p, c) < 300);
+        // Cortex: the densest voxel on a line through the posterior wall is cortical bone
+        // (~1000-1500 HU; Schneider, Pedroni & Lomax 1996, Phys Med Biol 41:111).
+        int peak = -1024;
+        for (double t = 0.0; t < 25.0; t += 0.25) peak = std::max<int>(peak, huAt(p, c + glm::dvec3(0.0, t, 0.0)));
+        CHECK(peak > 1000);
+        CHECK(peak < 1500);
+        // The canal lies behind the body, the cord in it above the conus (L1-L2).
+        const glm::dvec3 canal = (p.landmark(v + ".pedicle_left.centre") + p.landmark(v + ".pedicle_right.centre")) * 0.5;
+        const uint16_t l = labelAt(p, canal);
+        CHECK((l == labels::spinal_canal || l == labels::spinal_cord));
+    }
+    PhantomOptions o;
+    o.voxelMm = 1.0;
+    o.ctNoiseHu = 0.0;
+    o.osteoporotic = true;
+    o.regionMm = std::make_pair(glm::dvec3(-10.0, 15.0, 140.0), glm::dvec3(10.0, 35.0, 160.0));
+    const Patient weak = makePhantom(o);
+    CHECK(huAt(weak, weak.landmark("vertebrae_L1.body_centre")) < 130);  // osteoporotic: < 110-160 HU
+}
+
+TEST_CASE("arterial calibres decrease down the tree, by Murray's law inside the organs", "[patient][phantom][vessels]") {
+    PhantomOptions o;
+    o.seed = 5;
+    o.voxelMm = 3.0;
+    const Patient p = makePhantom(o);
+    const VesselTree& t = *p.vesselTree("arterial");
+    int murrayChecked = 0;
+    std::vector<std::vector<int>> children(t.nodes.size());
+    for (size_t i = 0; i < t.nodes.size(); ++i)
+        if (t.nodes[i].parent >= 0) children[static_cast<size_t>(t.nodes[i].parent)].push_back(static_cast<int>(i));
+    for (size_t i = 0; i < t.nodes.size(); ++i) {
+        const VesselNode& n = t.nodes[i];
+        CHECK(n.radiusMm > 0.0);
+        if (n.parent < 0) continue;
+        const VesselNode& up = t.nodes[static_cast<size_t>(n.parent)];
+        if (n.radiusMm > up.radiusMm * (1.0 + 1e-9)) FAIL_CHECK(n.branch << " widens below " << up.branch);
+        // Murray: r^3 of a branching segment equals the sum of its children's r^3.
+        if (children[i].size() == 2 && n.branch.rfind("segment_", 0) == 0) {
+            double sum = 0.0;
+            for (int c : children[i]) sum += std::pow(t.nodes[static_cast<size_t>(c)].radiusMm, 3.0);
+            CHECK(sum == Approx(std::pow(n.radiusMm, 3.0)).epsilon(1e-9));
+            ++murrayChecked;
+        }
+    }
+    CHECK(murrayChecked > 5);
+    // Calibres of the named trunks (lumen radius, mm): aorta ~9-13, CFA ~4-5, celiac ~3-4.
+    auto radiusOf = [&](const std::string& b) { return t.nodes[static_cast<size_t>(t.firstNodeOf(b))].radiusMm; };
+    CHECK(radiusOf("aorta") == Approx(12.5).margin(1.0));
+    CHECK(radiusOf("common_femoral_left") == Approx(4.2).margin(0.8));
+    CHECK(radiusOf("celiac_trunk") == Approx(3.5).margin(0.6));
+    // Every branch named in the brief exists.
+    for (const char* b : {"aorta", "celiac_trunk", "common_hepatic", "gastroduodenal", "sma", "renal_left", "renal_right",
+                          "common_iliac_left", "external_iliac_right", "common_femoral_right"})
+        CHECK(t.firstNodeOf(b) >= 0);
+    // The access site lies on the common femoral artery, the celiac origin on the aorta's wall.
+    CHECK(p.landmarks.count("common_femoral_artery_right.access") == 1);
+    CHECK(p.landmarks.count("celiac_trunk.origin") == 1);
+}
+
+TEST_CASE("every liver voxel lies within a few mm of a hepatic arterial branch", "[patient][phantom][vessels]") {
+    PhantomOptions o;
+    o.seed = 11;
+    o.voxelMm = 3.0;
+    const Patient p = makePhantom(o);
+    std::vector<double> d = distancesToTree(p.labels, labels::liver, *p.vesselTree("arterial"));
+    REQUIRE(d.size() > 10000);
+    std::sort(d.begin(), d.end());
+    const double p95 = d[d.size() * 95 / 100], worst = d.back();
+    std::printf("liver voxel to nearest artery: median %.1f, 95th %.1f, max %.1f mm\n", d[d.size() / 2], p95, worst);
+    CHECK(p95 < 4.0);
+    CHECK(worst < 8.0);
+    // Flow is conserved at every branching and sums to the hepatic arterial inflow.
+    const VesselTree& t = *p.vesselTree("arterial");
+    std::vector<double> childSum(t.nodes.size(), 0.0);
+    for (const auto& n : t.nodes)
+        if (n.parent >= 0) childSum[static_cast<size_t>(n.parent)] += n.flowMlPerMin;
+    for (size_t i = 0; i < t.nodes.size(); ++i)
+        if (childSum[i] > 0.0) CHECK(t.nodes[i].flowMlPerMin == Approx(childSum[i]).epsilon(1e-9));
+}
+
+TEST_CASE("Michels variants move the hepatic arteries' origins", "[patient][phantom][vessels]") {
+    auto build = [](MichelsType m) {
+        PhantomOptions o;
+        o.voxelMm = 6.0;
+        o.michels = m;
+        return makePhantom(o);
+    };
+    {
+        const Patient p = build(MichelsType::I);
+        const VesselTree& t = *p.vesselTree("arterial");
+        const int rha = t.firstNodeOf("right_hepatic");
+        REQUIRE(rha >= 0);
+        CHECK(descendsFrom(t, rha, "proper_hepatic"));
+        CHECK(descendsFrom(t, rha, "celiac_trunk"));
+        CHECK(t.firstNodeOf("replaced_right_hepatic") < 0);
+        CHECK(p.attributes.at("michels_type") == "I");
+    }
+    {
+        const VesselTree t = build(MichelsType::III).vessels[0];
+        const int rrha = t.firstNodeOf("replaced_right_hepatic");
+        REQUIRE(rrha >= 0);
+        CHECK(descendsFrom(t, rrha, "sma"));
+        CHECK_FALSE(descendsFrom(t, rrha, "celiac_trunk"));
+        CHECK(t.firstNodeOf("left_hepatic") >= 0);
+    }
+    {
+        const VesselTree t = build(MichelsType::II).vessels[0];
+        const int rlha = t.firstNodeOf("replaced_left_hepatic");
+        REQUIRE(rlha >= 0);
+        CHECK(descendsFrom(t, rlha, "left_gastric"));
+    }
+    {
+        const VesselTree t = build(MichelsType::IX).vessels[0];
+        CHECK(descendsFrom(t, t.firstNodeOf("common_hepatic"), "sma"));
+    }
+}
+
+TEST_CASE("tumours appear at their site with their size, and hypervascular ones draw more arteries",
+          "[patient][phantom][lesions]") {
+    PhantomOptions o;
+    o.seed = 2;
+    o.voxelMm = 2.0;
+    o.lesions = {{"liver_segment_7", LesionKind::HypervascularLiver, 40.0},
+                 {"vertebrae_L2", LesionKind::LyticVertebral, 16.0},
+                 {"vertebrae_T12", LesionKind::CompressionFracture, 0.0, 0.4}};
+    const Patient p = makePhantom(o);
+    const double expected = 4.0 / 3.0 * 3.14159265358979 * 20.0 * 20.0 * 20.0 / 1000.0;
+    CHECK(p.volumeMlOf("liver_tumour") == Approx(expected).epsilon(0.15));
+    const glm::dvec3 c = p.landmark("tumour_1.centre");
+    const glm::ivec3 v(glm::floor(p.liverSegments.geometry.patientToVoxel(c) + 0.5));
+    CHECK(p.liverSegments.at(v.x, v.y, v.z) == 7);
+    CHECK(labelAt(p, p.landmark("tumour_2.centre")) == labels::vertebral_metastasis);
+    // Terminal arteries per ml: denser in the tumour (4x the arterial perfusion per ml).
+    const VesselTree& t = *p.vesselTree("arterial");
+    std::vector<int> kids(t.nodes.size(), 0);
+    for (const auto& n : t.nodes)
+        if (n.parent >= 0) ++kids[static_cast<size_t>(n.parent)];
+    int inTumour = 0, total = 0;
+    for (size_t i = 0; i < t.nodes.size(); ++i) {
+        if (kids[i] != 0 || t.nodes[i].branch == "aorta" || !descendsFrom(t, static_cast<int>(i), "hepatic_branch")) continue;
+        ++total;
+        if (glm::length(t.nodes[i].position - c) < 20.0) ++inTumour;
+    }
+    const double liverMl = p.volumeMlOf("liver") + p.volumeMlOf("liver_tumour");
+    const double densityRatio = (inTumour / expected) / (total / liverMl);
+    std::printf("terminals in tumour %d of %d, density ratio %.2f\n", inTumour, total, densityRatio);
+    CHECK(densityRatio > 2.5);
+    // The fractured T12 lost anterior height: its anterior cortex landmark's column holds less bone.
+    const glm::dvec3 front = p.landmark("vertebrae_T12.anterior_cortex") + glm::dvec3(0.0, 4.0, 0.0);
+    const glm::dvec3 frontL1 = p.landmark("vertebrae_L1.anterior_cortex") + glm::dvec3(0.0, 4.0, 0.0);
+    auto boneHeight = [&](const glm::dvec3& at, uint16_t label) {
+        double h = 0.0;
+        for (double dz = -20.0; dz <= 20.0; dz += 0.5)
+            if (labelAt(p, at + glm::dvec3(0.0, 0.0, dz)) == label) h += 0.5;
+        return h;
+    };
+    const double hT12 = boneHeight(front, *labels::vertebra("T12")), hL1 = boneHeight(frontL1, *labels::vertebra("L1"));
+    CHECK(hT12 < 0.8 * 24.0);
+    CHECK(hL1 > 0.85 * 25.0);
+}
+
+TEST_CASE("bad phantom options are refused with the field named", "[patient][phantom][errors]") {
+    PhantomOptions o;
+    o.voxelMm = 0.0;
+    CHECK_THROWS_WITH(makePhantom(o), Catch::Matchers::Contains("phantom.voxel_mm"));
+    o.voxelMm = 3.0;
+    o.lesions = {{"liver_segment_9", LesionKind::HypervascularLiver, 20.0}};
+    CHECK_THROWS_WITH(makePhantom(o), Catch::Matchers::Contains("lesions[0].site"));
+    o.lesions = {{"vertebrae_T4", LesionKind::LyticVertebral, 20.0}};
+    CHECK_THROWS_WITH(makePhantom(o), Catch::Matchers::Contains("vertebrae_T10"));
+    CHECK(parseMichelsType("type III") == MichelsType::III);
+    CHECK(parseMichelsType("10") == MichelsType::X);
+    CHECK_FALSE(parseMichelsType("XI"));
+}
+
+TEST_CASE("every structure has tissue properties, ordered by density as in the IT'IS database", "[patient][tissue]") {
+    for (const auto& [value, name] : irsimLabels()) {
+        const TissueProperties& t = tissueOf(name);
+        INFO(name);
+        CHECK(t.densityKgPerM3 > 1.0);
+        CHECK(t.densityKgPerM3 < 2000.0);
+        CHECK(t.heatCapacityJPerKgK > 1000.0);
+    }
+    CHECK(tissueOf("vertebrae_L1").material == "cancellous_bone");
+    CHECK(tissueOf("aorta").material == "blood");
+    CHECK(tissueOf("lung_lower_lobe_left").densityKgPerM3 < tissueOf("subcutaneous_fat").densityKgPerM3);
+    CHECK(tissueOf("subcutaneous_fat").densityKgPerM3 < tissueOf("liver").densityKgPerM3);
+    CHECK(tissueOf("liver").densityKgPerM3 < tissueOf("vertebrae_L1").densityKgPerM3);
+    // Hypervascular tumour: more perfused than liver.
+    CHECK(tissueOf("liver_tumour").perfusionMlPerMinPerKg > tissueOf("liver").perfusionMlPerMinPerKg);
+}

@@ -1,0 +1,180 @@
+// The GPU DRR and the fluoroscopy display against their CPU references (imaging/drr.h,
+// render/fluoro_display.h), with the Vulkan validation layer on and no validation error allowed.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "imaging/drr.h"
+#include "render/context.h"
+#include "render/drr_gpu.h"
+#include "render/fluoro_display.h"
+#include "render/fluoro_monitor.h"
+#include "render_test_util.h"
+
+using namespace irsim;
+
+namespace {
+
+// Air with a water sphere (r 40 mm), a cortical-bone-like slab (+1000 HU, 20 mm thick) and a
+// fat cube (-100 HU), on an anisotropic grid whose axes are not the LPS axes, so every term of the
+// march (spacing, direction, box clipping) is exercised.
+patient::CtVolume analyticPhantom() {
+    patient::CtVolume ct;
+    patient::VolumeGeometry g;
+    g.dims = {72, 64, 56};
+    g.spacing = {2.0, 2.5, 3.0};
+    // Rotated 90 degrees about z: i runs toward the patient's back, j toward the patient's right.
+    g.direction = glm::dmat3(glm::dvec3(0, 1, 0), glm::dvec3(-1, 0, 0), glm::dvec3(0, 0, 1));
+    const glm::dvec3 half = glm::dvec3(g.dims - 1) * g.spacing * 0.5;
+    g.origin = -(g.direction * half);
+    ct.allocate(g, -1000);
+    for (int k = 0; k < g.dims.z; ++k)
+        for (int j = 0; j < g.dims.y; ++j)
+            for (int i = 0; i < g.dims.x; ++i) {
+                const glm::dvec3 p = g.voxelToPatient({i, j, k});
+                int16_t hu = -1000;
+                if (glm::length(p - glm::dvec3(10, 0, 5)) < 40.0) hu = 0;
+                if (std::abs(p.z - 50.0) < 10.0 && std::abs(p.x) < 60.0) hu = 1000;
+                if (std::abs(p.x + 45) < 12 && std::abs(p.y + 30) < 12 && std::abs(p.z + 40) < 12) hu = -100;
+                ct.at(i, j, k) = hu;
+            }
+    return ct;
+}
+
+void requireClose(const GreyImage& gpu, const GreyImage& cpu, double absTol, double relTol) {
+    REQUIRE(gpu.width == cpu.width);
+    REQUIRE(gpu.height == cpu.height);
+    double maxErr = 0.0;
+    for (int y = 0; y < cpu.height; ++y)
+        for (int x = 0; x < cpu.width; ++x) {
+            const double a = gpu.at(x, y), b = cpu.at(x, y);
+            const double err = std::abs(a - b);
+            maxErr = std::max(maxErr, err);
+            if (err > absTol + relTol * std::abs(b)) {
+                FAIL("first bad pixel (" << x << ", " << y << "): GPU " << a << ", CPU " << b
+                                         << ", tolerance " << absTol + relTol * std::abs(b));
+            }
+        }
+    INFO("max abs difference " << maxErr);
+    SUCCEED();
+}
+
+}  // namespace
+
+TEST_CASE("the GPU water-path DRR of an analytic phantom matches the CPU reference pixel for pixel",
+          "[render][gpu][drr]") {
+    render::testing::ValidationOn validation;
+    render::Context ctx;
+    const patient::CtVolume ct = analyticPhantom();
+    render::GpuDrr drr(ctx);
+    drr.setVolume(ct);
+
+    struct View { double lao, cran; glm::dvec3 iso; double step; };
+    for (const View v : {View{0, 0, {0, 0, 0}, 1.0}, View{33, -17, {12, -8, 20}, 1.0},
+                         View{90, 0, {0, 0, 0}, 0.7}, View{-60, 30, {-20, 10, -10}, 2.0}}) {
+        imaging::CArmPose pose;
+        pose.laoDeg = v.lao;
+        pose.cranDeg = v.cran;
+        pose.isocentre = v.iso;
+        pose.detectorWidthMm = pose.detectorHeightMm = 260.0;  // rays that miss the box give 0
+        const imaging::DetectorGrid grid{96, 80};
+        INFO("LAO " << v.lao << " CRAN " << v.cran << " step " << v.step);
+        const GreyImage cpu = imaging::waterEquivalentPathImage(ct, pose, grid, v.step);
+        const GreyImage gpu = drr.waterEquivalentPathImage(pose, grid, v.step);
+        // float on the GPU vs double on the CPU: 0.05 mm of water or 0.05 %.
+        requireClose(gpu, cpu, 0.05, 5e-4);
+        // Not vacuous: the phantom is in the image.
+        float peak = 0.0f;
+        for (float p : cpu.pixels) peak = std::max(peak, p);
+        REQUIRE(peak > 60.0f);
+    }
+    ctx.waitIdle();
+    REQUIRE(ctx.validationEnabled());
+    REQUIRE(ctx.validationErrorCount() == 0);
+}
+
+TEST_CASE("a ray through the centre of a water sphere gives its chord in mm of water on the GPU",
+          "[render][gpu][drr]") {
+    render::testing::ValidationOn validation;
+    render::Context ctx;
+    // A water sphere alone in air, voxels inside when their centre is within 30.5 mm: along a grid
+    // axis the voxel at 30 mm is water and the one at 31 mm air, and the trilinear ramp between
+    // them integrates to a surface at 30.5 mm, so the central chord is 61 mm.
+    patient::CtVolume ct;
+    patient::VolumeGeometry g;
+    g.dims = {81, 81, 81};
+    g.spacing = {1.0, 1.0, 1.0};
+    g.origin = {-40, -40, -40};
+    ct.allocate(g, -1000);
+    for (int k = 0; k < 81; ++k)
+        for (int j = 0; j < 81; ++j)
+            for (int i = 0; i < 81; ++i)
+                if (glm::length(g.voxelToPatient({i, j, k})) <= 30.5) ct.at(i, j, k) = 0;
+    render::GpuDrr drr(ctx);
+    drr.setVolume(ct);
+    imaging::CArmPose pose;
+    pose.detectorWidthMm = pose.detectorHeightMm = 100.0;
+    const GreyImage gpu = drr.waterEquivalentPathImage(pose, {65, 65}, 0.5);
+    // Pixel (32, 32) is the central ray; with odd grid size it passes through the sphere's centre.
+    CHECK(gpu.at(32, 32) == Approx(61.0).epsilon(0.005));
+    ctx.waitIdle();
+    REQUIRE(ctx.validationErrorCount() == 0);
+}
+
+TEST_CASE("the GPU fluoroscopy display equals its CPU mirror: noise, log transform, window, shutters",
+          "[render][gpu][fluoro]") {
+    render::testing::ValidationOn validation;
+    render::Context ctx;
+    const patient::CtVolume ct = analyticPhantom();
+    render::GpuDrr drr(ctx);
+    drr.setVolume(ct);
+    render::FluoroMonitorDef def;
+    def.resolution = 128;
+    def.previewResolution = 32;
+    render::FluoroMonitor monitor(ctx, drr, def);
+    imaging::CArmPose pose;
+    pose.laoDeg = 20;
+    pose.detectorWidthMm = pose.detectorHeightMm = 240.0;
+    pose.collimationX = 0.7;  // shutters close in from left and right
+    const double central = imaging::waterEquivalentPathMm(
+        ct, imaging::frameOf(pose).source, imaging::frameOf(pose).detectorCentre);
+    const GreyImage path = imaging::waterEquivalentPathImage(ct, pose, {128, 128}, 1.0);
+
+    for (uint32_t pulse : {1u, 2u}) {
+        render::FluoroPulse fp{pose, 80.0, central, pulse, true, false};
+        ctx.submitAndWait([&](VkCommandBuffer cmd) { monitor.recordPulse(cmd, fp); });
+        const GreyImage gpu = render::readBackImage(ctx, monitor.display());
+        const GreyImage cpu = render::fluoroDisplayReference(
+            path, render::fluoroDisplayParams(pose, 80.0, central, 128, 128, pulse, true));
+        INFO("pulse " << pulse);
+        // 8-bit display: one grey level plus float differences in exp/log near the window edges.
+        requireClose(gpu, cpu, 1.6 / 255.0, 0.0);
+        // Shutters: the leftmost column is behind the shutter, the centre is not.
+        CHECK(gpu.at(0, 64) == Approx(0.06).margin(1.0 / 255.0));
+        CHECK(gpu.at(64, 64) != Approx(0.06).margin(1.0 / 255.0));
+    }
+    // The anatomy was marched once for two pulses at the same pose: the cache works.
+    CHECK(monitor.fullMarches() == 1);
+    ctx.waitIdle();
+    REQUIRE(ctx.validationErrorCount() == 0);
+}
+
+TEST_CASE("the display makes bone darker than soft tissue and air brightest, as clinical fluoroscopy",
+          "[render][fluoro]") {
+    // The CPU mirror on a three-value water path: 0 mm (air), 150 mm and 260 mm of water.
+    GreyImage path;
+    path.width = 3;
+    path.height = 1;
+    path.pixels = {0.0f, 150.0f, 260.0f};
+    imaging::CArmPose pose;
+    const auto p = render::fluoroDisplayParams(pose, 80.0, 200.0, 3, 1, 0, false);
+    const GreyImage g = render::fluoroDisplayReference(path, p);
+    CHECK(g.at(0, 0) == Approx(1.0));
+    CHECK(g.at(1, 0) > g.at(2, 0) + 0.2);
+    // A harder beam (120 kVp) attenuates less per mm of water than 60 kVp (NIST water table).
+    CHECK(render::fluoroDisplayParams(pose, 120.0, 200.0, 3, 1, 0).muWaterPerMm <
+          render::fluoroDisplayParams(pose, 60.0, 200.0, 3, 1, 0).muWaterPerMm);
+}
