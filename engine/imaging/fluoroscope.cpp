@@ -215,6 +215,7 @@ FluoroscopeView::FluoroscopeView(const patient::CtVolume& ct, const patient::Lab
         std::nth_element(metered.begin(), metered.begin() + metered.size() / 2, metered.end());
         median = metered[metered.size() / 2];
     }
+    metered_ = median;
     lo_ = median - settings.windowBelow;
     hi_ = median + settings.windowAbove;
 }
@@ -328,13 +329,22 @@ GreyImage composeFluoroImage(const FluoroscopeView& view, const FrameContents& f
                            ? settings.edgeRadiusPx
                            : std::max(1, static_cast<int>(std::lround(0.012 * grid.cols)));
     if (settings.edgeGain != 0.0) boxMeanOpenField(blurred, grid.cols, c0, c1, r0, r1, radius, settings.threads);
+    std::vector<float> large;
+    const double median = view.meteredLogSignal();
+    if (settings.latitudeCompression != 0.0) {
+        large = logSignal.pixels;
+        const int r = std::max(1, static_cast<int>(std::lround(settings.latitudeRadiusFraction * grid.cols)));
+        boxMeanOpenField(large, grid.cols, c0, c1, r0, r1, r, settings.threads);
+    }
     GreyImage display = blankImage(grid);
     const double lo = view.displayLow(), span = view.displayHigh() - view.displayLow();
     forEachRow(grid.rows, [&](int r) {
         if (r < r0 || r >= r1) return;
         for (int c = c0; c < c1; ++c) {
             const double s = logSignal.at(c, r);
-            const double sharp = s + settings.edgeGain * (s - blurred[static_cast<size_t>(r) * grid.cols + c]);
+            const size_t i = static_cast<size_t>(r) * grid.cols + c;
+            double sharp = s + settings.edgeGain * (s - blurred[i]);
+            if (!large.empty()) sharp -= settings.latitudeCompression * (large[i] - median);
             const double g = 1.0 - std::clamp((sharp - lo) / span, 0.0, 1.0);
             display.at(c, r) = static_cast<float>(std::round(g * 255.0) / 255.0);
         }
@@ -366,7 +376,8 @@ bool sameSettings(const FluoroSettings& a, const FluoroSettings& b) {
            a.noise == b.noise && a.sprPerCmWater == b.sprPerCmWater && a.fieldSaturationCm == b.fieldSaturationCm &&
            a.gridScatterTransmission == b.gridScatterTransmission &&
            a.scatterBlurFraction == b.scatterBlurFraction && a.edgeGain == b.edgeGain &&
-           a.edgeRadiusPx == b.edgeRadiusPx && a.windowBelow == b.windowBelow && a.windowAbove == b.windowAbove &&
+           a.edgeRadiusPx == b.edgeRadiusPx && a.latitudeCompression == b.latitudeCompression &&
+           a.latitudeRadiusFraction == b.latitudeRadiusFraction && a.windowBelow == b.windowBelow && a.windowAbove == b.windowAbove &&
            a.threads == b.threads;
 }
 }  // namespace

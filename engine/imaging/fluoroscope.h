@@ -33,8 +33,13 @@
 //     expected N(p) = N0 * (T(p) + S(p)); with noise, N(p) = rng.poisson(expected), the rng of row
 //     r being Rng::seeded(seed, r + 1), drawn left to right over the row's open-field pixels.
 //  4. Log signal: s(p) = ln(N0) - ln(max(N(p), 1)).
-//  5. Edge enhancement (unsharp mask): s'(p) = s(p) + edgeGain * (s(p) - box(s)(p)), box one
-//     horizontal-then-vertical pass of the open-field box mean of half-width edgeRadiusPx.
+//  5. Edge enhancement and latitude compression (the multi-scale processing of clinical systems,
+//     reduced to two scales): s'(p) = s(p) + edgeGain * (s(p) - box_e(s)(p))
+//                                      - latitudeCompression * (box_l(s)(p) - m),
+//     box_e / box_l one horizontal-then-vertical pass of the open-field box mean of half-width
+//     edgeRadiusPx / round(latitudeRadiusFraction * cols), m as in stage 6. The second term
+//     flattens large-area differences (flanks, gas-filled bowel) so that a narrow window can show
+//     bone and contrast without burning out the periphery.
 //  6. Display: g = 1 - clamp((s' - lo) / (hi - lo), 0, 1), lo = m - windowBelow, hi = m +
 //     windowAbove, m the median of the view's noiseless s = -ln(T_anat + S) over the metering
 //     field (the central half of the open field in each direction; the automatic brightness
@@ -76,8 +81,10 @@ struct FluoroSettings {
     double scatterBlurFraction = 0.08;  // scatter is smooth over ~5 cm at the detector
     double edgeGain = 0.7;         // unsharp mask gain (vendors' "edge enhancement" 0.5-1.5)
     int edgeRadiusPx = 0;          // 0: max(1, round(0.012 * cols))
-    double windowBelow = 1.5;      // ln units below the metered median shown white
-    double windowAbove = 1.3;      // ln units above it shown black
+    double latitudeCompression = 0.6;      // 0: none; 1: large areas flattened completely
+    double latitudeRadiusFraction = 0.06;  // ~2 cm at the isocentre on a 30 cm field
+    double windowBelow = 1.0;      // ln units below the metered median shown white
+    double windowAbove = 0.8;      // ln units above it shown black
     unsigned threads = 0;          // 0: hardware concurrency (the image does not depend on it)
 };
 
@@ -104,6 +111,7 @@ public:
     int openColEnd() const { return c1_; }
     int openRowBegin() const { return r0_; }
     int openRowEnd() const { return r1_; }
+    double meteredLogSignal() const { return metered_; }  // m of stage 6
     double displayLow() const { return lo_; }
     double displayHigh() const { return hi_; }
 
@@ -121,7 +129,7 @@ private:
     DetectorGrid grid_;
     CArmFrame frame_;
     FluoroSettings settings_;
-    double kVp_ = 0.0, centralWaterMm_ = 0.0, quantaPerGy_ = 0.0, lo_ = 0.0, hi_ = 1.0;
+    double kVp_ = 0.0, centralWaterMm_ = 0.0, quantaPerGy_ = 0.0, metered_ = 0.0, lo_ = 0.0, hi_ = 1.0;
     int c0_ = 0, c1_ = 0, r0_ = 0, r1_ = 0;
     std::vector<double> energy_, weight_;
     std::vector<float> basis_[kTissueBasisCount], water_, transmission_, scatter_;

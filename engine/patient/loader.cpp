@@ -16,6 +16,8 @@ CtVolume loadCt(const std::string& path, const ProgressFn& progress) {
     namespace fs = std::filesystem;
     if (!fs::exists(path)) throw DataError(path, 0, "", "no such file or folder");
     if (fs::is_directory(path)) return loadDicomSeries(path, progress);
+    // One slice of a series names its series: read the folder it is in.
+    if (fs::path(path).extension() == ".dcm") return loadDicomSeries(fs::path(path).parent_path().string(), progress);
     return loadNiftiCt(path, progress);
 }
 

@@ -30,7 +30,7 @@ Patient loadPatient(const PatientSpec& spec, const ProgressFn& progress = {});
 // order). Voxels outside the source are 0.
 LabelMap resampleLabels(const LabelMap& source, const VolumeGeometry& target);
 
-// A CT alone, by path: a folder is read as DICOM, a file as NIfTI.
+// A CT alone, by path: a folder (or a .dcm file in it) is read as a DICOM series, a file as NIfTI.
 CtVolume loadCt(const std::string& path, const ProgressFn& progress = {});
 
 }  // namespace irsim::patient

@@ -42,6 +42,16 @@ nlohmann::json buildReport(const Session& session, const std::vector<std::string
         imgs.push_back(j);
     }
     r["images"] = imgs;
+    json timeline = json::array();
+    for (const TimelineSample& t : session.state().timeline)
+        timeline.push_back({{"time_s", t.time_s},
+                            {"reference_air_kerma_mGy", t.referenceAirKermaMGy},
+                            {"kerma_area_product_Gycm2", t.kermaAreaProductGyCm2},
+                            {"fluoro_time_s", t.fluoroTimeS},
+                            {"contrast_ml", t.contrastMl},
+                            {"activity_GBq", t.activityGBq},
+                            {"cement_ml", t.cementMl}});
+    r["timeline"] = timeline;
     return r;
 }
 

@@ -110,6 +110,7 @@ void Session::end(const std::string& reason) {
     if (state_.fluoroOn) apply(Action{time_s(), "fluoro.off", nlohmann::json::object(), "", 0});
     state_.ended = true;
     state_.endReason = reason;
+    sampleTimeline();
     addEvent("session.end", reason);
 }
 
@@ -139,7 +140,8 @@ void Session::stepOnce() {
     }
     // 3. The procedure's physics and therapy.
     procedure_->step(*this);
-    // 4. Time.
+    // 4. Timeline sample once per simulated second, then time.
+    if (state_.tick % kTicksPerSecond == 0) sampleTimeline();
     if (state_.fluoroOn) state_.dose.fluoroTimeS += kTimeStepS;
     ++state_.tick;
     if (time_s() >= scenario_.timeLimitS) end("time limit of the scenario reached");
@@ -172,6 +174,18 @@ void Session::firePulse(bool cine) {
     } else {
         ++state_.dose.fluoroPulses;
     }
+}
+
+void Session::sampleTimeline() {
+    TimelineSample t;
+    t.time_s = time_s();
+    t.referenceAirKermaMGy = state_.dose.report.referenceAirKermaGy * 1e3;
+    t.kermaAreaProductGyCm2 = state_.dose.report.kermaAreaProductGyCm2;
+    t.fluoroTimeS = state_.dose.fluoroTimeS;
+    t.contrastMl = state_.contrastMl;
+    t.activityGBq = state_.activityGBq;
+    t.cementMl = state_.cementMl;
+    state_.timeline.push_back(t);
 }
 
 void Session::poseChanged() {

@@ -44,6 +44,17 @@ struct DoseTally {
     imaging::DoseReport report;           // air kerma, KAP and runs as the system displays them
 };
 
+// Cumulative quantities sampled once per simulated second, for the debrief's plots.
+struct TimelineSample {
+    double time_s = 0.0;
+    double referenceAirKermaMGy = 0.0;
+    double kermaAreaProductGyCm2 = 0.0;
+    double fluoroTimeS = 0.0;
+    double contrastMl = 0.0;         // iodinated contrast injected so far
+    double activityGBq = 0.0;        // Y-90 activity delivered so far
+    double cementMl = 0.0;           // bone cement injected so far
+};
+
 struct SimState {
     int64_t tick = 0;
     imaging::CArmPose carm;
@@ -59,6 +70,11 @@ struct SimState {
     double centralRayWaterMm = 0.0;    // patient thickness along the current central ray
     std::vector<assessment::SessionEvent> events;
     std::vector<ImageTaken> images;
+    std::vector<TimelineSample> timeline;  // one a second, and one at the end
+    // Running totals procedures keep up to date (the status bar and the timeline read them).
+    double contrastMl = 0.0;
+    double activityGBq = 0.0;
+    double cementMl = 0.0;
     bool ended = false;
     std::string endReason;
     Rng rng;
@@ -131,6 +147,7 @@ private:
     bool applyImaging(const Action& a);
     void firePulse(bool cine);
     void poseChanged();
+    void sampleTimeline();
 
     Scenario scenario_;
     std::shared_ptr<const patient::Patient> patient_;

@@ -4,7 +4,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "patient/labels.h"
+#include "patient/nifti.h"
 #include "patient/phantom.h"
 #include "patient/vessel_growth.h"
 
@@ -65,4 +70,24 @@ TEST_CASE("phantom organ volumes lie in adult ranges", "[patient][phantom]") {
         CHECK(p.volumeMlOf(k) > 100.0);
         CHECK(p.volumeMlOf(k) < 250.0);
     }
+}
+
+TEST_CASE("the written phantom files are the same bytes for the same seed and read back exactly", "[patient][phantom][nifti]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(IRSIM_BINARY_DIR) / "test-tmp" / "patient_phantom_files";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const Patient& p = coarsePhantom();
+    writeNifti((dir / "a.nii.gz").string(), p.ct);
+    writeNifti((dir / "b.nii.gz").string(), p.ct);
+    writeNifti((dir / "labels.nii.gz").string(), p.labels);
+    auto bytes = [](const fs::path& f) {
+        std::ifstream in(f, std::ios::binary);
+        return std::vector<char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    };
+    CHECK(bytes(dir / "a.nii.gz") == bytes(dir / "b.nii.gz"));
+    const CtVolume ct = loadNiftiCt((dir / "a.nii.gz").string());
+    CHECK(ct.voxels == p.ct.voxels);
+    CHECK(glm::length(ct.geometry.origin - p.ct.geometry.origin) < 1e-4);
+    CHECK(loadNiftiLabels((dir / "labels.nii.gz").string()).voxels == p.labels.voxels);
 }

@@ -23,6 +23,7 @@ struct DrrArgs {
     double phantomVoxelMm = 3.0;
     double sad = 750.0, sid = 1100.0, lao = 0.0, cran = 0.0, kvp = 0.0, stepMm = 1.0;
     double collimation = 1.0;
+    double latitude = -1.0, edgeGain = -1.0, windowBelow = -1.0, windowAbove = -1.0;
     uint64_t seed = 1;
     bool lineIntegral = false, noNoise = false;
 } gDrr;
@@ -100,6 +101,10 @@ int drr() {
         s.kVp = gDrr.kvp;
         s.stepMm = gDrr.stepMm;
         s.noise = !gDrr.noNoise;
+        if (gDrr.edgeGain >= 0.0) s.edgeGain = gDrr.edgeGain;
+        if (gDrr.latitude >= 0.0) s.latitudeCompression = gDrr.latitude;
+        if (gDrr.windowBelow > 0.0) s.windowBelow = gDrr.windowBelow;
+        if (gDrr.windowAbove > 0.0) s.windowAbove = gDrr.windowAbove;
         const imaging::FluoroscopeView view(p.ct, &p.labels, pose, grid, s);
         const imaging::FluoroMode mode = gDrr.mode == "cine" ? imaging::FluoroMode::cine()
                                          : gDrr.mode == "dsa" ? imaging::FluoroMode::dsa()
@@ -148,6 +153,10 @@ static const CommandRegistration kDrr{"drr", [](CLI::App& root) {
     c->add_option("--mode", gDrr.mode, "fluoro, cine or dsa (dose per pulse)")->default_val("fluoro");
     c->add_option("--seed", gDrr.seed, "Noise seed")->default_val(1);
     c->add_flag("--no-noise", gDrr.noNoise, "No quantum noise");
+    c->add_option("--edge-gain", gDrr.edgeGain, "Unsharp-mask gain (default: FluoroSettings')");
+    c->add_option("--latitude", gDrr.latitude, "Latitude compression 0-1 (default: FluoroSettings')");
+    c->add_option("--window-below", gDrr.windowBelow, "Log units below the metered median shown white");
+    c->add_option("--window-above", gDrr.windowAbove, "Log units above the metered median shown black");
     c->callback([] { setExitStatus(drr()); });
 }};
 

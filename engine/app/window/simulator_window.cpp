@@ -334,6 +334,8 @@ int runWindowed(const WindowRunOptions& opts) {
         if (!replay) {
             const std::string path = opts.recordLog.empty() ? defaultRecordPath(scenario) : opts.recordLog;
             ui.recorder_ = std::make_unique<sim::ActionRecorder>(path);
+            // The header line: `irsim replay` finds the scenario from it.
+            ui.recorder_->record({0.0, "session.start", {{"scenario", session.scenario().id}}, "", 0});
             log::info("recording this session's actions to " + path);
         }
 

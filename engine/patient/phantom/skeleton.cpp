@@ -212,8 +212,6 @@ void paintSpine(Painter& pa, Anatomy& a) {
 void paintRibsAndPelvis(Painter& pa, const Anatomy& a) {
     const double cancellous = a.options.osteoporotic ? hu::cancellousOsteoporotic : hu::cancellous;
     const BoneHu bone{1.5, cancellous};
-    const VolumeGeometry& g = pa.geometry();
-    const double zTop = g.origin.z + g.spacing.z * (g.dims.z - 1) + 5.0;
     const double zXiphoid = a.vertebra("T10")->zCentre;
 
     // Ribs 6-12 from their vertebrae around the chest wall, descending anteriorly; 6-10 reach the
@@ -251,7 +249,6 @@ void paintRibsAndPelvis(Painter& pa, const Anatomy& a) {
             }
         }
     }
-    (void)zTop;
 
     // Sacrum below L5, tilted with its top forward (sacral promontory).
     const VertebraLayout& l5 = *a.vertebra("L5");
