@@ -333,6 +333,7 @@ GreyImage composeFluoroImage(const FluoroscopeView& view, const FrameContents& f
     const double median = view.meteredLogSignal();
     if (settings.latitudeCompression != 0.0) {
         large = logSignal.pixels;
+        for (float& v : large) v = static_cast<float>(std::clamp<double>(v, view.displayLow(), view.displayHigh()));
         const int r = std::max(1, static_cast<int>(std::lround(settings.latitudeRadiusFraction * grid.cols)));
         boxMeanOpenField(large, grid.cols, c0, c1, r0, r1, r, settings.threads);
     }

@@ -37,7 +37,8 @@
 //     reduced to two scales): s'(p) = s(p) + edgeGain * (s(p) - box_e(s)(p))
 //                                      - latitudeCompression * (box_l(s)(p) - m),
 //     box_e / box_l one horizontal-then-vertical pass of the open-field box mean of half-width
-//     edgeRadiusPx / round(latitudeRadiusFraction * cols), m as in stage 6. The second term
+//     edgeRadiusPx / round(latitudeRadiusFraction * cols), box_l taken of s clamped to [lo, hi]
+//     (stage 6; so direct beam beside the body does not darken the flanks), m as in stage 6. The second term
 //     flattens large-area differences (flanks, gas-filled bowel) so that a narrow window can show
 //     bone and contrast without burning out the periphery.
 //  6. Display: g = 1 - clamp((s' - lo) / (hi - lo), 0, 1), lo = m - windowBelow, hi = m +
