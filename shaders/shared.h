@@ -49,6 +49,92 @@ struct CtSlicePush {
     ivec4 size;     // x: cols, y: rows
 };
 
+
+// The physics fluoroscope (render/gpu_fluoroscope.h), stage by stage as imaging/fluoroscope.h.
+#define FLUORO_MAX_BINS 64
+#define FLUORO_MATERIALS 14     // imaging::Material::Count
+#define FLUORO_TILE 16          // device footprints are binned in tiles of 16x16 pixels
+#define FLUORO_LINE_GROUP 32    // box filters and the per-row noise: one invocation per line
+
+// fluoro_view.comp (once per pose): basis path integrals, water path, anatomy transmission and
+// the scatter source, per open-field pixel.
+#define VIEW_BINDING_COMPOSITION 0  // sampler3D rgba32f: soft tissue, fat, bone g/cm^3; water-equivalent density
+#define VIEW_BINDING_BASIS 1        // rgba32f: A_soft, A_fat, A_bone g/cm^2; w: water path mm
+#define VIEW_BINDING_TRANSMISSION 2 // r32f: T of the anatomy
+#define VIEW_BINDING_SCATTER 3      // rg32f: x the scatter source SPR(W) T (before the blur)
+#define VIEW_BINDING_SPECTRUM 4     // storage buffer FluoroSpectrum
+struct FluoroViewPush {
+    vec4 sourceQ;       // xyz: focal spot, continuous voxel coordinates; w: step, mm
+    vec4 firstPixelDq;  // xyz: pixel (0,0) centre minus the focal spot, voxel coordinates
+    vec4 colStepQ;      // xyz: per column
+    vec4 rowStepQ;      // xyz: per row
+    vec4 spacingMm;     // xyz: mm per voxel index; w: scatter SPR per cm of water (field and grid included)
+    vec4 dims;          // xyz: voxels along i, j, k; w: spectrum bins
+    vec4 clipLo;        // xyz: the march is clipped to [clipLo, clipHi] (voxel coordinates) on
+    vec4 clipHi;        //      top of the volume's box; the full view uses the box itself
+    ivec4 open;         // open field: columns [x, y), rows [z, w)
+};
+
+// box_filter.comp: the open-field box mean of imaging/fluoroscope.h along rows or columns, on the
+// two channels of an rg32f image with a radius each (0: copied).
+#define BOX_BINDING_IN 0   // rg32f storage image
+#define BOX_BINDING_OUT 1  // rg32f storage image
+struct BoxFilterPush {
+    ivec4 open;     // columns [x, y), rows [z, w)
+    ivec4 radius;   // x: channel 0, y: channel 1, z: 1 = vertical (along columns)
+};
+
+// fluoro_compose.comp (every pulse, one invocation per row, as the CPU draws noise per row):
+// devices and agents, quanta and Poisson noise with irsim::Rng, log signal.
+#define COMPOSE_BINDING_BASIS 0
+#define COMPOSE_BINDING_TRANSMISSION 1
+#define COMPOSE_BINDING_SCATTER 2     // rg32f, x: S
+#define COMPOSE_BINDING_SIGNAL 3      // rg32f out: x s, y s clamped to [lo, hi]
+#define COMPOSE_BINDING_STAGES 4      // rg32f out: x T, y N (written when asked)
+#define COMPOSE_BINDING_SPECTRUM 5
+#define COMPOSE_BINDING_PULSE 6       // storage buffer FluoroPulseHeader
+#define COMPOSE_BINDING_PRIMITIVES 7  // storage buffer of FluoroPrimitive
+#define COMPOSE_BINDING_TILES 8       // storage buffer of uint: tile offsets (tiles + 1), then items
+
+// fluoro_present.comp: edge enhancement, latitude compression, window, 8-bit steps, shutters.
+#define PRESENT_BINDING_SIGNAL 0   // rg32f
+#define PRESENT_BINDING_BLURRED 1  // rg32f: x box_e(s), y box_l(clamped s)
+#define PRESENT_BINDING_OUT 2      // rgba8
+#define PRESENT_BINDING_PULSE 3
+
+#ifdef __cplusplus
+using dvec4 = glm::dvec4;
+using uvec4 = glm::uvec4;
+#endif
+// Spectrum of the view: bin i has weight phi_i (x) and the basis materials' mu/rho (y, z, w);
+// mu[m * FLUORO_MAX_BINS + i] every material's mu/rho, cm^2/g.
+struct FluoroSpectrum {
+    vec4 bin[FLUORO_MAX_BINS];
+    float mu[FLUORO_MATERIALS * FLUORO_MAX_BINS];
+};
+struct FluoroPulseHeader {
+    dvec4 quanta;          // x: N0; y: ln N0; z: lo; w: hi (display window, ln units)
+    dvec4 display;         // x: edge gain; y: latitude compression; z: metered median m; w: 1 = noise
+    dvec4 sourceLps;       // focal spot, mm
+    dvec4 detectorCentre;  // mm
+    dvec4 imageRight;      // unit; w: detector width mm
+    dvec4 imageUp;         // unit; w: detector height mm
+    ivec4 open;            // columns [x, y), rows [z, w)
+    ivec4 grid;            // x: cols, y: rows, z: tiles across, w: tiles down
+    uvec4 seed;            // x, y: low, high 32 bits of the noise seed; z: 1 = write stages; w: bins
+    uvec4 pad;
+};
+// A path segment (kind 0) or a sphere (kind 1), with its pixel footprint.
+struct FluoroPrimitive {
+    dvec4 a;       // xyz: segment start or sphere centre, LPS mm; w: radius mm
+    dvec4 b;       // xyz: segment end; w: inner radius mm (tube; 0 solid)
+    dvec4 capA;    // xyz: outward unit normal of the cap at a; w: 1 = cap there
+    dvec4 capB;    // at b
+    dvec4 mass;    // x: g/cm^2 per mm of chord (density x fill / 10); y: material; z: kind
+    ivec4 box;     // footprint: columns [x, y], rows [z, w], inclusive
+    ivec4 pad;
+};
+
 // blit.vert/blit.frag: a sampled image drawn into the viewport's rectangle.
 #define BLIT_BINDING_IMAGE 0
 

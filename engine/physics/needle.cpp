@@ -75,6 +75,10 @@ void trackBreaches(const NeedleModel& m, NeedleState& s, const glm::dvec3& prev)
     Tissue t = m.tissue->tissueAt(s.tipLps);
     uint16_t label = m.tissue->labelAt(s.tipLps);
     double arc = s.insertedMm;
+    if (isBone(t) && m.tissue->isVertebralLesionLabel(label) && s.lastBoneVertebra != 0) {
+        s.openBreach = -1;  // inside a lytic lesion of the vertebra: still within its walls
+        return;
+    }
     if (isBone(t) && m.tissue->isVertebraLabel(label)) {
         s.lastBoneVertebra = label;
         s.openBreach = -1;  // back in bone: the breach is over (the event stays)

@@ -33,6 +33,9 @@ Tissue tissueOfStructureName(const std::string& n) {
         has(n, "femur") || n == "sternum" || has(n, "scapula") || has(n, "clavicula") ||
         has(n, "humerus"))
         return Tissue::CancellousBone;
+    // A lytic metastasis is bone replaced by tumour: still bone for the trocar (its low HU makes
+    // it very soft, boneDensityFactor) and a space the cement fills.
+    if (has(n, "metastasis")) return Tissue::CancellousBone;
     if (has(n, "disc")) return Tissue::Disc;
     if (has(n, "spinal_cord") || has(n, "spinal_canal") || has(n, "epidural")) return Tissue::SpinalCanal;
     if (n == "aorta" || n == "inferior_vena_cava") return Tissue::GreatVessel;
@@ -52,12 +55,14 @@ TissueMap::TissueMap(const patient::CtVolume& ct, const patient::LabelMap& label
     labelClass_.assign(65536, Tissue::Air);
     isBoneLabel_.assign(65536, 0);
     isVertebra_.assign(65536, 0);
+    isLesion_.assign(65536, 0);
     names_.assign(65536, std::string());
     for (const auto& [label, name] : names) {
         Tissue t = tissueOfStructureName(name);
         labelClass_[label] = t;
         isBoneLabel_[label] = isBone(t) ? 1 : 0;
         isVertebra_[label] = name.rfind("vertebrae_", 0) == 0 ? 1 : 0;
+        isLesion_[label] = has(name, "metastasis") ? 1 : 0;
         names_[label] = name;
     }
 }
@@ -67,6 +72,9 @@ Tissue TissueMap::classOfLabel(uint16_t label) const {
 }
 bool TissueMap::isVertebraLabel(uint16_t label) const {
     return !isVertebra_.empty() && isVertebra_[label] != 0;
+}
+bool TissueMap::isVertebralLesionLabel(uint16_t label) const {
+    return !isLesion_.empty() && isLesion_[label] != 0;
 }
 const std::string& TissueMap::nameOf(uint16_t label) const {
     static const std::string kNone;

@@ -67,6 +67,9 @@ public:
     // Label classes decided from the names ("vertebrae_L1" -> bone).
     Tissue classOfLabel(uint16_t label) const;
     bool isVertebraLabel(uint16_t label) const;
+    // A lesion that replaces bone inside a vertebra ("vertebral_metastasis"): the tip or cement
+    // there is still within the vertebra, not through its wall.
+    bool isVertebralLesionLabel(uint16_t label) const;
     const std::string& nameOf(uint16_t label) const;
     std::vector<uint16_t> vertebraLabels() const;  // ascending
     uint16_t labelNamed(const std::string& name) const;  // 0 when absent
@@ -78,6 +81,7 @@ private:
     std::vector<Tissue> labelClass_;   // indexed by label; Air means "decide from HU"
     std::vector<uint8_t> isBoneLabel_; // indexed by label
     std::vector<uint8_t> isVertebra_;  // indexed by label
+    std::vector<uint8_t> isLesion_;    // indexed by label
     std::vector<std::string> names_;   // indexed by label
 };
 

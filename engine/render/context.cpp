@@ -210,6 +210,17 @@ void Context::createDevice() {
     ci.pQueueCreateInfos = &q;
     ci.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
     ci.ppEnabledExtensionNames = extensions.data();
+    // The fluoroscope draws irsim::Rng's PCG32 stream (64-bit integers) and intersects devices in
+    // double, as the CPU reference does (render/gpu_fluoroscope.h).
+    VkPhysicalDeviceFeatures supported{};
+    vkGetPhysicalDeviceFeatures(physical_, &supported);
+    if (!supported.shaderInt64 || !supported.shaderFloat64)
+        throw VulkanError("the Vulkan device lacks shaderInt64 or shaderFloat64 (needed by the fluoroscope)",
+                          VK_ERROR_FEATURE_NOT_PRESENT);
+    VkPhysicalDeviceFeatures enabled{};
+    enabled.shaderInt64 = VK_TRUE;
+    enabled.shaderFloat64 = VK_TRUE;
+    ci.pEnabledFeatures = &enabled;
     check(vkCreateDevice(physical_, &ci, nullptr, &device_), "vkCreateDevice");
     vkGetDeviceQueue(device_, queueFamily_, 0, &queue_);
     VkCommandPoolCreateInfo pi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};

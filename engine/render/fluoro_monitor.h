@@ -1,62 +1,100 @@
 #pragma once
-// The fluoroscopy monitor on the GPU: the anatomy (water path, render/drr_gpu.h) is cached per
-// C-arm pose, so a pulse with the C-arm standing still costs only the display pass (noise, log,
-// window; render/fluoro_display.h); while the C-arm moves the anatomy is marched at a lower
-// preview resolution and upscaled. The display image is RGBA8, in VK_IMAGE_LAYOUT_GENERAL, ready
-// to be sampled by a fragment shader after recordPulse().
+// The physics fluoroscope on the GPU: imaging/fluoroscope.h stage by stage, split as the CPU
+// splits it (docs/rendering.md).
+//  * Per pose (the C-arm stands still): the view. fluoro_view.comp marches the patient's basis
+//    composition (a 3D texture of soft-tissue, fat and bone g/cm^3 and water-equivalent density
+//    per voxel, from imaging::TissueTable) along drr.h's rays: basis path integrals, water path,
+//    anatomy transmission T and the scatter source; box_filter.comp blurs the scatter (stage 2);
+//    the metering field's median log signal is read back (stage 6's m). The AEC's kVp, the
+//    spectrum and the quanta per Gy come from imaging::FluoroscopeView on a one-pixel grid (its
+//    central ray is this view's central ray), so they are the CPU's numbers.
+//  * Per pulse: fluoro_compose.comp adds the frame's devices and agents (imaging/radiopaque.h
+//    FrameContents, binned into 16x16 pixel tiles on the CPU), draws the Poisson counts with
+//    irsim::Rng per row exactly as the CPU does, and takes the log; box_filter.comp gives the edge
+//    and latitude box means; fluoro_present.comp the display window, 8-bit steps and shutters.
+// While the C-arm moves, a lower-resolution chain (previewResolution, previewStepMm, rays clipped
+// to the body's box) does the same and is upscaled into the display image.
+//
+// Units: mm, patient LPS (volume.h); image row 0 at the top (drr.h). The display image is RGBA8,
+// VK_IMAGE_LAYOUT_GENERAL, ready for a fragment shader after recordPulse(). The CT and labels
+// passed to the constructor must outlive the monitor.
+#include <cstdint>
 #include <memory>
 
-#include "render/drr_gpu.h"
-#include "render/fluoro_display.h"
+#include "core/image_io.h"
+#include "imaging/dose.h"
+#include "imaging/fluoroscope.h"
+#include "imaging/radiopaque.h"
+#include "patient/volume.h"
+#include "render/context.h"
+#include "render/kernel.h"
 
 namespace irsim::render {
 
 struct FluoroMonitorDef {
-    int resolution = 1024;        // display and full-quality anatomy, pixels a side
-    int previewResolution = 256;  // anatomy while the C-arm moves
-    double stepMm = 1.0;          // ray-march step at full quality
-    double previewStepMm = 2.0;
+    int resolution = 1024;        // display and full-quality view, pixels a side
+    int previewResolution = 192;  // view while the C-arm moves
+    double previewStepMm = 2.5;
+    imaging::FluoroSettings settings{};  // physics; settings.stepMm is the full-quality step
 };
 
 struct FluoroPulse {
     imaging::CArmPose pose;
-    double kvp = 80.0;
-    double centralWaterMm = 200.0;  // water path along the central ray (SimState::centralRayWaterMm)
-    uint32_t pulseNumber = 0;       // noise seed
-    bool noise = true;
-    bool moving = false;            // the C-arm or table is moving: preview anatomy
+    imaging::FrameContents contents;  // devices and agents of this frame
+    imaging::FluoroMode mode = imaging::FluoroMode::fluoroNormal();
+    uint64_t seed = 0;                // the pulse's noise seed (sim::imageNoiseSeed)
+    bool moving = false;              // the C-arm or table is moving: preview view
+};
+
+// The intermediate images of one pulse read back from the GPU (imaging::FluoroStages's
+// counterparts), for tests.
+struct GpuFluoroStages {
+    GreyImage primaryTransmission, quanta, logSignal, display;
+    GreyImage viewTransmission, viewScatter;  // the per-pose cache: T of the anatomy, S
 };
 
 class FluoroMonitor {
 public:
-    FluoroMonitor(Context& ctx, GpuDrr& drr, const FluoroMonitorDef& def = {});
+    // labels may be null or empty (HU rule alone); else the same geometry as ct.
+    FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const patient::LabelMap* labels,
+                  const FluoroMonitorDef& def = {});
     ~FluoroMonitor();
+    FluoroMonitor(const FluoroMonitor&) = delete;
+    FluoroMonitor& operator=(const FluoroMonitor&) = delete;
 
-    // Records the anatomy march when the pose is not cached, then the display pass.
+    // Builds the view when the pose is not cached (submits and waits: a pose change costs one
+    // view), then records the pulse into cmd. Call at most once per frame slot.
     void recordPulse(VkCommandBuffer cmd, const FluoroPulse& pulse);
-    // Forget the cached anatomy (after GpuDrr::setVolume).
-    void invalidate();
+    // One pulse computed and read back at full resolution (tests, benchmarks).
+    GreyImage takeImage(const FluoroPulse& pulse, GpuFluoroStages* stages = nullptr);
 
-    const Image& display() const { return display_; }
+    const Image& display() const;
     const FluoroMonitorDef& def() const { return def_; }
-    // Anatomy marches recorded so far (full, preview): the cache at work.
-    int fullMarches() const { return fullMarches_; }
-    int previewMarches() const { return previewMarches_; }
+    // Views built so far (full, preview): the cache at work.
+    int fullViews() const { return fullViews_; }
+    int previewViews() const { return previewViews_; }
+    double kVp() const;  // of the full view last built (0 before)
+
+    struct Chain;  // the images and descriptor sets of one resolution (fluoro_monitor.cpp)
 
 private:
+    void buildView(Chain& chain, const imaging::CArmPose& pose, double stepMm, bool clipToBody);
+    void recordChain(VkCommandBuffer cmd, Chain& chain, const FluoroPulse& pulse, bool writeStages);
+    void uploadComposition();
+
     Context& ctx_;
-    GpuDrr& drr_;
+    const patient::CtVolume& ct_;
+    const patient::LabelMap* labels_;
     FluoroMonitorDef def_;
-    ComputeKernel kernel_;
-    std::unique_ptr<PathTarget> full_, preview_;
-    VkDescriptorSet fullSet_ = VK_NULL_HANDLE, previewSet_ = VK_NULL_HANDLE;
-    Image display_;
-    bool fullValid_ = false, previewValid_ = false;
-    imaging::CArmPose fullPose_, previewPose_;
-    int fullMarches_ = 0, previewMarches_ = 0;
+    ComputeKernel view_, box_, compose_, present_;
+    VkSampler linear_ = VK_NULL_HANDLE;
+    Image composition_;
+    glm::vec3 bodyLoQ_{0.0f}, bodyHiQ_{0.0f};  // voxel-coordinate box of the body (HU > -500)
+    std::unique_ptr<Chain> full_, preview_;
+    int fullViews_ = 0, previewViews_ = 0;
 };
 
-// True when two poses give the same projection (every geometric field equal).
+// True when two poses give the same projection (imaging::sameGeometry).
 bool samePose(const imaging::CArmPose& a, const imaging::CArmPose& b);
 
 }  // namespace irsim::render

@@ -73,6 +73,8 @@ Session::Session(Scenario scenario, std::shared_ptr<const patient::Patient> pati
     state_.pulseRatePps = scenario_.pulseRatePps;
     state_.rng = Rng::seeded(scenario_.patient.phantomSeed);
     procedure_ = it->second(scenario_, *patient_);
+    skinDose_ = std::make_unique<imaging::SkinDoseMap>(
+        imaging::bodyOutlineOf(patient_->ct, patient_->labels.voxels.empty() ? nullptr : &patient_->labels));
     poseChanged();
 }
 
@@ -168,6 +170,7 @@ void Session::firePulse(bool cine) {
     const imaging::PulseExposure e = imaging::automaticExposure(state_.carm, state_.centralRayWaterMm, mode);
     state_.kvp = e.kVp;
     state_.dose.report.addPulse(time_s(), state_.carm, mode, e);
+    skinDose_->addPulse(state_.carm, e);
     if (cine) {
         ++state_.dose.cineFrames;
         imageTaken({time_s(), ImageKind::Cine, state_.carm, state_.kvp, "cine"});
@@ -309,6 +312,7 @@ assessment::Metrics Session::metrics() const {
     m["cine_frames"] = {static_cast<double>(d.cineFrames), "frames"};
     m["reference_air_kerma_mGy"] = {d.report.referenceAirKermaGy * 1e3, "mGy"};
     m["kerma_area_product_Gycm2"] = {d.report.kermaAreaProductGyCm2, "Gy cm2"};
+    m["peak_skin_dose_mGy"] = {skinDose_->peakSkinDoseGy() * 1e3, "mGy"};
     int stored = 0, shots = 0;
     for (const ImageTaken& i : state_.images) {
         stored += i.kind == ImageKind::Stored;

@@ -139,6 +139,8 @@ public:
     using ImageSink = std::function<void(const Session&, size_t index)>;
     void setImageSink(ImageSink sink) { imageSink_ = std::move(sink); }
     assessment::Metrics metrics() const;
+    // Peak skin dose map on the patient's body outline, accumulated pulse by pulse.
+    const imaging::SkinDoseMap& skinDose() const { return *skinDose_; }
     assessment::Assessment assess() const;
 
 private:
@@ -156,6 +158,7 @@ private:
     std::vector<Action> queue_;  // sorted by time, FIFO for equal times
     size_t queueHead_ = 0;
     ImageSink imageSink_;
+    std::unique_ptr<imaging::SkinDoseMap> skinDose_;
     void imageTaken(ImageTaken image);
 };
 

@@ -114,7 +114,17 @@ CementModel makeCementModel(const physics::TissueMap& map, const physics::Verteb
                 size_t r = m.roi.index(i, j, k);
                 uint16_t label = labels.at(c.x, c.y, c.z);
                 Tissue t = map.tissueOfVoxel(c.x, c.y, c.z);
-                if (label == v.label && t == Tissue::CancellousBone) {
+                const bool lesion = map.isVertebralLesionLabel(label);
+                if (lesion && g.voxelToPatient(glm::dvec3(c)).y >= v.canalAnteriorYMm) {
+                    // Tumour grown through the posterior wall lies in the canal: cement that gets
+                    // there is an epidural leak.
+                    const int site = static_cast<int>(LeakSite::Epidural);
+                    m.kind[r] = static_cast<uint8_t>(kLeakBase + site);
+                    m.capacityNl[r] = m.voxelNl;
+                    m.stepCost[r] = static_cast<float>(options.leakResistance[site]);
+                    continue;
+                }
+                if ((label == v.label || lesion) && t == Tissue::CancellousBone) {
                     double bvtv = std::clamp(map.ct()->at(c.x, c.y, c.z) / 1800.0, 0.02, 0.6);
                     double phi = 1.0 - bvtv;
                     m.kind[r] = kBone;
@@ -143,6 +153,26 @@ CementModel makeCementModel(const physics::TissueMap& map, const physics::Verteb
                     m.stepCost[r] = static_cast<float>(options.leakResistance[site]);
                 }
             }
+    if (options.basivertebralForamenRadiusMm > 0.0) {
+        // Open the posterior cortex around (midline, mid-height of the body) from 4 mm in front of
+        // the canal to the canal: a venous path; the canal behind it stays epidural.
+        const double rf = options.basivertebralForamenRadiusMm;
+        const double zc = 0.5 * (v.bodyInferiorZMm + v.bodySuperiorZMm);
+        const int site = static_cast<int>(LeakSite::Venous);
+        for (int k = 0; k < m.roi.dims.z; ++k)
+            for (int j = 0; j < m.roi.dims.y; ++j)
+                for (int i = 0; i < m.roi.dims.x; ++i) {
+                    size_t r = m.roi.index(i, j, k);
+                    if (m.kind[r] != kBlocked) continue;
+                    glm::dvec3 p = m.roi.voxelToPatient(glm::dvec3(i, j, k));
+                    double dx = p.x - v.midlineXMm, dz = p.z - zc;
+                    if (dx * dx + dz * dz > rf * rf) continue;
+                    if (p.y < v.canalAnteriorYMm - 4.0 || p.y > v.canalAnteriorYMm + 0.5 * g.spacing.y) continue;
+                    m.kind[r] = static_cast<uint8_t>(kLeakBase + site);
+                    m.capacityNl[r] = m.voxelNl;
+                    m.stepCost[r] = static_cast<float>(options.leakResistance[site]);
+                }
+    }
     return m;
 }
 

@@ -7,6 +7,7 @@
 
 #include "imaging/fluoroscope.h"
 #include "imaging/spectrum.h"
+#include "patient/phantom.h"
 
 using namespace irsim;
 using namespace irsim::imaging;
@@ -290,4 +291,60 @@ TEST_CASE("the fluoroscope keeps its view while the C-arm stands still", "[imagi
     fluoro.takeImage(p, pose, grid, frame, FluoroMode::fluoroNormal(), 3);
     CHECK(fluoro.viewsBuilt() == 2);
     CHECK(takeFluoroImage(p, apPose(), grid, frame, FluoroMode::fluoroNormal(), 1).pixels == first.pixels);
+}
+
+TEST_CASE("in an AP image of the phantom the spine is the dark band at the midline and L2 darker than the tissue beside it", "[imaging][fluoro][phantom]") {
+    patient::PhantomOptions o;
+    o.voxelMm = 4.0;
+    const patient::Patient p = patient::makePhantom(o);
+    CArmPose pose;
+    pose.isocentre = p.landmark("vertebrae_L2.body_centre");
+    FluoroSettings s;
+    s.noise = false;
+    const DetectorGrid grid{96, 96};  // 300 mm at the detector: 2.1 mm per pixel at the isocentre
+    const GreyImage img = takeFluoroImage(p, pose, grid, {}, FluoroMode::fluoroNormal(), 1, s);
+    // Mean grey of each 5-pixel-wide (10 mm) column band over the middle half of the rows.
+    int darkest = -1;
+    double darkestGrey = 2.0;
+    for (int c = 2; c < grid.cols - 2; ++c) {
+        double sum = 0.0;
+        for (int r = 24; r < 72; ++r)
+            for (int dc = -2; dc <= 2; ++dc) sum += img.at(c + dc, r);
+        if (sum / 240.0 < darkestGrey) darkestGrey = sum / 240.0, darkest = c;
+    }
+    const double mmFromMidline = std::abs((darkest + 0.5) / grid.cols - 0.5) * 300.0 * 750.0 / 1100.0;
+    INFO("darkest band at column " << darkest << ", " << mmFromMidline << " mm from the midline");
+    CHECK(mmFromMidline < 12.0);
+    // The L2 body (at the isocentre) is darker than the soft tissue 60 mm to either side of it.
+    const int mid = grid.cols / 2, side = static_cast<int>(std::lround(60.0 * 1100.0 / 750.0 / 300.0 * grid.cols));
+    CHECK(img.at(mid, mid) < img.at(mid - side, mid));
+    CHECK(img.at(mid, mid) < img.at(mid + side, mid));
+}
+
+TEST_CASE("a sparse voxel density projects with its whole mass", "[imaging][fluoro][agents]") {
+    // 27 voxels of 2 mm holding 0.3 g/cm^3 of BaSO4 (cement): 27 x 8 mm^3 x 0.3 mg/mm^3 = 64.8 mg.
+    SparseVoxelDensity cement;
+    cement.grid.dims = {10, 10, 10};
+    cement.grid.spacing = glm::dvec3(2.0);
+    cement.grid.origin = {-9, -9, -9};
+    cement.material = Material::BariumSulfate;
+    for (int k = 3; k < 6; ++k)
+        for (int j = 3; j < 6; ++j)
+            for (int i = 3; i < 6; ++i) {
+                cement.voxels.push_back({i, j, k});
+                cement.gPerCm3.push_back(0.3f);
+            }
+    FrameContents frame;
+    appendAsSpheres(cement, frame);
+    REQUIRE(frame.spheres.size() == 27);
+    // Near-parallel rays (focal spot 100 m away) on a 0.1 mm grid: sum of g/cm^2 x cm^2 = grams.
+    const glm::dvec3 source{0.0, 1e5, 0.0};
+    double grams = 0.0;
+    for (double z = -12.0; z < 12.0; z += 0.1)
+        for (double x = -12.0; x < 12.0; x += 0.1) {
+            const glm::dvec3 dir = glm::normalize(glm::dvec3(x + 0.05, -100.0, z + 0.05) - source);
+            for (const auto& s : frame.spheres)
+                grams += s.gPerCm3 * 0.1 * chordThroughSphere(source, dir, s.centreLps, s.radiusMm) * 1e-4;
+        }
+    CHECK(grams * 1e3 == Approx(64.8).epsilon(0.01));
 }

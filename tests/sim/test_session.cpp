@@ -74,6 +74,13 @@ TEST_CASE("fluoroscopy of a 20 cm water patient gives an air kerma rate in the p
     // reference point 600 mm from the source): 16.36^2 cm^2.
     const double areaCm2 = std::pow(30.0 * 600.0 / 1100.0, 2.0);
     CHECK(s.state().dose.report.kermaAreaProductGyCm2 == Approx(perMin * 1e-3 * areaCm2).epsilon(1e-6));
+    // The skin facing the tube gets the reference air kerma corrected for inverse square to the
+    // skin, backscatter (~1.35) and table attenuation: within 0.7-1.6 x RAK for an AP beam
+    // (Jones & Pasciak 2011, "Calculating the peak skin dose resulting from fluoroscopically guided
+    // interventions", J Appl Clin Med Phys 12(4)).
+    const double psd = s.metrics().at("peak_skin_dose_mGy").value;
+    CHECK(psd > 0.7 * perMin);
+    CHECK(psd < 1.6 * perMin);
     // Pressing the pedal once makes one run in the dose record.
     CHECK(s.state().dose.report.runs.size() == 1);
 }

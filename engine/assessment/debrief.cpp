@@ -1,0 +1,278 @@
+#include "assessment/debrief.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+
+#include "core/error.h"
+
+namespace irsim::assessment {
+
+namespace {
+
+using nlohmann::json;
+
+const json& need(const json& j, const char* name, const std::string& file, const std::string& prefix = "") {
+    auto it = j.find(name);
+    if (it == j.end()) throw DataError(file, 0, prefix + name, "missing from the session report");
+    return *it;
+}
+
+double number(const json& j, const char* name, const std::string& file, const std::string& prefix = "") {
+    const json& v = need(j, name, file, prefix);
+    if (!v.is_number()) throw DataError(file, 0, prefix + name, std::string("expected a number, got ") + v.type_name());
+    return v.get<double>();
+}
+
+std::string text(const json& j, const char* name, const std::string& fallback = "") {
+    auto it = j.find(name);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+const json& array(const json& j, const char* name, const std::string& file) {
+    const json& v = need(j, name, file);
+    if (!v.is_array()) throw DataError(file, 0, name, std::string("expected an array, got ") + v.type_name());
+    return v;
+}
+
+// The report's cumulative quantities, in the order the debrief plots them.
+struct SeriesDef {
+    const char* key;
+    const char* label;
+    const char* unit;
+};
+constexpr SeriesDef kSeries[] = {
+    {"reference_air_kerma_mGy", "Reference air kerma", "mGy"},
+    {"kerma_area_product_Gycm2", "Kerma-area product", "Gy cm2"},
+    {"fluoro_time_s", "Fluoroscopy time", "s"},
+    {"contrast_ml", "Contrast injected", "ml"},
+    {"activity_GBq", "Y-90 activity delivered", "GBq"},
+    {"cement_ml", "Cement injected", "ml"},
+};
+
+bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+}  // namespace
+
+const char* toString(MarksBand band) {
+    switch (band) {
+        case MarksBand::Full: return "full";
+        case MarksBand::Partial: return "partial";
+        case MarksBand::Zero: return "zero";
+        case MarksBand::Critical: return "critical";
+        case MarksBand::Unscored: return "unscored";
+    }
+    return "unscored";
+}
+
+MarksBand bandFor(double marks, bool critical) {
+    if (critical) return MarksBand::Critical;
+    // Marks are a linear ramp (rubric.h): only exactly 1 and 0 are the ends.
+    if (marks >= 1.0) return MarksBand::Full;
+    if (marks <= 0.0) return MarksBand::Zero;
+    return MarksBand::Partial;
+}
+
+EventCategory categoryOf(const std::string& kind) {
+    // Complications first: "cement.leak" is a leak before it is cement.
+    for (const char* bad : {"breach", "leak", "reflux", "non_target", "nontarget", "perforat", "dissection",
+                            "critical", "gallbladder"})
+        if (contains(kind, bad)) return EventCategory::Complication;
+    for (const char* img : {"fluoro.", "cine.", "dsa.", "image.", "ct.", "roadmap"})
+        if (startsWith(kind, img)) return EventCategory::Imaging;
+    for (const char* tx : {"inject", "deliver", "cement", "ablat", "embol", "microsphere", "y90", "contrast"})
+        if (contains(kind, tx)) return EventCategory::Therapy;
+    if (startsWith(kind, "session.") || startsWith(kind, "procedure.")) return EventCategory::Session;
+    return EventCategory::Device;
+}
+
+const char* toString(EventCategory category) {
+    switch (category) {
+        case EventCategory::Imaging: return "imaging";
+        case EventCategory::Device: return "device";
+        case EventCategory::Therapy: return "therapy";
+        case EventCategory::Complication: return "complication";
+        case EventCategory::Session: return "session";
+    }
+    return "device";
+}
+
+std::string eventLabel(const std::string& kind) {
+    static const std::map<std::string, std::string> known = {
+        {"fluoro.on", "Fluoroscopy on"},    {"fluoro.off", "Fluoroscopy off"},
+        {"cine.run", "Cine/DSA run"},       {"cine.end", "Cine/DSA run ends"},
+        {"image.store", "Image stored"},    {"session.end", "Session ends"},
+        {"ct.scan", "CT scan"},             {"needle.step", "Needle advanced"},
+        {"cement.leak", "Cement leak"},     {"breach.medial", "Medial pedicle breach"},
+    };
+    if (auto it = known.find(kind); it != known.end()) return it->second;
+    // "needle.advance" -> "Needle advance": readable without a table for every procedure.
+    std::string s = kind;
+    for (char& c : s)
+        if (c == '.' || c == '_') c = ' ';
+    if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+    return s;
+}
+
+double DebriefSeries::maxValue() const {
+    double m = 0.0;
+    for (double v : value)
+        if (std::isfinite(v)) m = std::max(m, v);
+    return m;
+}
+
+Debrief debriefFromReport(const json& report, const Rubric* rubric, const std::string& file) {
+    if (!report.is_object()) throw DataError(file, 0, "", "expected a session report (a JSON object)");
+    const std::string schema = text(report, "schema");
+    if (schema != "irsim.report/1") throw DataError(file, 0, "schema", "expected irsim.report/1, got '" + schema + "'");
+    Debrief d;
+    d.scenario = text(report, "scenario");
+    if (d.scenario.empty()) throw DataError(file, 0, "scenario", "missing from the session report");
+    d.title = text(report, "title", d.scenario);
+    d.procedure = text(report, "procedure");
+    d.patient = text(report, "patient");
+    d.endReason = text(report, "end_reason");
+    d.duration_s = number(report, "duration_s", file);
+    d.score = number(report, "score", file);
+    const json& passed = need(report, "passed", file);
+    if (!passed.is_boolean()) throw DataError(file, 0, "passed", "expected true or false");
+    d.passed = passed.get<bool>();
+    if (rubric) d.passScore = rubric->passScore;
+    for (const json& r : array(report, "reasons", file))
+        if (r.is_string()) d.reasons.push_back(r.get<std::string>());
+
+    const json& events = array(report, "events", file);
+    for (size_t i = 0; i < events.size(); ++i) {
+        const std::string prefix = "events[" + std::to_string(i) + "].";
+        d.events.push_back({number(events[i], "time_s", file, prefix), text(events[i], "kind"),
+                            text(events[i], "details")});
+    }
+
+    // Values and units, then the marks the session was scored with.
+    std::map<std::string, MetricValue> values;
+    const json& metrics = need(report, "metrics", file);
+    if (!metrics.is_object()) throw DataError(file, 0, "metrics", "expected an object of {value, unit}");
+    for (const auto& [name, m] : metrics.items()) {
+        const std::string prefix = "metrics." + name + ".";
+        values[name] = {number(m, "value", file, prefix), text(m, "unit")};
+    }
+    std::map<std::string, const json*> marks;
+    if (auto it = report.find("marks"); it != report.end() && it->is_array())
+        for (const json& m : *it) marks[text(m, "metric")] = &m;
+
+    auto criticalLimit = [&](const std::string& name, double value, bool& fired) -> std::optional<double> {
+        std::optional<double> limit;
+        if (!rubric) return limit;
+        for (const CriticalError& c : rubric->critical) {
+            if (c.metric != name) continue;
+            if (c.above) {
+                limit = *c.above;
+                fired = fired || value > *c.above;
+            }
+            if (c.below) {
+                limit = *c.below;
+                fired = fired || value < *c.below;
+            }
+        }
+        return limit;
+    };
+    auto row = [&](const std::string& name) {
+        DebriefMetric m;
+        m.name = name;
+        m.label = name;
+        if (auto v = values.find(name); v != values.end()) {
+            m.value = v->second.value;
+            m.unit = v->second.unit;
+        } else {
+            m.missing = true;
+        }
+        return m;
+    };
+    std::vector<std::string> shown;
+    if (rubric) {
+        for (const RubricMetric& rm : rubric->metrics) {
+            DebriefMetric m = row(rm.name);
+            if (!rm.label.empty()) m.label = rm.label;
+            if (m.unit.empty()) m.unit = rm.unit;
+            m.target = rm.fullMarksAt;
+            m.limit = rm.zeroAt;
+            m.weight = rm.weight;
+            // The report's marks are what the session was scored with; the rubric's ramp gives the
+            // same for a report of this scenario version, and covers reports without marks.
+            auto mk = marks.find(rm.name);
+            m.marks = mk != marks.end() ? mk->second->value("marks", 0.0) : (m.missing ? 0.0 : marksFor(rm, m.value));
+            bool fired = false;
+            m.critical = criticalLimit(rm.name, m.value, fired);
+            m.band = bandFor(m.marks, fired);
+            d.metrics.push_back(m);
+            shown.push_back(rm.name);
+        }
+    } else {
+        for (const auto& [name, mk] : marks) {
+            DebriefMetric m = row(name);
+            m.marks = mk->value("marks", 0.0);
+            m.weight = mk->value("weight", 0.0);
+            m.missing = m.missing || mk->value("missing", false);
+            m.band = bandFor(m.marks, false);
+            d.metrics.push_back(m);
+            shown.push_back(name);
+        }
+    }
+    for (const auto& [name, v] : values) {
+        if (std::find(shown.begin(), shown.end(), name) != shown.end()) continue;
+        DebriefMetric m = row(name);
+        bool fired = false;
+        m.critical = criticalLimit(name, m.value, fired);
+        if (fired) m.band = MarksBand::Critical;
+        d.metrics.push_back(m);
+    }
+
+    if (auto it = report.find("images"); it != report.end() && it->is_array()) {
+        for (size_t i = 0; i < it->size(); ++i) {
+            const json& j = (*it)[i];
+            const std::string prefix = "images[" + std::to_string(i) + "].";
+            d.images.push_back({number(j, "time_s", file, prefix), text(j, "kind"), text(j, "label"), text(j, "file"),
+                                j.value("lao_deg", 0.0), j.value("cran_deg", 0.0)});
+        }
+    }
+
+    if (auto it = report.find("timeline"); it != report.end() && it->is_array()) {
+        for (const SeriesDef& s : kSeries) {
+            DebriefSeries series{s.key, s.label, s.unit, {}, {}};
+            for (size_t i = 0; i < it->size(); ++i) {
+                const json& sample = (*it)[i];
+                const std::string prefix = "timeline[" + std::to_string(i) + "].";
+                series.time_s.push_back(number(sample, "time_s", file, prefix));
+                series.value.push_back(number(sample, s.key, file, prefix));
+            }
+            d.series.push_back(std::move(series));
+        }
+    }
+    return d;
+}
+
+void addExpertReference(Debrief& d, const SessionRecord& expert) {
+    d.expertSessionId = expert.id;
+    d.expertTrainee = expert.trainee;
+    d.expertScore = expert.score;
+    for (DebriefMetric& m : d.metrics) {
+        auto it = expert.metrics.find(m.name);
+        if (it != expert.metrics.end()) m.expert = it->second.value;
+    }
+}
+
+void addAttempts(Debrief& d, const std::vector<SessionSummary>& sessions) {
+    for (const SessionSummary& s : sessions)
+        d.attempts.push_back({s.id, s.startedAt, s.score, s.passed, d.sessionId != 0 && s.id == d.sessionId});
+}
+
+int lastImageAtOrBefore(const Debrief& d, double time_s) {
+    int last = -1;
+    for (size_t i = 0; i < d.images.size(); ++i)
+        if (d.images[i].time_s <= time_s) last = static_cast<int>(i);
+    return last;
+}
+
+}  // namespace irsim::assessment

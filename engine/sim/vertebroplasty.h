@@ -1,0 +1,122 @@
+#pragma once
+// Percutaneous vertebroplasty under fluoroscopy (docs/vertebroplasty.md): the trainee chooses a
+// trocar, places it on the skin aimed at a pedicle, advances it through the pedicle into the
+// vertebral body by hand, twisting push or mallet taps, takes out the stylet, mixes PMMA cement
+// and injects it in syringe strokes while watching for leaks. The needle and cement physics are
+// physics/needle.h and therapy/cement.h; this is the procedure around them: actions, timing on the
+// session's 240 Hz clock, events, metrics and what the X-ray sees.
+// Frame: LPS mm; s; ml; N; J.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "physics/needle.h"
+#include "physics/tissue.h"
+#include "physics/vertebra.h"
+#include "sim/session.h"
+#include "therapy/cement.h"
+
+namespace irsim::sim::vertebroplasty {
+
+// The transpedicular path a textbook would draw for one pedicle: from the pedicle's entry on the
+// posterior elements along its axis to a point in the anterior body.
+struct IdealPath {
+    bool found = false;
+    int side = 0;                    // +1 patient left, -1 right
+    glm::dvec3 entryLps{0.0};
+    glm::dvec3 targetLps{0.0};       // 3/4 of the way along the axis to the anterior cortex
+    glm::dvec3 direction{0.0};       // unit, entry -> target
+    double medialDeg = 0.0;          // convergence toward the midline (transverse angle)
+    double caudalDeg = 0.0;          // + the tip heads toward the feet
+};
+
+// Everything fixed for the session, derived once from the patient (the model).
+struct Anatomy {
+    physics::TissueMap tissue;
+    std::vector<physics::VertebraGeometry> vertebrae;  // the treated level and its neighbours
+    physics::VertebraGeometry level;                   // the treated level
+    std::array<IdealPath, 2> ideal;                    // [0] right, [1] left
+    therapy::CementModel cement;
+    double cementBaSO4GPerCm3 = 0.54;                  // radiopacifier per cm^3 of cement
+};
+
+// Builds the anatomy around `levelName` ("vertebrae_L1"). Throws via `doc.fail(field, ...)` when
+// the patient lacks the level, its canal or its pedicles.
+Anatomy buildAnatomy(const patient::Patient& patient, const std::string& levelName,
+                     const ScenarioDocument& doc, const std::string& field);
+
+// Trocar presets by the names actions use: trocar_11g_bevel, trocar_11g_diamond,
+// trocar_13g_bevel, trocar_13g_diamond. nullopt for an unknown name.
+std::optional<physics::NeedleDef> deviceNamed(const std::string& name);
+std::string deviceNames();
+
+// Unit heading of a trocar aimed from a pedicle on `side` with this convergence and tilt.
+glm::dvec3 headingFromAngles(int side, double medialDeg, double caudalDeg);
+
+// Session event kind of a breach: "breach.medial", "breach.inferior", "breach.superior",
+// "breach.lateral", "breach.anterior", "breach.endplate", "breach.vessel".
+std::string breachEventKind(physics::BreachKind k);
+
+// The procedure's plain-data state (what a snapshot or replay needs besides the session's).
+struct State {
+    // Trocar.
+    bool deviceChosen = false;
+    std::string deviceName;
+    bool placed = false;
+    bool styletIn = true;
+    physics::NeedleState needle;
+    int placements = 0;
+    int repositionings = 0;      // re-placements, withdrawals and re-angles once in the patient
+    double maxAxialHubForceN = 0.0;
+    // Hands in progress (each runs over ticks until done).
+    double advanceLeftMm = 0.0, advanceSpeedMmS = 0.0;
+    bool twisting = false;
+    double withdrawLeftMm = 0.0, withdrawSpeedMmS = 0.0;
+    glm::dvec3 reangleOmega{0.0};  // rad/s
+    int64_t reangleTicksLeft = 0;
+    int tapsLeft = 0;
+    int64_t nextTapTick = 0, tapIntervalTicks = 0;
+    double tapEnergyJ = 0.0;
+    int tapsTotal = 0;
+    // Needle events already turned into session events; breach events' session indices.
+    size_t needleEventsSeen = 0;
+    std::vector<std::pair<size_t, size_t>> breachEvents;  // (needle event, session event)
+    int breaches = 0;
+    // Cement.
+    therapy::CementState cement;
+    double injectLeftMl = 0.0, injectRateMlS = 0.1, injectAccumMl = 0.0;
+    std::vector<size_t> leakEvents;  // session event per leak site (parallel to cement.leaks)
+    // Where the cement went in: the trocar at the first injection.
+    bool haveDeliveryPose = false;
+    physics::NeedleState atFirstInjection;
+};
+
+class Vertebroplasty final : public sim::Procedure {
+public:
+    Vertebroplasty(const Scenario& scenario, const patient::Patient& patient);
+
+    bool apply(const Action& action, Session& session) override;
+    void step(Session& session) override;
+    void addMetrics(const Session& session, assessment::Metrics& metrics) const override;
+    imaging::FrameContents radiopaqueContents(const Session& session) const override;
+
+    const Anatomy& anatomy() const { return anatomy_; }
+    const State& state() const { return state_; }
+
+private:
+    // vertebroplasty.cpp: the trainee's actions and the per-tick hands.
+    void place(const Action& a, Session& session);
+    glm::dvec3 pointArg(const Action& a, const std::string& field, const Session& session) const;
+    void inject(Session& session, double ml);
+    void reportNeedleEvents(Session& session);
+    void reportLeaks(Session& session);
+    bool handsBusy() const;
+
+    Anatomy anatomy_;
+    physics::NeedleModel needleModel_;
+    State state_;
+};
+
+}  // namespace irsim::sim::vertebroplasty
