@@ -43,10 +43,10 @@ void main() {
         float clo = lo, chi = hi;
         for (int a = 0; a < 3; ++a) {
             if (abs(dq[a]) < 1e-12) {
-                if (q0[a] < p.clipLo[a] || q0[a] > p.clipHi[a]) hit = false;
+                if (q0[a] < spec.clipLo[a] || q0[a] > spec.clipHi[a]) hit = false;
                 continue;
             }
-            float ta = (p.clipLo[a] - q0[a]) / dq[a], tb = (p.clipHi[a] - q0[a]) / dq[a];
+            float ta = (spec.clipLo[a] - q0[a]) / dq[a], tb = (spec.clipHi[a] - q0[a]) / dq[a];
             if (ta > tb) { const float t = ta; ta = tb; tb = t; }
             clo = max(clo, ta);
             chi = min(chi, tb);

@@ -70,8 +70,6 @@ struct FluoroViewPush {
     vec4 rowStepQ;      // xyz: per row
     vec4 spacingMm;     // xyz: mm per voxel index; w: scatter SPR per cm of water (field and grid included)
     vec4 dims;          // xyz: voxels along i, j, k; w: spectrum bins
-    vec4 clipLo;        // xyz: the march is clipped to [clipLo, clipHi] (voxel coordinates) on
-    vec4 clipHi;        //      top of the volume's box; the full view uses the box itself
     ivec4 open;         // open field: columns [x, y), rows [z, w)
 };
 
@@ -84,17 +82,22 @@ struct BoxFilterPush {
     ivec4 radius;   // x: channel 0, y: channel 1, z: 1 = vertical (along columns)
 };
 
-// fluoro_compose.comp (every pulse, one invocation per row, as the CPU draws noise per row):
-// devices and agents, quanta and Poisson noise with irsim::Rng, log signal.
+// fluoro_compose.comp (every pulse, per pixel): T with the frame's devices and agents.
 #define COMPOSE_BINDING_BASIS 0
 #define COMPOSE_BINDING_TRANSMISSION 1
-#define COMPOSE_BINDING_SCATTER 2     // rg32f, x: S
-#define COMPOSE_BINDING_SIGNAL 3      // rg32f out: x s, y s clamped to [lo, hi]
-#define COMPOSE_BINDING_STAGES 4      // rg32f out: x T, y N (written when asked)
-#define COMPOSE_BINDING_SPECTRUM 5
-#define COMPOSE_BINDING_PULSE 6       // storage buffer FluoroPulseHeader
-#define COMPOSE_BINDING_PRIMITIVES 7  // storage buffer of FluoroPrimitive
-#define COMPOSE_BINDING_TILES 8       // storage buffer of uint: tile offsets (tiles + 1), then items
+#define COMPOSE_BINDING_PRIMARY 2     // r32f out: T
+#define COMPOSE_BINDING_SPECTRUM 3
+#define COMPOSE_BINDING_PULSE 4       // storage buffer FluoroPulseHeader
+#define COMPOSE_BINDING_PRIMITIVES 5  // storage buffer of FluoroPrimitive
+#define COMPOSE_BINDING_TILES 6       // storage buffer of uint: tile offsets (tiles + 1), then items
+
+// fluoro_noise.comp (every pulse, one invocation per row, as the CPU draws noise per row):
+// quanta, Poisson noise with irsim::Rng, log signal.
+#define NOISE_BINDING_PRIMARY 0
+#define NOISE_BINDING_SCATTER 1  // rg32f, x: S
+#define NOISE_BINDING_SIGNAL 2   // rg32f out: x s, y s clamped to [lo, hi]
+#define NOISE_BINDING_QUANTA 3   // r32f out: N (written when asked)
+#define NOISE_BINDING_PULSE 4
 
 // fluoro_present.comp: edge enhancement, latitude compression, window, 8-bit steps, shutters.
 #define PRESENT_BINDING_SIGNAL 0   // rg32f
@@ -106,11 +109,13 @@ struct BoxFilterPush {
 using dvec4 = glm::dvec4;
 using uvec4 = glm::uvec4;
 #endif
-// Spectrum of the view: bin i has weight phi_i (x) and the basis materials' mu/rho (y, z, w);
-// mu[m * FLUORO_MAX_BINS + i] every material's mu/rho, cm^2/g.
+// The view's march clip and spectrum: bin i has weight phi_i (x) and the basis materials' mu/rho (y, z, w);
+// mu[4 i + m / 4][m % 4] every material's mu/rho at bin i, cm^2/g (materials padded to 16).
 struct FluoroSpectrum {
+    vec4 clipLo;  // xyz: the view's march is clipped to [clipLo, clipHi] (voxel coordinates) on
+    vec4 clipHi;  //      top of the volume's box; the full view uses the box itself
     vec4 bin[FLUORO_MAX_BINS];
-    float mu[FLUORO_MATERIALS * FLUORO_MAX_BINS];
+    vec4 mu[4 * FLUORO_MAX_BINS];
 };
 struct FluoroPulseHeader {
     dvec4 quanta;          // x: N0; y: ln N0; z: lo; w: hi (display window, ln units)

@@ -57,7 +57,8 @@ std::vector<sim::Action> parseActionLog(const std::string& text, const std::stri
     std::istringstream in(text);
     std::string line;
     for (int n = 1; std::getline(in, line); ++n) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos || line[first] == '#') continue;  // as sim::readActionLog
         log.push_back(sim::parseActionLine(line, file, n));
     }
     return log;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "imaging/tissue.h"
+#include "render/drr_gpu.h"
 #include "shared.h"
 
 namespace irsim::render {
@@ -21,17 +22,21 @@ const uint32_t kBoxSpirv[] =
 const uint32_t kComposeSpirv[] =
 #include "fluoro_compose.comp.inc"
     ;
+const uint32_t kNoiseSpirv[] =
+#include "fluoro_noise.comp.inc"
+    ;
 const uint32_t kPresentSpirv[] =
 #include "fluoro_present.comp.inc"
     ;
 
-static_assert(sizeof(gpu::FluoroViewPush) == 144, "FluoroViewPush must match shaders/shared.h");
+static_assert(sizeof(gpu::FluoroViewPush) == 112, "FluoroViewPush must match shaders/shared.h");
 static_assert(sizeof(gpu::BoxFilterPush) == 32, "BoxFilterPush must match shaders/shared.h");
-static_assert(sizeof(gpu::FluoroSpectrum) == 16 * FLUORO_MAX_BINS + 4 * FLUORO_MATERIALS * FLUORO_MAX_BINS,
+static_assert(sizeof(gpu::FluoroSpectrum) == 32 + 16 * FLUORO_MAX_BINS + 64 * FLUORO_MAX_BINS,
               "FluoroSpectrum must match shaders/shared.h (std430)");
 static_assert(sizeof(gpu::FluoroPulseHeader) == 256, "FluoroPulseHeader must match shaders/shared.h");
 static_assert(sizeof(gpu::FluoroPrimitive) == 192, "FluoroPrimitive must match shaders/shared.h");
-static_assert(static_cast<int>(imaging::Material::Count) == FLUORO_MATERIALS, "FLUORO_MATERIALS");
+static_assert(static_cast<int>(imaging::Material::Count) == FLUORO_MATERIALS && FLUORO_MATERIALS <= 16,
+              "FLUORO_MATERIALS");
 
 // Pulse buffers in a ring one longer than the frames in flight: the one written is never in use.
 constexpr int kPulseSlots = static_cast<int>(kFramesInFlight) + 1;
@@ -108,12 +113,13 @@ struct FluoroMonitor::Chain {
     int size = 0;
     // Per pose: basis (rgba32f), transmission (r32f), scatter ping-pong (rg32f).
     Image basis, transmission, scatterA, scatterB;
-    // Per pulse: signal (s, clamped s), box temp, box means, stages (T, N), display (rgba8).
-    Image signal, boxTemp, blurred, stages, display;
+    // Per pulse: primary T (r32f), quanta N (r32f), signal (s, clamped s), box temp, box means,
+    // display (rgba8).
+    Image primary, quanta, signal, boxTemp, blurred, display;
     Buffer spectrum;
     VkDescriptorSet viewSet = VK_NULL_HANDLE, scatterH = VK_NULL_HANDLE, scatterV = VK_NULL_HANDLE;
     VkDescriptorSet signalH = VK_NULL_HANDLE, signalV = VK_NULL_HANDLE, presentSet[kPulseSlots] = {};
-    VkDescriptorSet composeSet[kPulseSlots] = {};
+    VkDescriptorSet composeSet[kPulseSlots] = {}, noiseSet[kPulseSlots] = {};
     Buffer pulse[kPulseSlots];
     size_t primitiveCapacity[kPulseSlots] = {}, tileCapacity[kPulseSlots] = {};
     int slot = 0;
@@ -139,10 +145,13 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
            sizeof(gpu::BoxFilterPush)),
       compose_(ctx, kComposeSpirv, sizeof(kComposeSpirv),
                {VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,
-                VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                 VK_DESCRIPTOR_TYPE_STORAGE_BUFFER},
                0),
+      noise_(ctx, kNoiseSpirv, sizeof(kNoiseSpirv),
+             {VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,
+              VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER},
+             0),
       present_(ctx, kPresentSpirv, sizeof(kPresentSpirv),
                {VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,
                 VK_DESCRIPTOR_TYPE_STORAGE_BUFFER},
@@ -159,14 +168,15 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
         const VkImageUsageFlags usage = VK_IMAGE_USAGE_STORAGE_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT |
                                         VK_IMAGE_USAGE_TRANSFER_DST_BIT;
         c->basis = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32G32B32A32_SFLOAT, e, usage);
-        c->transmission = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32_SFLOAT, e, usage);
-        for (Image* im : {&c->scatterA, &c->scatterB, &c->signal, &c->boxTemp, &c->blurred, &c->stages})
+        for (Image* im : {&c->transmission, &c->primary, &c->quanta})
+            *im = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32_SFLOAT, e, usage);
+        for (Image* im : {&c->scatterA, &c->scatterB, &c->signal, &c->boxTemp, &c->blurred})
             *im = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32G32_SFLOAT, e, usage);
         c->display = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R8G8B8A8_UNORM, e,
                                      usage | VK_IMAGE_USAGE_SAMPLED_BIT);
         ctx.submitAndWait([&](VkCommandBuffer cmd) {
             for (Image* im : {&c->basis, &c->transmission, &c->scatterA, &c->scatterB, &c->signal, &c->boxTemp,
-                              &c->blurred, &c->stages, &c->display}) {
+                              &c->blurred, &c->primary, &c->quanta, &c->display}) {
                 transitionImage(cmd, im->image, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_GENERAL,
                                 VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0, VK_PIPELINE_STAGE_TRANSFER_BIT,
                                 VK_ACCESS_TRANSFER_WRITE_BIT);
@@ -202,9 +212,12 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
             c->composeSet[k] = compose_.allocateSet();
             writeStorage(d, c->composeSet[k], COMPOSE_BINDING_BASIS, c->basis);
             writeStorage(d, c->composeSet[k], COMPOSE_BINDING_TRANSMISSION, c->transmission);
-            writeStorage(d, c->composeSet[k], COMPOSE_BINDING_SCATTER, c->scatterA);
-            writeStorage(d, c->composeSet[k], COMPOSE_BINDING_SIGNAL, c->signal);
-            writeStorage(d, c->composeSet[k], COMPOSE_BINDING_STAGES, c->stages);
+            writeStorage(d, c->composeSet[k], COMPOSE_BINDING_PRIMARY, c->primary);
+            c->noiseSet[k] = noise_.allocateSet();
+            writeStorage(d, c->noiseSet[k], NOISE_BINDING_PRIMARY, c->primary);
+            writeStorage(d, c->noiseSet[k], NOISE_BINDING_SCATTER, c->scatterA);
+            writeStorage(d, c->noiseSet[k], NOISE_BINDING_SIGNAL, c->signal);
+            writeStorage(d, c->noiseSet[k], NOISE_BINDING_QUANTA, c->quanta);
             writeBuffer(d, c->composeSet[k], COMPOSE_BINDING_SPECTRUM, c->spectrum.buffer, 0,
                         sizeof(gpu::FluoroSpectrum));
             c->presentSet[k] = present_.allocateSet();
@@ -221,7 +234,7 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
 FluoroMonitor::~FluoroMonitor() {
     for (Chain* c : {full_.get(), preview_.get()}) {
         for (Image* im : {&c->basis, &c->transmission, &c->scatterA, &c->scatterB, &c->signal, &c->boxTemp,
-                          &c->blurred, &c->stages, &c->display})
+                          &c->blurred, &c->primary, &c->quanta, &c->display})
             ctx_.release(*im);
         ctx_.release(c->spectrum);
         for (Buffer& b : c->pulse)
@@ -230,7 +243,30 @@ FluoroMonitor::~FluoroMonitor() {
     ctx_.release(composition_);
     VkDevice d = ctx_.device();
     VkSampler s = linear_;
-    ctx_.releaseLater([d, s] { vkDestroySampler(d, s, nullptr); });
+    VkQueryPool q = profile_;
+    ctx_.releaseLater([d, s, q] {
+        vkDestroySampler(d, s, nullptr);
+        if (q) vkDestroyQueryPool(d, q, nullptr);
+    });
+}
+
+void FluoroMonitor::enableProfiling() {
+    if (profile_) return;
+    VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+    qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    qi.queryCount = 5;
+    check(vkCreateQueryPool(ctx_.device(), &qi, nullptr, &profile_), "vkCreateQueryPool");
+}
+
+std::array<double, 4> FluoroMonitor::lastPulseStageMs() const {
+    std::array<double, 4> ms{0.0, 0.0, 0.0, 0.0};
+    uint64_t t[5] = {};
+    if (!profile_ || vkGetQueryPoolResults(ctx_.device(), profile_, 0, 5, sizeof t, t, sizeof(uint64_t),
+                                           VK_QUERY_RESULT_64_BIT) != VK_SUCCESS)
+        return ms;
+    const double period = ctx_.properties().limits.timestampPeriod * 1e-6;
+    for (int i = 0; i < 4; ++i) ms[i] = (t[i + 1] - t[i]) * period;
+    return ms;
 }
 
 const Image& FluoroMonitor::display() const { return full_->display; }
@@ -320,6 +356,8 @@ void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double st
     vkQueueWaitIdle(ctx_.queue());
     auto* spec = static_cast<gpu::FluoroSpectrum*>(c.spectrum.mapped);
     std::memset(spec, 0, sizeof(*spec));
+    spec->clipLo = clipToBody ? glm::vec4(bodyLoQ_, 0.0f) : glm::vec4(-0.5f, -0.5f, -0.5f, 0.0f);
+    spec->clipHi = clipToBody ? glm::vec4(bodyHiQ_, 0.0f) : v4(glm::dvec3(ct_.geometry.dims) - 0.5);
     for (int i = 0; i < c.bins; ++i) {
         const double e = probe.binKeV()[i];
         spec->bin[i] = glm::vec4(static_cast<float>(probe.binWeight()[i]),
@@ -327,7 +365,7 @@ void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double st
                                  static_cast<float>(imaging::massAttenuation(imaging::kTissueBasisMaterial[1], e)),
                                  static_cast<float>(imaging::massAttenuation(imaging::kTissueBasisMaterial[2], e)));
         for (int m = 0; m < FLUORO_MATERIALS; ++m)
-            spec->mu[m * FLUORO_MAX_BINS + i] =
+            spec->mu[4 * i + m / 4][m % 4] =
                 static_cast<float>(imaging::massAttenuation(static_cast<imaging::Material>(m), e));
     }
 
@@ -350,8 +388,6 @@ void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double st
     push.rowStepQ = v4(voxelDelta(g, -frame.imageUp * (pose.detectorHeightMm / n)));
     push.spacingMm = v4(g.spacing, perCm);
     push.dims = v4(glm::dvec3(g.dims), c.bins);
-    push.clipLo = clipToBody ? glm::vec4(bodyLoQ_, 0.0f) : glm::vec4(-0.5f, -0.5f, -0.5f, 0.0f);
-    push.clipHi = clipToBody ? glm::vec4(bodyHiQ_, 0.0f) : v4(glm::dvec3(g.dims) - 0.5);
     push.open = {c.c0, c.c1, c.r0, c.r1};
     const int radius = static_cast<int>(std::lround(st.scatterBlurFraction * n));
     const int openW = c.c1 - c.c0, openH = c.r1 - c.r0;
@@ -513,6 +549,7 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
                     c.primitiveCapacity[k] * sizeof(gpu::FluoroPrimitive));
         writeBuffer(d, c.composeSet[k], COMPOSE_BINDING_TILES, c.pulse[k].buffer, tileOffset,
                     c.tileCapacity[k] * sizeof(uint32_t));
+        writeBuffer(d, c.noiseSet[k], NOISE_BINDING_PULSE, c.pulse[k].buffer, 0, sizeof(gpu::FluoroPulseHeader));
         writeBuffer(d, c.presentSet[k], PRESENT_BINDING_PULSE, c.pulse[k].buffer, 0, sizeof(gpu::FluoroPulseHeader));
     }
     auto* bytes = static_cast<uint8_t*>(c.pulse[k].mapped);
@@ -540,8 +577,14 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
             VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT,
             VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     const int openW = c.c1 - c.c0, openH = c.r1 - c.r0;
+    if (profile_) vkCmdResetQueryPool(cmd, profile_, 0, 5), vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 0);
     compose_.bind(cmd, c.composeSet[k], nullptr);
+    vkCmdDispatch(cmd, (n + DISPLAY_GROUP - 1) / DISPLAY_GROUP, (n + DISPLAY_GROUP - 1) / DISPLAY_GROUP, 1);
+    computeToCompute(cmd);
+    if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 1);
+    noise_.bind(cmd, c.noiseSet[k], nullptr);
     vkCmdDispatch(cmd, (n + FLUORO_LINE_GROUP - 1) / FLUORO_LINE_GROUP, 1, 1);
+    if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 2);
     if (openW > 0) {
         const int edge = st.edgeRadiusPx > 0 ? st.edgeRadiusPx
                                              : std::max(1, static_cast<int>(std::lround(0.012 * n)));
@@ -554,8 +597,10 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
         }
     }
     computeToCompute(cmd);
+    if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 3);
     present_.bind(cmd, c.presentSet[k], nullptr);
     vkCmdDispatch(cmd, (n + DISPLAY_GROUP - 1) / DISPLAY_GROUP, (n + DISPLAY_GROUP - 1) / DISPLAY_GROUP, 1);
+    if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 4);
     barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
             VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
             VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
@@ -595,8 +640,8 @@ GreyImage FluoroMonitor::takeImage(const FluoroPulse& pulse, GpuFluoroStages* st
     }
     ctx_.submitAndWait([&](VkCommandBuffer cmd) { recordChain(cmd, c, pulse, stages != nullptr); });
     if (stages) {
-        stages->primaryTransmission = readChannel(ctx_, c.stages, 0);
-        stages->quanta = readChannel(ctx_, c.stages, 1);
+        stages->primaryTransmission = readChannel(ctx_, c.primary, 0);
+        stages->quanta = readChannel(ctx_, c.quanta, 0);
         stages->logSignal = readChannel(ctx_, c.signal, 0);
         stages->viewTransmission = readChannel(ctx_, c.transmission, 0);
         stages->viewScatter = readChannel(ctx_, c.scatterA, 0);

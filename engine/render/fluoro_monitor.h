@@ -9,8 +9,9 @@
 //    spectrum and the quanta per Gy come from imaging::FluoroscopeView on a one-pixel grid (its
 //    central ray is this view's central ray), so they are the CPU's numbers.
 //  * Per pulse: fluoro_compose.comp adds the frame's devices and agents (imaging/radiopaque.h
-//    FrameContents, binned into 16x16 pixel tiles on the CPU), draws the Poisson counts with
-//    irsim::Rng per row exactly as the CPU does, and takes the log; box_filter.comp gives the edge
+//    FrameContents, binned into 16x16 pixel tiles on the CPU) per pixel; fluoro_noise.comp draws
+//    the Poisson counts with irsim::Rng per row as the CPU does (one invocation per row) and
+//    takes the log; box_filter.comp gives the edge
 //    and latitude box means; fluoro_present.comp the display window, 8-bit steps and shutters.
 // While the C-arm moves, a lower-resolution chain (previewResolution, previewStepMm, rays clipped
 // to the body's box) does the same and is upscaled into the display image.
@@ -18,6 +19,7 @@
 // Units: mm, patient LPS (volume.h); image row 0 at the top (drr.h). The display image is RGBA8,
 // VK_IMAGE_LAYOUT_GENERAL, ready for a fragment shader after recordPulse(). The CT and labels
 // passed to the constructor must outlive the monitor.
+#include <array>
 #include <cstdint>
 #include <memory>
 
@@ -74,6 +76,10 @@ public:
     int fullViews() const { return fullViews_; }
     int previewViews() const { return previewViews_; }
     double kVp() const;  // of the full view last built (0 before)
+    // GPU timestamps around the per-pulse stages (benchmarks): ms of devices (T), noise and log,
+    // box means, display, for the last pulse recorded after enableProfiling().
+    void enableProfiling();
+    std::array<double, 4> lastPulseStageMs() const;
 
     struct Chain;  // the images and descriptor sets of one resolution (fluoro_monitor.cpp)
 
@@ -86,12 +92,13 @@ private:
     const patient::CtVolume& ct_;
     const patient::LabelMap* labels_;
     FluoroMonitorDef def_;
-    ComputeKernel view_, box_, compose_, present_;
+    ComputeKernel view_, box_, compose_, noise_, present_;
     VkSampler linear_ = VK_NULL_HANDLE;
     Image composition_;
     glm::vec3 bodyLoQ_{0.0f}, bodyHiQ_{0.0f};  // voxel-coordinate box of the body (HU > -500)
     std::unique_ptr<Chain> full_, preview_;
     int fullViews_ = 0, previewViews_ = 0;
+    VkQueryPool profile_ = VK_NULL_HANDLE;
 };
 
 // True when two poses give the same projection (imaging::sameGeometry).

@@ -4,6 +4,7 @@ namespace irsim::sim {
 
 void registerBuiltinProcedures() {
     registerCArmPositioning();
+    registerVertebroplasty();
 }
 
 }  // namespace irsim::sim

@@ -4,4 +4,5 @@
 
 namespace irsim::sim {
 void registerCArmPositioning();
+void registerVertebroplasty();
 }

@@ -66,6 +66,7 @@ struct State {
     std::string deviceName;
     bool placed = false;
     bool styletIn = true;
+    bool removing = false;       // needle.remove: out of the patient and put down
     physics::NeedleState needle;
     int placements = 0;
     int repositionings = 0;      // re-placements, withdrawals and re-angles once in the patient
@@ -88,9 +89,10 @@ struct State {
     therapy::CementState cement;
     double injectLeftMl = 0.0, injectRateMlS = 0.1, injectAccumMl = 0.0;
     std::vector<size_t> leakEvents;  // session event per leak site (parallel to cement.leaks)
-    // Where the cement went in: the trocar at the first injection.
+    // The trocar's final position for scoring: at the first injection, or when it was removed.
     bool haveDeliveryPose = false;
-    physics::NeedleState atFirstInjection;
+    double firstInjectionS = -1.0;
+    physics::NeedleState finalPose;
 };
 
 class Vertebroplasty final : public sim::Procedure {
@@ -112,7 +114,6 @@ private:
     void inject(Session& session, double ml);
     void reportNeedleEvents(Session& session);
     void reportLeaks(Session& session);
-    bool handsBusy() const;
 
     Anatomy anatomy_;
     physics::NeedleModel needleModel_;

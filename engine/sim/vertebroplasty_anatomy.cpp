@@ -100,9 +100,9 @@ Anatomy buildAnatomy(const patient::Patient& patient, const std::string& levelNa
         doc.fail(field, "cannot find a pedicle of '" + levelName + "' (no landmarks and no isthmus in the labels)");
 
     therapy::CementOptions options;
-    // Venous leakage through the basivertebral foramen is the commonest leak (Yeom 2003); its
-    // opening is a few mm across (estimated radius 2 mm).
-    options.basivertebralForamenRadiusMm = 2.0;
+    // Venous leakage through the basivertebral vein is the commonest leak (Yeom 2003); the vein
+    // and its foramen are a few mm across (estimated radius 1.5 mm).
+    options.basivertebralForamenRadiusMm = 1.5;
     a.cement = therapy::makeCementModel(a.tissue, a.level, therapy::CementDef::vertebroplastyPmma(), options);
     a.cementBaSO4GPerCm3 = a.cement.cement.bariumSulphateMassFraction * a.cement.cement.densityGPerMl;
     return a;

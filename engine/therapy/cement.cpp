@@ -154,8 +154,10 @@ CementModel makeCementModel(const physics::TissueMap& map, const physics::Verteb
                 }
             }
     if (options.basivertebralForamenRadiusMm > 0.0) {
-        // Open the posterior cortex around (midline, mid-height of the body) from 4 mm in front of
-        // the canal to the canal: a venous path; the canal behind it stays epidural.
+        // The basivertebral vein runs in the mid-sagittal plane at mid-height from the centre of
+        // the body back to its foramen in the posterior wall, and on into the anterior epidural
+        // venous plexus. Cement that enters it is a venous (Yeom type B) leak, however small; the
+        // canal behind the foramen stays epidural.
         const double rf = options.basivertebralForamenRadiusMm;
         const double zc = 0.5 * (v.bodyInferiorZMm + v.bodySuperiorZMm);
         const int site = static_cast<int>(LeakSite::Venous);
@@ -163,11 +165,12 @@ CementModel makeCementModel(const physics::TissueMap& map, const physics::Verteb
             for (int j = 0; j < m.roi.dims.y; ++j)
                 for (int i = 0; i < m.roi.dims.x; ++i) {
                     size_t r = m.roi.index(i, j, k);
-                    if (m.kind[r] != kBlocked) continue;
+                    if (m.kind[r] != kBlocked && m.kind[r] != kBone) continue;
                     glm::dvec3 p = m.roi.voxelToPatient(glm::dvec3(i, j, k));
                     double dx = p.x - v.midlineXMm, dz = p.z - zc;
                     if (dx * dx + dz * dz > rf * rf) continue;
-                    if (p.y < v.canalAnteriorYMm - 4.0 || p.y > v.canalAnteriorYMm + 0.5 * g.spacing.y) continue;
+                    if (p.y < v.bodyCentroidLps.y || p.y > v.canalAnteriorYMm + 0.5 * g.spacing.y) continue;
+                    if (m.kind[r] == kBone) m.inBody[r] = 0;
                     m.kind[r] = static_cast<uint8_t>(kLeakBase + site);
                     m.capacityNl[r] = m.voxelNl;
                     m.stepCost[r] = static_cast<float>(options.leakResistance[site]);

@@ -61,10 +61,10 @@ struct CementOptions {
     double leakResistance[4] = {1.5, 2.0, 0.8, 3.0};  // Epidural, Disc, Venous, Paravertebral
     double leakViscosityExponent = 2.0;
     double filledPassFactor = 0.05;     // a voxel already full of cement is an open channel
-    // The basivertebral foramen: the opening in the middle of the body's posterior wall where the
-    // basivertebral vein leaves for the anterior internal vertebral venous plexus (the commonest
-    // route of venous cement leakage; Yeom et al. 2003, J Bone Joint Surg Br 85:83). Radius of the
-    // opening, mm; 0 = not modelled (a label map with veins supplies its own paths).
+    // The basivertebral vein: from the centre of the body back through its foramen in the
+    // posterior wall to the anterior internal vertebral venous plexus, the commonest route of
+    // venous cement leakage (Yeom et al. 2003, J Bone Joint Surg Br 85:83, type B). Radius of the
+    // vein, mm; 0 = not modelled (a label map with veins supplies its own paths).
     double basivertebralForamenRadiusMm = 0.0;
 };
 

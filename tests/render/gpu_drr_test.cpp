@@ -1,5 +1,5 @@
-// The GPU DRR and the fluoroscopy display against their CPU references (imaging/drr.h,
-// render/fluoro_display.h), with the Vulkan validation layer on and no validation error allowed.
+// The GPU water-path DRR against its CPU reference (imaging/drr.h), with the Vulkan validation
+// layer on and no validation error allowed.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -10,8 +10,6 @@
 #include "imaging/drr.h"
 #include "render/context.h"
 #include "render/drr_gpu.h"
-#include "render/fluoro_display.h"
-#include "render/fluoro_monitor.h"
 #include "render_test_util.h"
 
 using namespace irsim;
@@ -122,59 +120,4 @@ TEST_CASE("a ray through the centre of a water sphere gives its chord in mm of w
     CHECK(gpu.at(32, 32) == Approx(61.0).epsilon(0.005));
     ctx.waitIdle();
     REQUIRE(ctx.validationErrorCount() == 0);
-}
-
-TEST_CASE("the GPU fluoroscopy display equals its CPU mirror: noise, log transform, window, shutters",
-          "[render][gpu][fluoro]") {
-    render::testing::ValidationOn validation;
-    render::Context ctx;
-    const patient::CtVolume ct = analyticPhantom();
-    render::GpuDrr drr(ctx);
-    drr.setVolume(ct);
-    render::FluoroMonitorDef def;
-    def.resolution = 128;
-    def.previewResolution = 32;
-    render::FluoroMonitor monitor(ctx, drr, def);
-    imaging::CArmPose pose;
-    pose.laoDeg = 20;
-    pose.detectorWidthMm = pose.detectorHeightMm = 240.0;
-    pose.collimationX = 0.7;  // shutters close in from left and right
-    const double central = imaging::waterEquivalentPathMm(
-        ct, imaging::frameOf(pose).source, imaging::frameOf(pose).detectorCentre);
-    const GreyImage path = imaging::waterEquivalentPathImage(ct, pose, {128, 128}, 1.0);
-
-    for (uint32_t pulse : {1u, 2u}) {
-        render::FluoroPulse fp{pose, 80.0, central, pulse, true, false};
-        ctx.submitAndWait([&](VkCommandBuffer cmd) { monitor.recordPulse(cmd, fp); });
-        const GreyImage gpu = render::readBackImage(ctx, monitor.display());
-        const GreyImage cpu = render::fluoroDisplayReference(
-            path, render::fluoroDisplayParams(pose, 80.0, central, 128, 128, pulse, true));
-        INFO("pulse " << pulse);
-        // 8-bit display: one grey level plus float differences in exp/log near the window edges.
-        requireClose(gpu, cpu, 1.6 / 255.0, 0.0);
-        // Shutters: the leftmost column is behind the shutter, the centre is not.
-        CHECK(gpu.at(0, 64) == Approx(0.06).margin(1.0 / 255.0));
-        CHECK(gpu.at(64, 64) != Approx(0.06).margin(1.0 / 255.0));
-    }
-    // The anatomy was marched once for two pulses at the same pose: the cache works.
-    CHECK(monitor.fullMarches() == 1);
-    ctx.waitIdle();
-    REQUIRE(ctx.validationErrorCount() == 0);
-}
-
-TEST_CASE("the display makes bone darker than soft tissue and air brightest, as clinical fluoroscopy",
-          "[render][fluoro]") {
-    // The CPU mirror on a three-value water path: 0 mm (air), 150 mm and 260 mm of water.
-    GreyImage path;
-    path.width = 3;
-    path.height = 1;
-    path.pixels = {0.0f, 150.0f, 260.0f};
-    imaging::CArmPose pose;
-    const auto p = render::fluoroDisplayParams(pose, 80.0, 200.0, 3, 1, 0, false);
-    const GreyImage g = render::fluoroDisplayReference(path, p);
-    CHECK(g.at(0, 0) == Approx(1.0));
-    CHECK(g.at(1, 0) > g.at(2, 0) + 0.2);
-    // A harder beam (120 kVp) attenuates less per mm of water than 60 kVp (NIST water table).
-    CHECK(render::fluoroDisplayParams(pose, 120.0, 200.0, 3, 1, 0).muWaterPerMm <
-          render::fluoroDisplayParams(pose, 60.0, 200.0, 3, 1, 0).muWaterPerMm);
 }

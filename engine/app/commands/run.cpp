@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "app/command.h"
+#include "app/debrief_source.h"
 #include "app/windowed.h"
 #include "core/error.h"
 #include "core/progress.h"
@@ -20,6 +21,7 @@ struct RunArgs {
     std::string actions, report, frames, record;
     int quitAfterFrames = 0;
     std::string screenshot;
+    std::string trainee, records;  // --trainee: store the session in the records (--records URL)
 };
 RunArgs gRun;
 
@@ -50,7 +52,9 @@ int runHeadlessCommand(RunArgs a, bool announced) {
         a.frames = (dir / "frames").string();
     }
     sim::HeadlessRun run{scenarioPath, a.actions, a.report, a.frames};
+    const std::string startedAt = nowUtc();
     const auto report = sim::runHeadless(run, terminalProgress());
+    if (!a.trainee.empty()) storeSession(a.records, a.trainee, startedAt, report, a.report, a.actions);
     std::printf("%s: score %.1f, %s\n", report["scenario"].get<std::string>().c_str(),
                 report["score"].get<double>(), report["passed"].get<bool>() ? "passed" : "failed");
     for (const auto& r : report["reasons"]) std::printf("  %s\n", r.get<std::string>().c_str());
@@ -76,6 +80,9 @@ int runScenario(const RunArgs& a) {
     w.reportPath = a.report;
     w.quitAfterFrames = a.quitAfterFrames;
     w.screenshotPath = a.screenshot;
+    w.trainee = a.trainee;
+    w.recordsUrl = a.records;
+    w.startedAt = nowUtc();
     return runWindowed(w);
 #else
     std::printf("irsim: built without the window (IRSIM_WITH_VULKAN=OFF): running headless.\n");
@@ -96,6 +103,10 @@ static const CommandRegistration kRun{"run", [](CLI::App& root) {
     c->add_option("--record", gRun.record, "Record the live session's actions here (window)");
     c->add_option("--quit-after-frames", gRun.quitAfterFrames, "Close the window after N frames");
     c->add_option("--screenshot", gRun.screenshot, "Save the last window frame as PNG");
+    c->add_option("--trainee", gRun.trainee, "Store the session in the records for this trainee id");
+    c->add_option("--records", gRun.records, "Records database: sqlite:PATH or postgresql://... (default: "
+                                             "sqlite:<user data dir>/records.sqlite)")
+        ->envname("IRSIM_RECORDS");
     c->callback([] { setExitStatus(runScenario(gRun)); });
 }};
 

@@ -15,6 +15,7 @@
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_vulkan.h>
 
+#include "app/window/debrief_view.h"
 #include "app/window/presenter.h"
 #include "app/windowed.h"
 #include "core/error.h"
@@ -24,6 +25,7 @@
 #include "render/ct_slice.h"
 #include "render/fluoro_monitor.h"
 #include "render/image_blit.h"
+#include "sim/frames.h"
 #include "sim/report.h"
 #include "sim/run_headless.h"
 
@@ -323,7 +325,8 @@ int runWindowed(const WindowRunOptions& opts) {
     {
         render::GpuDrr drr(ctx);
         drr.setVolume(patient->ct);
-        render::FluoroMonitor monitor(ctx, drr, {1024, 256, 1.0, 2.0});
+        // The physics fluoroscope of imaging/fluoroscope.h on the GPU (render/fluoro_monitor.h).
+        render::FluoroMonitor monitor(ctx, patient->ct, &patient->labels, {});
         render::CtSliceView slice(ctx, drr, 512);
         render::ImageBlitter blitter(ctx, presenter.renderPass());
         ImagePanel monitorPanel{&blitter, blitter.setFor(monitor.display())};
@@ -339,6 +342,7 @@ int runWindowed(const WindowRunOptions& opts) {
             log::info("recording this session's actions to " + path);
         }
 
+        std::unique_ptr<DebriefView> debrief;  // opens when the procedure ends
         int64_t shownImages = -1;
         imaging::CArmPose lastPose = session.state().carm;
         double lastMoveS = -1.0;
@@ -368,6 +372,8 @@ int runWindowed(const WindowRunOptions& opts) {
                 if (replay && session.time_s() > lastActionS + 1.0) session.end("end of the action log");
             }
             if (session.ended()) writeReport();
+            if (session.ended() && !debrief)
+                debrief = openDebriefAtEnd(opts, session, replay ? opts.replayLog : ui.recorder_->path(), ctx, blitter);
             const sim::SimState& s = session.state();
             if (!render::samePose(s.carm, lastPose)) {
                 lastPose = s.carm;
@@ -378,7 +384,12 @@ int runWindowed(const WindowRunOptions& opts) {
             // last image stays (last-image-hold).
             const int64_t pulses = s.dose.fluoroPulses + s.dose.cineFrames;
             const bool newPulse = pulses != shownImages && pulses > 0;
-            ui.panels(monitorPanel, ctPanel);
+            if (debrief) {
+                debrief->draw(static_cast<float>(kWindowWidth), static_cast<float>(kWindowHeight));
+                if (debrief->closeRequested()) glfwSetWindowShouldClose(window, GLFW_TRUE);
+            } else {
+                ui.panels(monitorPanel, ctPanel);
+            }
             ImGui::Render();
             const bool shoot = opts.quitAfterFrames > 0 && frameNo >= opts.quitAfterFrames;
             std::vector<uint8_t> pixels;
@@ -387,14 +398,19 @@ int runWindowed(const WindowRunOptions& opts) {
                 [&](VkCommandBuffer cmd) {
                     monitorPanel.cmd = ctPanel.cmd = cmd;
                     if (newPulse) {
-                        render::FluoroPulse p{s.carm, s.kvp > 0.0 ? s.kvp : 80.0, s.centralRayWaterMm, static_cast<uint32_t>(pulses),
-                                              true, moving && s.fluoroOn};
+                        const bool cine = s.cineUntilTick >= 0;
+                        render::FluoroPulse p{s.carm, session.radiopaqueContents(), session.fluoroMode(cine),
+                                              sim::imageNoiseSeed(session, static_cast<size_t>(pulses)),
+                                              moving && s.fluoroOn};
                         monitor.recordPulse(cmd, p);
                         shownImages = pulses;
                     }
                     slice.record(cmd, {s.carm.isocentre, 400.0, 40.0, 400.0});
                 },
-                [&](VkCommandBuffer cmd) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), cmd); },
+                [&](VkCommandBuffer cmd) {
+                    if (debrief) debrief->setCommandBuffer(cmd);
+                    ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), cmd);
+                },
                 shoot && !opts.screenshotPath.empty() ? &pixels : nullptr);
             if (shoot) {
                 if (!opts.screenshotPath.empty()) {

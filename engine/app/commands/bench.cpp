@@ -1,0 +1,333 @@
+// irsim bench: the speed figures of issue 4 (docs/rendering.md): live fluoroscopy with moving
+// devices and flowing contrast (images/s, ms per image at 512 and 1024), the C-arm rotation
+// preview, the full-quality DRR on the GPU, the CPU reference DRR, and `plastimatch drr` on the same
+// volume and geometry when it is installed, with the error of both DRRs against the analytic line
+// integral of a voxelised water sphere. For the built-in phantom and the CTs under ../shared/data.
+// A benchmark, not a test: it prints wall-clock figures of this machine as it is loaded now.
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/command.h"
+#include "core/error.h"
+#include "core/image_io.h"
+#include "core/paths.h"
+#include "imaging/drr.h"
+#include "imaging/radiopaque.h"
+#include "patient/loader.h"
+#include "patient/phantom.h"
+#if IRSIM_WITH_WINDOW
+#include "render/context.h"
+#include "render/drr_gpu.h"
+#include "render/fluoro_monitor.h"
+#endif
+
+namespace irsim::app {
+
+namespace {
+
+struct BenchArgs {
+    bool quick = false;
+    std::vector<std::string> cts;
+    bool noShared = false;
+} gBench;
+
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+double loadAverage() {
+    std::ifstream f("/proc/loadavg");
+    double a = 0.0;
+    f >> a;
+    return a;
+}
+
+bool havePlastimatch() { return std::system("command -v plastimatch > /dev/null 2>&1") == 0; }
+
+// MetaImage (.mha) with the CT's geometry, HU as int16: what plastimatch reads.
+void writeMha(const patient::CtVolume& ct, const std::filesystem::path& path) {
+    const auto& g = ct.geometry;
+    std::ofstream f(path, std::ios::binary);
+    f << "ObjectType = Image\nNDims = 3\nBinaryData = True\nBinaryDataByteOrderMSB = False\n";
+    f << "TransformMatrix =";
+    for (int c = 0; c < 3; ++c)
+        for (int r = 0; r < 3; ++r) f << ' ' << g.direction[c][r];
+    f << "\nOffset = " << g.origin.x << ' ' << g.origin.y << ' ' << g.origin.z << "\n";
+    f << "ElementSpacing = " << g.spacing.x << ' ' << g.spacing.y << ' ' << g.spacing.z << "\n";
+    f << "DimSize = " << g.dims.x << ' ' << g.dims.y << ' ' << g.dims.z << "\n";
+    f << "ElementType = MET_SHORT\nElementDataFile = LOCAL\n";
+    f.write(reinterpret_cast<const char*>(ct.voxels.data()), static_cast<std::streamsize>(ct.voxels.size() * 2));
+}
+
+// plastimatch drr of the pose's AP view (source posterior, head up): seconds of the whole run
+// (reading the volume included), and the image in mm of water (its value / 0.0022). < 0: failed.
+double runPlastimatch(const std::filesystem::path& mha, const imaging::CArmPose& pose, int size, GreyImage* out) {
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / "irsim-bench";
+    char cmd[2048];
+    std::snprintf(cmd, sizeof cmd,
+                  "plastimatch drr -i exact -t pfm --sad %g --sid %g -r \"%d %d\" -z \"%g %g\" --nrm \"0 1 0\" "
+                  "--vup \"0 0 1\" --isocenter \"%g %g %g\" -O %s/pm_ %s > %s/pm.log 2>&1",
+                  pose.sourceToIsocentreMm, pose.sourceToImageMm, size, size, pose.detectorHeightMm,
+                  pose.detectorWidthMm, pose.isocentre.x, pose.isocentre.y, pose.isocentre.z, dir.c_str(),
+                  mha.c_str(), dir.c_str());
+    const auto t0 = Clock::now();
+    if (std::system(cmd) != 0) return -1.0;
+    const double s = msSince(t0) / 1000.0;
+    if (out) {
+        try {
+            *out = readPfm((dir / "pm_0000.pfm").string());
+            for (float& v : out->pixels) v /= 0.0022f;
+        } catch (const std::exception&) {
+            out->pixels.clear();
+        }
+    }
+    return s;
+}
+
+imaging::CArmPose apPose(const patient::CtVolume& ct) {
+    imaging::CArmPose pose;
+    const auto& g = ct.geometry;
+    pose.isocentre = g.voxelToPatient((glm::dvec3(g.dims) - 1.0) * 0.5);
+    return pose;
+}
+
+#if IRSIM_WITH_WINDOW
+// Devices of pulse k: a catheter advancing 2 mm per image, contrast flowing along a vessel, a
+// cement blob growing: every image has new devices and agents.
+imaging::FrameContents movingContents(const glm::dvec3& iso, int k) {
+    imaging::FrameContents f;
+    if (std::getenv("IRSIM_BENCH_NODEVICES")) return f;
+    std::vector<glm::dvec3> cath;
+    const double advance = std::fmod(2.0 * k, 120.0);
+    for (int i = 0; i <= 12; ++i) cath.push_back(iso + glm::dvec3(-90.0 + 8.0 * i * (1.0 + advance / 120.0), 10.0 * std::sin(0.3 * i), -60.0 + 4.0 * i));
+    f.paths.push_back(imaging::catheter(cath));
+    f.paths.push_back(imaging::guidewire(cath));
+    std::vector<glm::dvec3> vessel;
+    for (int i = 0; i <= 20; ++i) vessel.push_back(iso + glm::dvec3(-50.0 + 5.0 * i, -20.0, 30.0 + 10.0 * std::sin(0.2 * i)));
+    auto v = imaging::contrastInVessel(vessel, 3.0, 300.0);
+    v.segmentFill.assign(20, 0.0f);
+    for (int i = 0; i < 20; ++i) v.segmentFill[i] = std::clamp(0.25f * (k % 40) - 0.5f * i, 0.0f, 1.0f);
+    f.paths.push_back(v);
+    f.spheres.push_back(imaging::cementBlob(iso + glm::dvec3(20, 30, 0), 2.0 + 0.1 * (k % 60)));
+    return f;
+}
+
+struct FluoroFigures {
+    double viewMs = 0.0, liveMs = 0.0, rotationMs = 0.0;
+    std::array<double, 4> stageMs{};
+};
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// Median ms per image (the machine is shared: the median resists other builds' bursts).
+FluoroFigures benchFluoro(render::Context& ctx, const patient::Patient& p, int resolution, int images) {
+    render::FluoroMonitorDef def;
+    def.resolution = resolution;
+    if (std::getenv("IRSIM_BENCH_NONOISE")) def.settings.noise = false;
+    render::FluoroMonitor monitor(ctx, p.ct, &p.labels, def);
+    imaging::CArmPose pose = apPose(p.ct);
+    FluoroFigures f;
+    auto t0 = Clock::now();
+    ctx.submitAndWait([&](VkCommandBuffer cmd) { monitor.recordPulse(cmd, {pose, movingContents(pose.isocentre, 0), {}, 1, false}); });
+    f.viewMs = msSince(t0);
+    std::vector<double> ms;
+    for (int k = 1; k <= images; ++k) {
+        t0 = Clock::now();
+        ctx.submitAndWait([&](VkCommandBuffer cmd) {
+            monitor.recordPulse(cmd, {pose, movingContents(pose.isocentre, k), {}, static_cast<uint64_t>(k), false});
+        });
+        ms.push_back(msSince(t0));
+    }
+    f.liveMs = median(ms);
+    monitor.enableProfiling();
+    std::vector<double> stage[4];
+    for (int k = 0; k < 10; ++k) {
+        ctx.submitAndWait([&](VkCommandBuffer cmd) {
+            monitor.recordPulse(cmd, {pose, movingContents(pose.isocentre, k), {}, static_cast<uint64_t>(k), false});
+        });
+        const auto s = monitor.lastPulseStageMs();
+        for (int i = 0; i < 4; ++i) stage[i].push_back(s[i]);
+    }
+    for (int i = 0; i < 4; ++i) f.stageMs[i] = *std::min_element(stage[i].begin(), stage[i].end());
+    // A rotation at 30 degrees/s shown at 30 images/s: a new pose every image.
+    ms.clear();
+    for (int k = 1; k <= images; ++k) {
+        pose.laoDeg += 1.0;
+        t0 = Clock::now();
+        ctx.submitAndWait([&](VkCommandBuffer cmd) {
+            monitor.recordPulse(cmd, {pose, movingContents(pose.isocentre, k), {}, static_cast<uint64_t>(k), true});
+        });
+        ms.push_back(msSince(t0));
+    }
+    f.rotationMs = median(ms);
+    return f;
+}
+
+double benchGpuDrr(render::Context& ctx, render::GpuDrr& drr, const imaging::CArmPose& pose, int size, int repeats) {
+    auto target = drr.makeTarget({size, size});
+    ctx.submitAndWait([&](VkCommandBuffer cmd) { drr.recordPath(cmd, *target, pose, 1.0, 0, size); });  // warm
+    const auto t0 = Clock::now();
+    for (int k = 0; k < repeats; ++k)
+        ctx.submitAndWait([&](VkCommandBuffer cmd) { drr.recordPath(cmd, *target, pose, 1.0, 0, size); });
+    return msSince(t0) / repeats;
+}
+#endif
+
+void benchVolume(const std::string& name, const patient::Patient& p) {
+    const int images = gBench.quick ? 10 : 60;
+    const auto& g = p.ct.geometry;
+    std::printf("\n== %s: %dx%dx%d voxels, %.2fx%.2fx%.2f mm (load average %.2f)\n", name.c_str(), g.dims.x, g.dims.y,
+                g.dims.z, g.spacing.x, g.spacing.y, g.spacing.z, loadAverage());
+    const imaging::CArmPose pose = apPose(p.ct);
+    double gpuDrrMs = -1.0;
+#if IRSIM_WITH_WINDOW
+    render::Context ctx(render::ContextOptions{false, {}, {}});
+    for (int res : {512, 1024}) {
+        const FluoroFigures f = benchFluoro(ctx, p, res, images);
+        std::printf("  fluoro %4d^2: view (per pose) %7.1f ms | live with moving devices %6.1f ms = %5.1f images/s | "
+                    "rotation preview (192^2, 2.5 mm) %6.1f ms = %5.1f images/s\n",
+                    res, f.viewMs, f.liveMs, 1000.0 / f.liveMs, f.rotationMs, 1000.0 / f.rotationMs);
+        std::printf("        per pulse on the GPU (fastest of 10): devices %.1f ms, noise and log %.1f ms, box means %.1f ms, display %.1f ms\n",
+                    f.stageMs[0], f.stageMs[1], f.stageMs[2], f.stageMs[3]);
+    }
+    render::GpuDrr drr(ctx);
+    drr.setVolume(p.ct);
+    gpuDrrMs = benchGpuDrr(ctx, drr, pose, 512, gBench.quick ? 2 : 5);
+    std::printf("  full DRR 512^2, 1 mm (GPU): %.1f ms\n", gpuDrrMs);
+#else
+    std::printf("  (built without Vulkan: no GPU figures)\n");
+#endif
+    const int cpuSize = gBench.quick ? 256 : 512;
+    auto t0 = Clock::now();
+    imaging::waterEquivalentPathImage(p.ct, pose, {cpuSize, cpuSize}, 1.0);
+    std::printf("  CPU reference DRR %d^2, 1 mm: %.1f ms\n", cpuSize, msSince(t0));
+    if (havePlastimatch()) {
+        const auto mha = std::filesystem::temp_directory_path() / "irsim-bench" / "volume.mha";
+        std::filesystem::create_directories(mha.parent_path());
+        writeMha(p.ct, mha);
+        const double s = runPlastimatch(mha, pose, 512, nullptr);
+        if (s < 0) std::printf("  plastimatch drr failed (see %s)\n", (mha.parent_path() / "pm.log").c_str());
+        else {
+            std::printf("  plastimatch drr -i exact 512^2 (whole run): %.1f ms", 1000.0 * s);
+            if (gpuDrrMs > 0) std::printf(" | GPU DRR is %.2fx faster", 1000.0 * s / gpuDrrMs);
+            std::printf("\n");
+        }
+    } else {
+        std::printf("  plastimatch not installed: no comparison (apt-get install plastimatch)\n");
+    }
+}
+
+// Both DRRs against the exact chord through a voxelised water sphere (r 60 mm, centre voxels
+// inside are water): mean and max |error| over the rays that cross > 5 mm of it.
+void benchAccuracy() {
+    patient::CtVolume ct;
+    patient::VolumeGeometry g;
+    g.dims = {200, 200, 160};
+    g.spacing = {0.8, 0.8, 1.0};
+    g.origin = -glm::dvec3(g.dims - 1) * g.spacing * 0.5;
+    ct.allocate(g, -1000);
+    const double radius = 60.0;
+    for (int k = 0; k < g.dims.z; ++k)
+        for (int j = 0; j < g.dims.y; ++j)
+            for (int i = 0; i < g.dims.x; ++i)
+                if (glm::length(g.voxelToPatient({i, j, k})) <= radius) ct.at(i, j, k) = 0;
+    imaging::CArmPose pose;
+    pose.detectorWidthMm = pose.detectorHeightMm = 250.0;
+    const int size = 256;
+    const imaging::CArmFrame frame = imaging::frameOf(pose);
+    auto error = [&](const GreyImage& img, double& mean, double& worst) {
+        double sum = 0.0;
+        int n = 0;
+        worst = 0.0;
+        for (int r = 0; r < size; ++r)
+            for (int c = 0; c < size; ++c) {
+                const glm::dvec3 px = imaging::detectorPixelCentre(frame, pose, {size, size}, c, r);
+                const double chord = imaging::chordThroughSphere(frame.source, glm::normalize(px - frame.source),
+                                                                      glm::dvec3(0.0), radius);
+                if (chord < 5.0) continue;
+                const double e = std::abs(img.at(c, r) - chord);
+                sum += e, ++n, worst = std::max(worst, e);
+            }
+        mean = n ? sum / n : 0.0;
+    };
+    std::printf("\n== accuracy: voxelised water sphere r %.0f mm, 0.8x0.8x1 mm voxels, %d^2, rays with chord > 5 mm\n",
+                radius, size);
+    double mean = 0.0, worst = 0.0;
+#if IRSIM_WITH_WINDOW
+    {
+        render::Context ctx(render::ContextOptions{false, {}, {}});
+        render::GpuDrr drr(ctx);
+        drr.setVolume(ct);
+        error(drr.waterEquivalentPathImage(pose, {size, size}, 1.0), mean, worst);
+        std::printf("  irsim GPU DRR (1 mm trilinear): mean |error| %.3f mm, max %.3f mm of water\n", mean, worst);
+    }
+#endif
+    error(imaging::waterEquivalentPathImage(ct, pose, {size, size}, 1.0), mean, worst);
+    std::printf("  irsim CPU DRR (1 mm trilinear): mean |error| %.3f mm, max %.3f mm of water\n", mean, worst);
+    if (havePlastimatch()) {
+        const auto mha = std::filesystem::temp_directory_path() / "irsim-bench" / "sphere.mha";
+        std::filesystem::create_directories(mha.parent_path());
+        writeMha(ct, mha);
+        GreyImage pm;
+        if (runPlastimatch(mha, pose, size, &pm) > 0 && pm.width == size && pm.height == size) {
+            error(pm, mean, worst);
+            std::printf("  plastimatch drr -i exact:       mean |error| %.3f mm, max %.3f mm of water\n", mean, worst);
+        } else {
+            std::printf("  plastimatch drr failed or wrote no image\n");
+        }
+    }
+}
+
+int bench() {
+    std::printf("irsim bench%s: load average %.2f, %u hardware threads\n", gBench.quick ? " --quick" : "",
+                loadAverage(), std::max(1u, std::thread::hardware_concurrency()));
+    {
+        patient::PhantomOptions o;
+        o.voxelMm = gBench.quick ? 3.0 : 1.5;
+        const patient::Patient p = patient::makePhantom(o);
+        benchVolume("phantom (seed 1, " + std::to_string(o.voxelMm).substr(0, 3) + " mm voxels)", p);
+    }
+    std::vector<std::string> cts = gBench.cts;
+    if (cts.empty() && !gBench.noShared) {
+        const auto data = projectRoot() / ".." / "shared" / "data";
+        std::error_code ec;
+        for (const auto& e : std::filesystem::recursive_directory_iterator(data, ec)) {
+            const std::string f = e.path().filename().string();
+            if (e.is_regular_file() && f.find("_ct") != std::string::npos && f.size() > 7 &&
+                f.substr(f.size() - 7) == ".nii.gz")
+                cts.push_back(e.path().string());
+        }
+        std::sort(cts.begin(), cts.end());
+        if (gBench.quick && cts.size() > 1) cts.resize(1);
+    }
+    for (const std::string& path : cts) {
+        patient::Patient p;
+        p.ct = patient::loadCt(path);
+        benchVolume(std::filesystem::path(path).filename().string(), p);
+    }
+    benchAccuracy();
+    return 0;
+}
+
+const CommandRegistration reg{"bench", [](CLI::App& root) {
+    auto* c = root.add_subcommand("bench", "Speed of the fluoroscope and DRRs (issue 4): images/s, ms, plastimatch ratio");
+    c->add_flag("--quick", gBench.quick, "a short run: fewer images, 3 mm phantom, one CT");
+    c->add_option("--ct", gBench.cts, "CT files to measure (default: the CTs under ../shared/data)");
+    c->add_flag("--no-shared", gBench.noShared, "the phantom only");
+    c->callback([] { setExitStatus(bench()); });
+}};
+
+}  // namespace
+
+}  // namespace irsim::app

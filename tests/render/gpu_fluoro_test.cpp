@@ -1,0 +1,248 @@
+// The GPU fluoroscope (render/fluoro_monitor.h) against the CPU physics (imaging/fluoroscope.h),
+// stage by stage, on an analytic phantom with devices and agents, the procedural phantom patient
+// and the shared real CT. Validation layer on, no validation error allowed. Noise: the GPU draws
+// the same irsim::Rng stream per row; its float log/cos move a count by one in a few pixels per
+// 10^5 (and a Knuth draw that differs shifts the rest of its row), and the float expectation shifts
+// large counts by a few quanta, so noisy images are compared by the fraction of equal pixels and
+// the noiseless stages pixel by pixel.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "imaging/fluoroscope.h"
+#include "patient/loader.h"
+#include "patient/phantom.h"
+#include "render/context.h"
+#include "render/drr_gpu.h"
+#include "render/fluoro_monitor.h"
+#include "render_test_util.h"
+
+using namespace irsim;
+
+namespace {
+
+// Air with a water sphere (r 40 mm), a bone slab (+1000 HU) and a fat cube (-100 HU) on a rotated,
+// anisotropic grid (as gpu_drr_test.cpp).
+patient::CtVolume analyticPhantom() {
+    patient::CtVolume ct;
+    patient::VolumeGeometry g;
+    g.dims = {72, 64, 56};
+    g.spacing = {2.0, 2.5, 3.0};
+    g.direction = glm::dmat3(glm::dvec3(0, 1, 0), glm::dvec3(-1, 0, 0), glm::dvec3(0, 0, 1));
+    const glm::dvec3 half = glm::dvec3(g.dims - 1) * g.spacing * 0.5;
+    g.origin = -(g.direction * half);
+    ct.allocate(g, -1000);
+    for (int k = 0; k < g.dims.z; ++k)
+        for (int j = 0; j < g.dims.y; ++j)
+            for (int i = 0; i < g.dims.x; ++i) {
+                const glm::dvec3 p = g.voxelToPatient({i, j, k});
+                int16_t hu = -1000;
+                if (glm::length(p - glm::dvec3(10, 0, 5)) < 40.0) hu = 0;
+                if (std::abs(p.z - 50.0) < 10.0 && std::abs(p.x) < 60.0) hu = 1000;
+                if (std::abs(p.x + 45) < 12 && std::abs(p.y + 30) < 12 && std::abs(p.z + 40) < 12) hu = -100;
+                ct.at(i, j, k) = hu;
+            }
+    return ct;
+}
+
+// Every kind of radiopaque primitive, around the isocentre.
+imaging::FrameContents devices() {
+    imaging::FrameContents f;
+    f.paths.push_back(imaging::catheter({{-60, 0, -30}, {-20, 5, -10}, {10, 0, 10}, {25, -5, 30}}));
+    f.paths.push_back(imaging::guidewire({{-70, 10, -50}, {-30, 10, -40}, {0, 12, -20}, {20, 10, -15}}));
+    f.paths.push_back(imaging::needle({40, -80, -40}, {15, -10, -20}, 11.0));
+    f.paths.push_back(imaging::tipMarker({25, -5, 30}, {15, -5, 20}, 0.85));
+    auto vessel = imaging::contrastInVessel({{-40, 0, 40}, {-10, 0, 45}, {20, 0, 40}, {50, 0, 30}}, 3.0, 300.0);
+    vessel.segmentFill = {1.0f, 0.6f, 0.0f};  // the bolus front in the second segment
+    f.paths.push_back(vessel);
+    f.spheres.push_back(imaging::contrastBlob({30, 10, -50}, 8.0, 150.0));
+    f.spheres.push_back(imaging::cementBlob({-30, -10, 0}, 6.0));
+    return f;
+}
+
+// Fails with the first pixel outside absTol + relTol |cpu| (a pixel, its values, the tolerance).
+void requireClose(const char* what, const GreyImage& gpu, const GreyImage& cpu, double absTol, double relTol) {
+    REQUIRE(gpu.width == cpu.width);
+    REQUIRE(gpu.height == cpu.height);
+    for (int y = 0; y < cpu.height; ++y)
+        for (int x = 0; x < cpu.width; ++x) {
+            const double a = gpu.at(x, y), b = cpu.at(x, y);
+            if (!(std::abs(a - b) <= absTol + relTol * std::abs(b)))
+                FAIL(what << ": first bad pixel (" << x << ", " << y << "): GPU " << a << ", CPU " << b
+                          << ", tolerance " << absTol + relTol * std::abs(b));
+        }
+}
+
+// Fraction of pixels within tol; prints the first one outside.
+double fractionWithin(const char* what, const GreyImage& gpu, const GreyImage& cpu, double tol, double relTol = 0.0) {
+    size_t good = 0;
+    bool printed = false;
+    for (int y = 0; y < cpu.height; ++y)
+        for (int x = 0; x < cpu.width; ++x) {
+            if (std::abs(gpu.at(x, y) - cpu.at(x, y)) <= tol + relTol * std::abs(cpu.at(x, y))) ++good;
+            else if (!printed) {
+                std::printf("%s: first pixel off by more than %g: (%d, %d) GPU %g CPU %g\n", what, tol, x, y,
+                            gpu.at(x, y), cpu.at(x, y));
+                printed = true;
+            }
+        }
+    return double(good) / cpu.pixels.size();
+}
+
+// GPU and CPU images of one pulse, noiseless stages exact within float tolerances.
+void compareNoiseless(render::Context& ctx, const patient::CtVolume& ct, const patient::LabelMap* labels,
+                      const imaging::CArmPose& pose, const imaging::FrameContents& frame, int size, double stepMm) {
+    imaging::FluoroSettings settings;
+    settings.noise = false;
+    settings.stepMm = stepMm;
+    render::FluoroMonitorDef def{size, size / 4, 2.0, settings};
+    render::FluoroMonitor monitor(ctx, ct, labels, def);
+    const imaging::FluoroMode mode = imaging::FluoroMode::fluoroNormal();
+    render::GpuFluoroStages gpu;
+    monitor.takeImage({pose, frame, mode, 7, false}, &gpu);
+    const imaging::FluoroscopeView view(ct, labels, pose, {size, size}, settings);
+    imaging::FluoroStages cpu;
+    imaging::composeFluoroImage(view, frame, mode, 7, &cpu);
+    CHECK(monitor.kVp() == view.kVp());
+    GreyImage viewT = cpu.primaryTransmission, viewS = cpu.primaryTransmission;
+    for (int r = 0; r < size; ++r)
+        for (int c = 0; c < size; ++c) viewT.at(c, r) = view.transmission(c, r), viewS.at(c, r) = view.scatter(c, r);
+    // float marches and exp on the GPU, double on the CPU.
+    requireClose("view transmission", gpu.viewTransmission, viewT, 1e-6, 2e-4);
+    requireClose("view scatter", gpu.viewScatter, viewS, 1e-6, 5e-4);
+    requireClose("primary transmission", gpu.primaryTransmission, cpu.primaryTransmission, 1e-6, 2e-4);
+    requireClose("log signal", gpu.logSignal, cpu.logSignal, 2e-4, 0.0);
+    // 8-bit display: a float difference may cross a rounding step in a few pixels, never more.
+    requireClose("display", gpu.display, cpu.display, 1.0 / 255 + 1e-6, 0.0);
+    CHECK(fractionWithin("display", gpu.display, cpu.display, 1e-6) > 0.99);
+    CHECK(monitor.fullViews() == 1);
+}
+
+}  // namespace
+
+TEST_CASE("the GPU fluoroscope of an analytic phantom with devices and contrast equals the CPU physics",
+          "[render][gpu][fluoro]") {
+    render::testing::ValidationOn validation;
+    render::Context ctx;
+    const patient::CtVolume ct = analyticPhantom();
+    imaging::CArmPose pose;
+    pose.laoDeg = 20;
+    pose.cranDeg = 10;
+    pose.detectorWidthMm = pose.detectorHeightMm = 240.0;
+    pose.collimationX = 0.8;  // shutters in from left and right
+    pose.collimationY = 0.9;
+    compareNoiseless(ctx, ct, nullptr, pose, devices(), 128, 1.0);
+
+    // Not vacuous: the devices darken the image where they are (the CPU says where).
+    imaging::FluoroSettings settings;
+    settings.noise = false;
+    const imaging::FluoroscopeView view(ct, nullptr, pose, {128, 128}, settings);
+    imaging::FluoroStages cpu;
+    imaging::composeFluoroImage(view, devices(), imaging::FluoroMode::fluoroNormal(), 7, &cpu);
+    int darkened = 0;
+    for (int r = 0; r < 128; ++r)
+        for (int c = 0; c < 128; ++c) darkened += cpu.primaryTransmission.at(c, r) < 0.9f * view.transmission(c, r);
+    CHECK(darkened > 100);
+    ctx.waitIdle();
+    REQUIRE(ctx.validationEnabled());
+    REQUIRE(ctx.validationErrorCount() == 0);
+}
+
+TEST_CASE("the GPU draws the CPU's Poisson counts with the same per-row generator", "[render][gpu][fluoro]") {
+    render::testing::ValidationOn validation;
+    render::Context ctx;
+    const patient::CtVolume ct = analyticPhantom();
+    imaging::CArmPose pose;
+    pose.laoDeg = -30;
+    pose.detectorWidthMm = pose.detectorHeightMm = 240.0;
+    pose.collimationX = 0.9;
+    const int size = 128;
+    imaging::FluoroSettings settings;  // noise on
+    render::FluoroMonitor monitor(ctx, ct, nullptr, {size, 32, 2.0, settings});
+    const imaging::FluoroscopeView view(ct, nullptr, pose, {size, size}, settings);
+    for (uint64_t seed : {11ull, 0x9E3779B97F4A7C15ull}) {
+        // Low dose: most pixels in the Knuth branch (mean <= 64), the rest in the normal one.
+        for (const imaging::FluoroMode& mode : {imaging::FluoroMode::fluoroLow(), imaging::FluoroMode::dsa()}) {
+            render::GpuFluoroStages gpu;
+            monitor.takeImage({pose, devices(), mode, seed, false}, &gpu);
+            imaging::FluoroStages cpu;
+            imaging::composeFluoroImage(view, devices(), mode, seed, &cpu);
+            INFO("seed " << seed << ", mode " << mode.name);
+            // The same draws: equal counts, but for the float error of the expectation (T and S
+            // to ~1e-6 and ~1e-4) that shifts a count of 10^6 by a few.
+            CHECK(fractionWithin("quanta", gpu.quanta, cpu.quanta, 0.0, 1e-4) > 0.995);
+            CHECK(fractionWithin("display", gpu.display, cpu.display, 1.0 / 255 + 1e-6) > 0.99);
+            // The counts are Poisson: over the open field, (N - E)^2 / E averages 1 (chi-square per
+            // degree of freedom; 10^4 pixels give a standard error of ~0.015).
+            const double n0 = mode.detectorKermaPerPulseGy * view.quantaPerGy();
+            double chi = 0.0;
+            int count = 0;
+            for (int r = view.openRowBegin(); r < view.openRowEnd(); ++r)
+                for (int c = view.openColBegin(); c < view.openColEnd(); ++c) {
+                    const double e = n0 * (gpu.primaryTransmission.at(c, r) + view.scatter(c, r));
+                    if (e < 5.0) continue;
+                    chi += (gpu.quanta.at(c, r) - e) * (gpu.quanta.at(c, r) - e) / e;
+                    ++count;
+                }
+            REQUIRE(count > 5000);
+            CHECK(chi / count == Approx(1.0).margin(0.08));
+        }
+    }
+    ctx.waitIdle();
+    REQUIRE(ctx.validationErrorCount() == 0);
+}
+
+TEST_CASE("the GPU fluoroscope of the phantom patient equals the CPU physics", "[render][gpu][fluoro]") {
+    render::testing::ValidationOn validation;
+    render::Context ctx;
+    patient::PhantomOptions options;
+    options.voxelMm = 4.0;
+    const patient::Patient patient = patient::makePhantom(options);
+    imaging::CArmPose pose;
+    pose.laoDeg = 25;
+    pose.detectorWidthMm = pose.detectorHeightMm = 300.0;
+    pose.isocentre = patient.ct.geometry.voxelToPatient(glm::dvec3(patient.ct.geometry.dims - 1) * 0.5);
+    imaging::FrameContents frame;
+    frame.paths.push_back(imaging::catheter({pose.isocentre + glm::dvec3(-60, 0, -80), pose.isocentre}));
+    frame.spheres.push_back(imaging::cementBlob(pose.isocentre + glm::dvec3(20, 30, 10), 7.0));
+    compareNoiseless(ctx, patient.ct, &patient.labels, pose, frame, 96, 2.0);
+    ctx.waitIdle();
+    REQUIRE(ctx.validationErrorCount() == 0);
+}
+
+TEST_CASE("the GPU fluoroscope of the shared real CT equals the CPU physics, and the preview is cached apart",
+          "[render][gpu][fluoro]") {
+    const std::string path = std::string(IRSIM_SHARED_DIR) + "/data/totalseg-example/example_ct_sm.nii.gz";
+    REQUIRE(std::filesystem::exists(path));
+    render::testing::ValidationOn validation;
+    render::Context ctx;
+    const patient::CtVolume ct = patient::loadCt(path);
+    imaging::CArmPose pose;
+    pose.isocentre = ct.geometry.voxelToPatient(glm::dvec3(ct.geometry.dims - 1) * 0.5);
+    pose.laoDeg = -15;
+    pose.cranDeg = 5;
+    imaging::FrameContents frame;
+    frame.paths.push_back(imaging::guidewire({pose.isocentre + glm::dvec3(0, 0, -90), pose.isocentre}));
+    compareNoiseless(ctx, ct, nullptr, pose, frame, 96, 2.0);
+
+    // The monitor's cache: pulses at one pose build one view; moving builds preview views only.
+    render::FluoroMonitor monitor(ctx, ct, nullptr, {96, 32, 3.0, {}});
+    for (uint64_t pulse = 0; pulse < 3; ++pulse)
+        ctx.submitAndWait([&](VkCommandBuffer cmd) { monitor.recordPulse(cmd, {pose, frame, {}, pulse, false}); });
+    imaging::CArmPose moved = pose;
+    for (int step = 1; step <= 2; ++step) {
+        moved.laoDeg += 2.0;
+        ctx.submitAndWait([&](VkCommandBuffer cmd) { monitor.recordPulse(cmd, {moved, frame, {}, 9, true}); });
+    }
+    CHECK(monitor.fullViews() == 1);
+    CHECK(monitor.previewViews() == 2);
+    // The upscaled preview is an image of the patient, not a blank monitor.
+    const GreyImage shown = render::readBackImage(ctx, monitor.display());
+    double lo = 1.0, hi = 0.0;
+    for (float v : shown.pixels) lo = std::min<double>(lo, v), hi = std::max<double>(hi, v);
+    CHECK(hi - lo > 0.5);
+    ctx.waitIdle();
+    REQUIRE(ctx.validationErrorCount() == 0);
+}
