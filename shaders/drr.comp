@@ -34,16 +34,20 @@ void main() {
             hi = min(hi, tb);
         }
         if (hit && hi > lo) {
+            // Texture coordinates of the segment midpoints: the full segments' midpoints advance by
+            // one step each; the last segment may be shorter. The clamp of q to [0, dims - 1] is
+            // what CLAMP_TO_EDGE filtering does by itself for q in [-0.5, dims - 0.5], so it is
+            // not repeated here.
             const float stepMm = p.sourceQ.w;
             const int n = int(ceil((hi - lo) / stepMm));
-            const vec3 last = p.dims.xyz - 1.0;
             const vec3 invDims = 1.0 / p.dims.xyz;
-            for (int k = 0; k < n; ++k) {
-                const float a = lo + float(k) * stepMm;
-                const float b = min(lo + float(k + 1) * stepMm, hi);
-                const vec3 q = clamp(q0 + dq * (0.5 * (a + b)), vec3(0.0), last);
-                sum += (b - a) * textureLod(uDensity, (q + 0.5) * invDims, 0.0).r;
-            }
+            const vec3 u0 = (q0 + dq * (lo + 0.5 * stepMm) + 0.5) * invDims;
+            const vec3 du = dq * stepMm * invDims;
+            float full = 0.0;
+            for (int k = 0; k < n - 1; ++k) full += textureLod(uDensity, u0 + float(k) * du, 0.0).r;
+            const float a = lo + float(n - 1) * stepMm;
+            const vec3 qLast = clamp(q0 + dq * (0.5 * (a + hi)), vec3(0.0), p.dims.xyz - 1.0);
+            sum = stepMm * full + (hi - a) * textureLod(uDensity, (qLast + 0.5) * invDims, 0.0).r;
         }
     }
     imageStore(uPath, ivec2(col, row), vec4(sum));

@@ -2,12 +2,10 @@
 // One pulse, stage 1 of imaging/fluoroscope.h: the primary transmission T with the frame's devices
 // and agents (path segments and spheres binned into 16x16 pixel tiles on the CPU, intersected in
 // double exactly as imaging/radiopaque.cpp does); pixels no primitive touches keep the view's T.
-// One invocation per pixel; closed (shuttered) pixels get 0.
 #include "shared.h"
 
-layout(local_size_x = DISPLAY_GROUP, local_size_y = DISPLAY_GROUP) in;
+layout(local_size_x = FLUORO_TILE, local_size_y = FLUORO_TILE) in;
 layout(set = 0, binding = COMPOSE_BINDING_BASIS, rgba32f) uniform readonly image2D uBasis;
-layout(set = 0, binding = COMPOSE_BINDING_TRANSMISSION, r32f) uniform readonly image2D uTransmission;
 layout(set = 0, binding = COMPOSE_BINDING_PRIMARY, r32f) uniform writeonly image2D uPrimary;
 layout(set = 0, binding = COMPOSE_BINDING_SPECTRUM, std430) readonly buffer Spectrum { FluoroSpectrum spec; };
 layout(set = 0, binding = COMPOSE_BINDING_PULSE, std430) readonly buffer Pulse { FluoroPulseHeader h; };
@@ -85,18 +83,18 @@ double massPath(uint k, dvec3 from, dvec3 dir) {
 }
 
 void main() {
-    const int c = int(gl_GlobalInvocationID.x), r = int(gl_GlobalInvocationID.y);
+    // One workgroup per tile that some primitive's footprint reaches (the others keep the view's
+    // T, copied before this pass): the intersection code runs only where devices can be.
+    const uint tile = tiles[h.pad.x + gl_WorkGroupID.x];
+    const int tilesAcross = h.grid.z;
+    const int c = int(tile % uint(tilesAcross)) * FLUORO_TILE + int(gl_LocalInvocationID.x);
+    const int r = int(tile / uint(tilesAcross)) * FLUORO_TILE + int(gl_LocalInvocationID.y);
     const int cols = h.grid.x, rows = h.grid.y;
     if (c >= cols || r >= rows) return;
-    if (c < h.open.x || c >= h.open.y || r < h.open.z || r >= h.open.w) {
-        imageStore(uPrimary, ivec2(c, r), vec4(0.0));
-        return;
-    }
+    if (c < h.open.x || c >= h.open.y || r < h.open.z || r >= h.open.w) return;
     const int bins = int(h.seed.w);
-    const uint tile = uint((r / FLUORO_TILE) * h.grid.z + c / FLUORO_TILE);
     const uint first = tiles[tile], last = tiles[tile + 1u];
-    float t = imageLoad(uTransmission, ivec2(c, r)).x;
-    if (first != last) {
+    {
         // Mass per material (g/cm^2), materials 4 to a vector: a local array would live in
         // scratch memory on lavapipe and slow every invocation, touched or not.
         dvec4 e0 = dvec4(0.0LF), e1 = dvec4(0.0LF), e2 = dvec4(0.0LF), e3 = dvec4(0.0LF);
@@ -131,8 +129,7 @@ void main() {
                        dot(dvec4(spec.mu[4 * i + 2]), e2) + dot(dvec4(spec.mu[4 * i + 3]), e3);
                 sum += double(b.x) * double(exp(float(-att)));
             }
-            t = float(sum);
+            imageStore(uPrimary, ivec2(c, r), vec4(float(sum)));
         }
     }
-    imageStore(uPrimary, ivec2(c, r), vec4(t));
 }

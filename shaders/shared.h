@@ -84,12 +84,12 @@ struct BoxFilterPush {
 
 // fluoro_compose.comp (every pulse, per pixel): T with the frame's devices and agents.
 #define COMPOSE_BINDING_BASIS 0
-#define COMPOSE_BINDING_TRANSMISSION 1
-#define COMPOSE_BINDING_PRIMARY 2     // r32f out: T
+#define COMPOSE_BINDING_PRIMARY 2     // r32f in/out: the view's T (copied), T where devices are
 #define COMPOSE_BINDING_SPECTRUM 3
 #define COMPOSE_BINDING_PULSE 4       // storage buffer FluoroPulseHeader
 #define COMPOSE_BINDING_PRIMITIVES 5  // storage buffer of FluoroPrimitive
-#define COMPOSE_BINDING_TILES 6       // storage buffer of uint: tile offsets (tiles + 1), then items
+#define COMPOSE_BINDING_TILES 6       // storage buffer of uint: tile offsets (tiles + 1), items, then
+                                      // the tiles any footprint reaches (one workgroup each)
 
 // fluoro_noise.comp (every pulse, one invocation per row, as the CPU draws noise per row):
 // quanta, Poisson noise with irsim::Rng, log signal.
@@ -99,9 +99,10 @@ struct BoxFilterPush {
 #define NOISE_BINDING_QUANTA 3   // r32f out: N (written when asked)
 #define NOISE_BINDING_PULSE 4
 
-// fluoro_present.comp: edge enhancement, latitude compression, window, 8-bit steps, shutters.
+// fluoro_present.comp (one invocation per column, push constants BoxFilterPush): the vertical box
+// means, edge enhancement, latitude compression, window, 8-bit steps, shutters.
 #define PRESENT_BINDING_SIGNAL 0   // rg32f
-#define PRESENT_BINDING_BLURRED 1  // rg32f: x box_e(s), y box_l(clamped s)
+#define PRESENT_BINDING_BLURRED 1  // rg32f: the horizontal box means of s (x) and clamped s (y)
 #define PRESENT_BINDING_OUT 2      // rgba8
 #define PRESENT_BINDING_PULSE 3
 
@@ -127,7 +128,7 @@ struct FluoroPulseHeader {
     ivec4 open;            // columns [x, y), rows [z, w)
     ivec4 grid;            // x: cols, y: rows, z: tiles across, w: tiles down
     uvec4 seed;            // x, y: low, high 32 bits of the noise seed; z: 1 = write stages; w: bins
-    uvec4 pad;
+    uvec4 pad;             // x: index in tiles[] of the list of reached tiles; y: their count
 };
 // A path segment (kind 0) or a sphere (kind 1), with its pixel footprint.
 struct FluoroPrimitive {

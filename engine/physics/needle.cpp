@@ -41,12 +41,17 @@ bool needsPuncture(const NeedleModel& m, Tissue current, Tissue next) {
     return m.forces[next].punctureForceN > 0.0;
 }
 
-double frictionForceN(const NeedleModel& m, const NeedleState& s, double v) {
+// Axial friction along the shaft. While the hand twists the trocar, the shaft slides mostly
+// around its axis in bone, so only part of the bone's sliding friction opposes the push (the
+// axial share of the sliding velocity; twisting kinetics as studied for bone needles by Heiner et
+// al. 2001, J Biomech Eng 123:629); the same twistFactor as at the tip (estimated).
+double frictionForceN(const NeedleModel& m, const NeedleState& s, double v, bool twisting = false) {
     double f = 0.0;
     for (int i = 0; i < kTissueCount; ++i) {
         if (s.lengthInMm[i] <= 0.0) continue;
         const auto& p = m.forces.rows[i];
-        f += karnoppFrictionNPerMm(p.friction, v, 0.0) * frictionScale(p, m.device) * s.lengthInMm[i];
+        const double twist = twisting && isBone(static_cast<Tissue>(i)) ? m.twistFactor : 1.0;
+        f += karnoppFrictionNPerMm(p.friction, v, 0.0) * frictionScale(p, m.device) * s.lengthInMm[i] * twist;
     }
     return f;
 }
@@ -158,7 +163,7 @@ bool advance(const NeedleModel& m, NeedleState& s, double distance, double energ
             s.phase = NeedlePhase::Indenting;
             continue;
         }
-        double friction = frictionForceN(m, s, velocity);
+        double friction = frictionForceN(m, s, velocity, in.twisting && !tapping);
         if (s.phase == NeedlePhase::Indenting) {
             const auto& p = m.forces[s.indentTissue];
             double bone = boneFactorAt(m, s.indentTissue, s.tipLps + s.tipDir * sub);
@@ -404,7 +409,7 @@ void stepNeedle(const NeedleModel& m, NeedleState& s, const NeedleInput& in) {
     }
 
     // Forces at the hub: the hand pushes; the needle pushes back.
-    double friction = s.phase == NeedlePhase::Outside ? 0.0 : frictionForceN(m, s, s.stalled ? 0.0 : v);
+    double friction = s.phase == NeedlePhase::Outside ? 0.0 : frictionForceN(m, s, s.stalled ? 0.0 : v, in.twisting);
     s.frictionN = friction;
     bool cutting = s.phase == NeedlePhase::Cutting && v > 0.0 && !s.stalled;
     if (!cutting) s.cuttingN = 0.0;

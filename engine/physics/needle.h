@@ -33,7 +33,7 @@ struct NeedleModel {
     double sampleStepMm = 0.25;                // tissue sampling along the motion
     double trackSpacingMm = 0.5;               // spacing of recorded track points
     double malletEfficiency = 0.5;             // fraction of tap energy spent at the tip (estimated)
-    double twistFactor = 0.5;                  // axial force fraction needed with a twisting push (estimated)
+    double twistFactor = 0.5;                  // axial force fraction (tip and bone friction) with a twisting push (estimated)
     double steerFraction = 0.5;                // soft tissue: tip heading follows this fraction of a hub re-angle (estimated)
     double softReangleLimitDeg = 10.0;         // soft tissue: beyond this the needle must be withdrawn (estimated)
     size_t maxTrackPoints = 4096;              // capacity reserved once

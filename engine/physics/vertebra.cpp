@@ -30,6 +30,117 @@ struct Run {
     double x0, x1, y, z;
 };
 
+// The vertebral foramen of one vertebra as a mask over its bounding box (i fastest), 1 = canal.
+// A label map may hold the whole canal ("spinal_canal", the phantom) or only the cord
+// ("spinal_cord", TotalSegmentator), which is a third of the canal's width or less. So the canal
+// is found from the vertebra's own bone: in each axial slice, the bone-free region the vertebra
+// encloses; of its pieces, those that hold canal-label voxels, or, in a slice without any, the
+// canal label's centroid. A segmentation's arch has gaps of a voxel or two (thin laminae, partial
+// volume), so the enclosure is taken after closing the bone by `closeMm` in the slice: the outside
+// is flood-filled (4-neighbours) through cells farther than that from bone, and the enclosed
+// pieces are grown back by the same distance into non-bone cells. The canal label's own voxels
+// are kept as well, so a slice whose arch is open (at the intervertebral foramina, gaps far wider
+// than the closing) still has the cord. Assumes k runs cranio-caudally (axial slices at fixed k).
+std::vector<uint8_t> canalMask(const patient::LabelMap& labels, uint16_t label, uint16_t canalLabel, const Box& box,
+                               double closeMm) {
+    const glm::ivec3 n = box.hi - box.lo + 1;
+    std::vector<uint8_t> mask(static_cast<size_t>(n.x) * n.y * n.z, 0);
+    auto at = [&](int i, int j, int k) -> uint8_t& { return mask[(static_cast<size_t>(k) * n.y + j) * n.x + i]; };
+    // Cord centroid in the box, as voxel (i, j): the seed in slices where the label is absent.
+    double si = 0.0, sj = 0.0, sn = 0.0;
+    for (int k = 0; k < n.z; ++k)
+        for (int j = 0; j < n.y; ++j)
+            for (int i = 0; i < n.x; ++i)
+                if (labels.at(box.lo.x + i, box.lo.y + j, box.lo.z + k) == canalLabel) {
+                    at(i, j, k) = 1;
+                    si += i; sj += j; sn += 1.0;
+                }
+    if (sn == 0.0) return mask;
+    const int seedI = static_cast<int>(std::lround(si / sn)), seedJ = static_cast<int>(std::lround(sj / sn));
+    const glm::dvec3 sp = labels.geometry.spacing;
+    const int ri = std::max(1, static_cast<int>(std::lround(closeMm / sp.x)));
+    const int rj = std::max(1, static_cast<int>(std::lround(closeMm / sp.y)));
+
+    // 2D grid with a margin of outside around the box's slice, wider than the closing.
+    const int mi = ri + 1, mj = rj + 1, w = n.x + 2 * mi, h = n.y + 2 * mj;
+    const size_t cells = static_cast<size_t>(w) * h;
+    std::vector<uint8_t> bone(cells), nearBone(cells), grown(cells);
+    std::vector<int> comp(cells), stack;
+    std::vector<uint8_t> keep;
+    for (int k = 0; k < n.z; ++k) {
+        std::fill(bone.begin(), bone.end(), 0);
+        for (int j = 0; j < n.y; ++j)
+            for (int i = 0; i < n.x; ++i)
+                bone[static_cast<size_t>((j + mj) * w + i + mi)] =
+                    labels.at(box.lo.x + i, box.lo.y + j, box.lo.z + k) == label;
+        // Bone dilated by the closing distance (a box neighbourhood).
+        std::fill(nearBone.begin(), nearBone.end(), 0);
+        for (int j = 0; j < h; ++j)
+            for (int i = 0; i < w; ++i) {
+                if (!bone[static_cast<size_t>(j * w + i)]) continue;
+                for (int dj = -rj; dj <= rj; ++dj)
+                    for (int di = -ri; di <= ri; ++di)
+                        nearBone[static_cast<size_t>((j + dj) * w + i + di)] = 1;
+            }
+        // Components of the cells clear of bone; component 0 starts at the margin's corner (outside).
+        std::fill(comp.begin(), comp.end(), -1);
+        int count = 0;
+        for (int start = 0; start < w * h; ++start) {
+            if (comp[static_cast<size_t>(start)] >= 0 || nearBone[static_cast<size_t>(start)]) continue;
+            stack.assign(1, start);
+            comp[static_cast<size_t>(start)] = count;
+            while (!stack.empty()) {
+                const int c = stack.back();
+                stack.pop_back();
+                const int ci = c % w, cj = c / w;
+                const int nb[4][2] = {{ci - 1, cj}, {ci + 1, cj}, {ci, cj - 1}, {ci, cj + 1}};
+                for (const auto& q : nb) {
+                    if (q[0] < 0 || q[1] < 0 || q[0] >= w || q[1] >= h) continue;
+                    const int qi = q[1] * w + q[0];
+                    if (comp[static_cast<size_t>(qi)] >= 0 || nearBone[static_cast<size_t>(qi)]) continue;
+                    comp[static_cast<size_t>(qi)] = count;
+                    stack.push_back(qi);
+                }
+            }
+            ++count;
+        }
+        // Enclosed pieces that hold cord (or the seed).
+        keep.assign(static_cast<size_t>(count), 0);
+        bool any = false;
+        for (int j = 0; j < n.y; ++j)
+            for (int i = 0; i < n.x; ++i)
+                if (labels.at(box.lo.x + i, box.lo.y + j, box.lo.z + k) == canalLabel) {
+                    any = true;
+                    const int c = comp[static_cast<size_t>((j + mj) * w + i + mi)];
+                    if (c > 0) keep[static_cast<size_t>(c)] = 1;
+                }
+        if (!any) {
+            const int c = comp[static_cast<size_t>((seedJ + mj) * w + seedI + mi)];
+            if (c > 0) keep[static_cast<size_t>(c)] = 1;
+        }
+        for (size_t c = 0; c < cells; ++c) grown[c] = comp[c] > 0 && keep[static_cast<size_t>(comp[c])];
+        // Grown back toward the bone by the closing distance, one ring of 8 neighbours at a time
+        // (the dilation's box neighbourhood).
+        for (int ring = 0; ring < std::max(ri, rj); ++ring) {
+            std::vector<uint8_t> next = grown;
+            for (int j = 1; j < h - 1; ++j)
+                for (int i = 1; i < w - 1; ++i) {
+                    const size_t c = static_cast<size_t>(j * w + i);
+                    if (grown[c] || bone[c]) continue;
+                    const size_t wz = static_cast<size_t>(w);
+                    if (grown[c - 1] || grown[c + 1] || grown[c - wz] || grown[c + wz] || grown[c - wz - 1] ||
+                        grown[c - wz + 1] || grown[c + wz - 1] || grown[c + wz + 1])
+                        next[c] = 1;
+                }
+            grown.swap(next);
+        }
+        for (int j = 0; j < n.y; ++j)
+            for (int i = 0; i < n.x; ++i)
+                if (grown[static_cast<size_t>((j + mj) * w + i + mi)]) at(i, j, k) = 1;
+    }
+    return mask;
+}
+
 }  // namespace
 
 double PedicleGeometry::transverseAngleDeg() const {
@@ -49,13 +160,20 @@ std::optional<VertebraGeometry> deriveVertebra(const TissueMap& map, uint16_t la
     v.label = label;
     v.name = map.nameOf(label);
 
-    // Canal inside the vertebra's box.
+    // Canal: the foramen this vertebra's arch encloses around the canal label.
+    // Closing distance: gaps up to twice this in a segmented arch are bridged (estimated; the
+    // intervertebral foramen, 10-20 mm tall, stays open).
+    const std::vector<uint8_t> canal = canalMask(*labels, label, canalLabel, box, 3.0);
+    const glm::ivec3 bn = box.hi - box.lo + 1;
+    auto inCanal = [&](int i, int j, int k) {
+        return canal[(static_cast<size_t>(k - box.lo.z) * bn.y + (j - box.lo.y)) * bn.x + (i - box.lo.x)] != 0;
+    };
     glm::dvec3 canalSum(0.0);
     double canalN = 0.0, cyMin = 1e300, cyMax = -1e300, cxMin = 1e300, cxMax = -1e300;
     for (int k = box.lo.z; k <= box.hi.z; ++k)
         for (int j = box.lo.y; j <= box.hi.y; ++j)
             for (int i = box.lo.x; i <= box.hi.x; ++i)
-                if (labels->at(i, j, k) == canalLabel) {
+                if (inCanal(i, j, k)) {
                     glm::dvec3 p = g.voxelToPatient(glm::dvec3(i, j, k));
                     canalSum += p;
                     canalN += 1.0;
@@ -91,30 +209,54 @@ std::optional<VertebraGeometry> deriveVertebra(const TissueMap& map, uint16_t la
     v.bodyCentroidLps = bodySum / bodyN;
     v.bodyVolumeMl = bodyN * g.voxelVolumeMl();
 
-    // Pedicles: first bony run lateral to the canal in each axial row of the isthmus.
-    double yLo = v.canalAnteriorYMm, yHi = v.canalAnteriorYMm + 0.5 * (v.canalPosteriorYMm - v.canalAnteriorYMm);
+    // Pedicles: in each axial row of the isthmus that crosses the canal, the first bony run
+    // going laterally from the canal's edge in that row.
+    // The isthmus band is taken slice by slice: the canal's AP extent changes from slice to slice
+    // (a real arch is not a prism), and a band from the whole vertebra's extent would miss slices.
+    std::vector<double> sliceYLo(static_cast<size_t>(bn.z), 1e300), sliceYHi(static_cast<size_t>(bn.z), -1e300);
+    for (int k = box.lo.z; k <= box.hi.z; ++k)
+        for (int j = box.lo.y; j <= box.hi.y; ++j)
+            for (int i = box.lo.x; i <= box.hi.x; ++i)
+                if (inCanal(i, j, k)) {
+                    const double y = g.voxelToPatient(glm::dvec3(i, j, k)).y;
+                    auto& lo = sliceYLo[static_cast<size_t>(k - box.lo.z)];
+                    auto& hi = sliceYHi[static_cast<size_t>(k - box.lo.z)];
+                    lo = std::min(lo, y);
+                    hi = std::max(hi, y);
+                }
+    // The run must start at the canal's wall: within a voxel and a half, or 3 mm where the canal
+    // label stops short of the bone (estimated: the phantom's canal fills the foramen).
+    const double wallGapMm = std::max(3.0, 1.5 * g.spacing.x);
     std::vector<Run> runs[2];
     std::vector<double> xs;
     for (int k = box.lo.z; k <= box.hi.z; ++k)
         for (int j = box.lo.y; j <= box.hi.y; ++j) {
             glm::dvec3 rowP = g.voxelToPatient(glm::dvec3(box.lo.x, j, k));
+            const double yLo = sliceYLo[static_cast<size_t>(k - box.lo.z)] - 0.5 * g.spacing.y;
+            const double yHi = yLo + 0.5 * (sliceYHi[static_cast<size_t>(k - box.lo.z)] + 0.5 * g.spacing.y - yLo);
             if (rowP.y < yLo || rowP.y > yHi) continue;
             xs.clear();
-            for (int i = box.lo.x; i <= box.hi.x; ++i)
-                if (labels->at(i, j, k) == label) xs.push_back(g.voxelToPatient(glm::dvec3(i, j, k)).x);
+            double rowCanalLo = 1e300, rowCanalHi = -1e300;
+            for (int i = box.lo.x; i <= box.hi.x; ++i) {
+                const double x = g.voxelToPatient(glm::dvec3(i, j, k)).x;
+                if (labels->at(i, j, k) == label) xs.push_back(x);
+                if (inCanal(i, j, k)) { rowCanalLo = std::min(rowCanalLo, x); rowCanalHi = std::max(rowCanalHi, x); }
+            }
+            if (rowCanalHi < rowCanalLo) continue;  // this row misses the canal
             std::sort(xs.begin(), xs.end());
             for (int s = 0; s < 2; ++s) {
                 double sign = s == 0 ? -1.0 : 1.0;
-                // Walk outward from the midline.
+                const double wall = s == 0 ? rowCanalLo : rowCanalHi;
+                // Walk outward from the canal's edge.
                 double start = 0.0, end = 0.0;
                 bool inRun = false;
                 for (size_t n = 0; n < xs.size(); ++n) {
                     double x = s == 1 ? xs[n] : xs[xs.size() - 1 - n];
-                    double lateral = sign * (x - v.midlineXMm);
+                    double lateral = sign * (x - wall);
                     if (lateral <= 0.0) continue;
                     if (!inRun) {
                         // The run must begin at the canal's wall, else this row is not isthmus.
-                        if (lateral > v.canalHalfWidthMm + 3.0) break;
+                        if (lateral > wallGapMm) break;
                         start = end = x;
                         inRun = true;
                     } else if (std::fabs(x - end) <= g.spacing.x * 1.01) {
@@ -138,13 +280,22 @@ std::optional<VertebraGeometry> deriveVertebra(const TissueMap& map, uint16_t la
         for (const Run& r : runs[s]) {
             double cx = 0.5 * (r.x0 + r.x1);
             n += 1.0; sx += cx; sy += r.y; sz += r.z; sxy += cx * r.y; syy += r.y * r.y;
-            hw = std::max(hw, 0.5 * (r.x1 - r.x0));
             p.inferiorZMm = std::min(p.inferiorZMm, r.z - 0.5 * g.spacing.z);
             p.superiorZMm = std::max(p.superiorZMm, r.z + 0.5 * g.spacing.z);
             p.anteriorYMm = std::min(p.anteriorYMm, r.y);
             p.posteriorYMm = std::max(p.posteriorYMm, r.y);
         }
         p.centreLps = glm::dvec3(sx / n, sy / n, sz / n);
+        // Width as measured on axial CT (Zindrick 1987): the isthmus, the narrowest row of a
+        // slice, in the slice where that is widest (the pedicle's mid-height).
+        for (size_t a = 0; a < runs[s].size();) {
+            double narrowest = 1e300;
+            size_t b = a;
+            for (; b < runs[s].size() && runs[s][b].z == runs[s][a].z; ++b)
+                narrowest = std::min(narrowest, runs[s][b].x1 - runs[s][b].x0);
+            hw = std::max(hw, 0.5 * narrowest);
+            a = b;
+        }
         p.halfWidthMm = hw;
         double vary = syy / n - (sy / n) * (sy / n);
         p.axisSlopeXPerY = vary > 1e-9 ? (sxy / n - (sx / n) * (sy / n)) / vary : 0.0;
@@ -169,10 +320,23 @@ std::optional<VertebraGeometry> deriveVertebra(const TissueMap& map, uint16_t la
     return v;
 }
 
+uint16_t canalLabelOf(const TissueMap& map) {
+    // A label table names far more structures than a map holds (TotalSegmentator's names and
+    // irsim's own): a name alone does not mean the map has the structure.
+    const patient::LabelMap* labels = map.labels();
+    if (!labels) return 0;
+    const uint16_t canal = map.labelNamed("spinal_canal"), cord = map.labelNamed("spinal_cord");
+    bool haveCord = false;
+    for (uint16_t v : labels->voxels) {
+        if (canal != 0 && v == canal) return canal;
+        haveCord |= cord != 0 && v == cord;
+    }
+    return haveCord ? cord : 0;
+}
+
 std::vector<VertebraGeometry> deriveVertebrae(const TissueMap& map, const Landmarks& landmarks) {
     std::vector<VertebraGeometry> out;
-    uint16_t canal = map.labelNamed("spinal_canal");
-    if (canal == 0) canal = map.labelNamed("spinal_cord");
+    const uint16_t canal = canalLabelOf(map);
     for (uint16_t l : map.vertebraLabels()) {
         auto v = deriveVertebra(map, l, canal, landmarks);
         if (v) out.push_back(std::move(*v));
@@ -199,7 +363,11 @@ BreachKind classifyBreach(const VertebraGeometry& v, const glm::dvec3& exit, con
     if (tipTissue == Tissue::GreatVessel) return BreachKind::GreatVessel;
     if (tipTissue == Tissue::SpinalCanal) return BreachKind::PedicleMedial;
     if (tipTissue == Tissue::Disc) return BreachKind::Endplate;
-    (void)tip;
+    // A real label map marks only the cord: a tip in the epidural fat around it is in the canal
+    // all the same, and the canal's extent is known from the arch (deriveVertebra).
+    if (std::fabs(tip.x - v.midlineXMm) < v.canalHalfWidthMm && tip.y > v.canalAnteriorYMm &&
+        tip.y < v.canalPosteriorYMm && tip.z > v.bodyInferiorZMm && tip.z < v.bodySuperiorZMm)
+        return BreachKind::PedicleMedial;
     if (exit.y >= v.canalAnteriorYMm - 1.0) {
         int side = exit.x >= v.midlineXMm ? 1 : -1;
         const PedicleGeometry& p = v.pedicle(side);

@@ -1,16 +1,21 @@
 #pragma once
 // Vertebral geometry derived from a label map, for breach detection and for scoring the
 // transpedicular path. Method (docs/needles.md):
-//  - the spinal canal is the canal label (spinal_cord, or a spinal canal label) within the
-//    vertebra's cranio-caudal extent; its centroid gives the midline, its AP extent the canal;
+//  - the spinal canal is the vertebral foramen: in each axial slice, the bone-free region that the
+//    vertebra's own label encloses around the canal label (a whole-canal label such as the
+//    phantom's "spinal_canal", or only "spinal_cord" as TotalSegmentator gives, which is much
+//    narrower than the canal), plus the canal label's own voxels; its centroid gives the midline,
+//    its AP extent the canal;
 //  - the body is the vertebra's voxels anterior to the canal;
 //  - a pedicle is the bony bridge between body and posterior elements: on each side, in every
-//    axial row (fixed AP and SI position) whose AP position lies in the anterior half of the
-//    canal's AP extent, the first contiguous run of bone going laterally from the canal's edge.
-//    The runs give the pedicle's medial and lateral walls, its superior and inferior extent and
-//    its axis (least-squares line through the run centres, AP against LR).
-// Frame: LPS with the vertebra taken as aligned to the patient axes (AP = y, SI = z); the
-// sagittal tilt of lordosis (< 20 degrees) is not corrected for.
+//    axial row (fixed AP and SI position) that crosses the canal and whose AP position lies in the
+//    anterior half of the canal's AP extent, the first contiguous run of bone going laterally from
+//    the canal's edge in that row. The runs give the pedicle's medial and lateral walls, its
+//    superior and inferior extent and its axis (least-squares line through the run centres, AP
+//    against LR).
+// Frame: LPS with the vertebra taken as aligned to the patient axes (AP = y, SI = z) and a voxel
+// grid whose axes are the patient axes (either sign); the sagittal tilt of lordosis (< 20
+// degrees) is not corrected for.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -62,6 +67,9 @@ using Landmarks = std::map<std::string, glm::dvec3>;
 // Derives one vertebra's geometry; nullopt when the label or the canal is absent there.
 std::optional<VertebraGeometry> deriveVertebra(const TissueMap& map, uint16_t vertebraLabel,
                                                uint16_t canalLabel, const Landmarks& landmarks = {});
+// The label that marks the canal in this map: "spinal_canal" where the map holds any, else
+// "spinal_cord" where it holds any, else 0.
+uint16_t canalLabelOf(const TissueMap& map);
 // All vertebrae in the map with a canal beside them, ascending label.
 std::vector<VertebraGeometry> deriveVertebrae(const TissueMap& map, const Landmarks& landmarks = {});
 

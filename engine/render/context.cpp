@@ -271,7 +271,8 @@ Buffer Context::createBuffer(VkDeviceSize size, VkBufferUsageFlags usage, bool h
     return b;
 }
 
-Image Context::createImage(VkImageType type, VkFormat format, VkExtent3D extent, VkImageUsageFlags usage) {
+Image Context::createImage(VkImageType type, VkFormat format, VkExtent3D extent, VkImageUsageFlags usage,
+                           uint32_t layers) {
     Image im;
     im.format = format;
     im.extent = extent;
@@ -280,7 +281,7 @@ Image Context::createImage(VkImageType type, VkFormat format, VkExtent3D extent,
     ci.format = format;
     ci.extent = extent;
     ci.mipLevels = 1;
-    ci.arrayLayers = 1;
+    ci.arrayLayers = layers;
     ci.samples = VK_SAMPLE_COUNT_1_BIT;
     ci.tiling = VK_IMAGE_TILING_OPTIMAL;
     ci.usage = usage;
@@ -299,9 +300,11 @@ Image Context::createImage(VkImageType type, VkFormat format, VkExtent3D extent,
     check(vkBindImageMemory(device_, im.image, im.memory, 0), "vkBindImageMemory");
     VkImageViewCreateInfo vi{VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO};
     vi.image = im.image;
-    vi.viewType = type == VK_IMAGE_TYPE_3D ? VK_IMAGE_VIEW_TYPE_3D : VK_IMAGE_VIEW_TYPE_2D;
+    vi.viewType = type == VK_IMAGE_TYPE_3D ? VK_IMAGE_VIEW_TYPE_3D
+                  : layers > 1             ? VK_IMAGE_VIEW_TYPE_2D_ARRAY
+                                           : VK_IMAGE_VIEW_TYPE_2D;
     vi.format = format;
-    vi.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    vi.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, layers};
     check(vkCreateImageView(device_, &vi, nullptr, &im.view), "vkCreateImageView");
     return im;
 }

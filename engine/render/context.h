@@ -82,7 +82,9 @@ public:
 
     // Resources. Host-visible buffers are mapped; device-local images come with a view.
     Buffer createBuffer(VkDeviceSize size, VkBufferUsageFlags usage, bool hostVisible);
-    Image createImage(VkImageType type, VkFormat format, VkExtent3D extent, VkImageUsageFlags usage);
+    // layers > 1: a 2D array image (its view is VK_IMAGE_VIEW_TYPE_2D_ARRAY).
+    Image createImage(VkImageType type, VkFormat format, VkExtent3D extent, VkImageUsageFlags usage,
+                      uint32_t layers = 1);
     VkSampler createSampler(VkFilter filter);
 
     // Deferred destruction: the object goes when the current frame slot comes round again (or at

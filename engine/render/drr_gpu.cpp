@@ -12,6 +12,9 @@ namespace {
 const uint32_t kDrrSpirv[] =
 #include "drr.comp.inc"
     ;
+const uint32_t kSlicesSpirv[] =
+#include "drr_slices.comp.inc"
+    ;
 
 static_assert(sizeof(gpu::DrrPush) == 112, "DrrPush must match shaders/shared.h (std430)");
 
@@ -44,12 +47,16 @@ GpuDrr::GpuDrr(Context& ctx)
     : ctx_(ctx),
       kernel_(ctx, kDrrSpirv, sizeof(kDrrSpirv),
               {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE},
-              sizeof(gpu::DrrPush)) {
+              sizeof(gpu::DrrPush)),
+      slices_(ctx, kSlicesSpirv, sizeof(kSlicesSpirv),
+              {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE}, sizeof(gpu::DrrPush)) {
     linear_ = ctx.createSampler(VK_FILTER_LINEAR);
 }
 
 GpuDrr::~GpuDrr() {
     ctx_.release(density_);
+    for (Image& im : stacks_)
+        if (im.image) ctx_.release(im);
     VkDevice d = ctx_.device();
     VkSampler s = linear_;
     ctx_.releaseLater([d, s] { vkDestroySampler(d, s, nullptr); });
@@ -121,12 +128,8 @@ std::unique_ptr<PathTarget> GpuDrr::makeTarget(const imaging::DetectorGrid& grid
     return std::make_unique<PathTarget>(ctx_, im, set, grid);
 }
 
-void GpuDrr::recordPath(VkCommandBuffer cmd, const PathTarget& target, const imaging::CArmPose& pose,
-                        double stepMm, int firstRow, int rowCount) const {
-    const auto& grid = target.grid();
-    firstRow = std::clamp(firstRow, 0, grid.rows);
-    rowCount = std::clamp(rowCount, 0, grid.rows - firstRow);
-    if (rowCount == 0) return;
+gpu::DrrPush GpuDrr::pushFor(const imaging::CArmPose& pose, const imaging::DetectorGrid& grid, double stepMm,
+                             int firstRow) const {
     const imaging::CArmFrame frame = imaging::frameOf(pose);
     const glm::dvec3 first = imaging::detectorPixelCentre(frame, pose, grid, 0.0, 0.0);
     const glm::dvec3 q0 = geometry_.patientToVoxel(frame.source);
@@ -138,6 +141,16 @@ void GpuDrr::recordPath(VkCommandBuffer cmd, const PathTarget& target, const ima
     push.spacingMm = v4(geometry_.spacing);
     push.dims = v4(glm::dvec3(geometry_.dims));
     push.grid = glm::ivec4(grid.cols, grid.rows, firstRow, 0);
+    return push;
+}
+
+void GpuDrr::recordPath(VkCommandBuffer cmd, const PathTarget& target, const imaging::CArmPose& pose,
+                        double stepMm, int firstRow, int rowCount) const {
+    const auto& grid = target.grid();
+    firstRow = std::clamp(firstRow, 0, grid.rows);
+    rowCount = std::clamp(rowCount, 0, grid.rows - firstRow);
+    if (rowCount == 0) return;
+    const gpu::DrrPush push = pushFor(pose, grid, stepMm, firstRow);
     computeBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT,
                    VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
     kernel_.bind(cmd, target.set(), &push);
@@ -146,6 +159,88 @@ void GpuDrr::recordPath(VkCommandBuffer cmd, const PathTarget& target, const ima
                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT |
                        VK_PIPELINE_STAGE_TRANSFER_BIT,
                    VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+}
+
+int GpuDrr::principalAxis(const imaging::CArmPose& pose) const {
+    const glm::dvec3 d = glm::abs(voxelDelta(geometry_, imaging::frameOf(pose).beam));
+    return d.x >= d.y && d.x >= d.z ? 0 : (d.y >= d.z ? 1 : 2);
+}
+
+void GpuDrr::makeSliceStacks(const patient::CtVolume& ct) {
+    const auto& g = ct.geometry;
+    for (int a = 0; a < 3; ++a) {
+        // Slices across axis a; texel x runs along b, y along c (drr_slices.comp).
+        const int b = a == 0 ? 1 : 0, c = a == 2 ? 1 : 2;
+        if (stacks_[a].image) ctx_.release(stacks_[a]);
+        stacks_[a] = ctx_.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32_SFLOAT,
+                                      {static_cast<uint32_t>(g.dims[b]), static_cast<uint32_t>(g.dims[c]), 1},
+                                      VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT,
+                                      static_cast<uint32_t>(std::max(2, g.dims[a])));
+        const size_t slice = static_cast<size_t>(g.dims[b]) * g.dims[c];
+        Buffer staging = ctx_.createBuffer(slice * g.dims[a] * sizeof(float), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
+        auto* dst = static_cast<float*>(staging.mapped);
+        glm::ivec3 ijk;
+        for (int s = 0; s < g.dims[a]; ++s)
+            for (int y = 0; y < g.dims[c]; ++y)
+                for (int x = 0; x < g.dims[b]; ++x) {
+                    ijk[a] = s, ijk[b] = x, ijk[c] = y;
+                    *dst++ = static_cast<float>(1.0 + std::max<double>(ct.at(ijk.x, ijk.y, ijk.z), -1000.0) / 1000.0);
+                }
+        const Image& im = stacks_[a];
+        ctx_.submitAndWait([&](VkCommandBuffer cmd) {
+            VkImageMemoryBarrier ib{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER};
+            ib.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+            ib.newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+            ib.srcQueueFamilyIndex = ib.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+            ib.image = im.image;
+            ib.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, VK_REMAINING_ARRAY_LAYERS};
+            ib.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+            vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, nullptr,
+                                 0, nullptr, 1, &ib);
+            VkBufferImageCopy region{};
+            region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, static_cast<uint32_t>(g.dims[a])};
+            region.imageExtent = {static_cast<uint32_t>(g.dims[b]), static_cast<uint32_t>(g.dims[c]), 1};
+            vkCmdCopyBufferToImage(cmd, staging.buffer, im.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
+            ib.oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+            ib.newLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
+            ib.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+            ib.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+            vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 0,
+                                 nullptr, 0, nullptr, 1, &ib);
+        });
+        ctx_.release(staging);
+    }
+}
+
+void GpuDrr::recordFullQuality(VkCommandBuffer cmd, PathTarget& target, const imaging::CArmPose& pose) const {
+    const int a = principalAxis(pose);
+    if (!stacks_[a].image)
+        throw VulkanError("GpuDrr::recordFullQuality before makeSliceStacks", VK_ERROR_INITIALIZATION_FAILED);
+    if (!target.sliceSet[a]) {
+        target.sliceSet[a] = slices_.allocateSet();
+        writeImageDescriptor(ctx_.device(), target.sliceSet[a], DRR_BINDING_DENSITY,
+                             VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, stacks_[a].view, linear_,
+                             VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
+        writeImageDescriptor(ctx_.device(), target.sliceSet[a], DRR_BINDING_PATH, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,
+                             target.image().view, VK_NULL_HANDLE, VK_IMAGE_LAYOUT_GENERAL);
+    }
+    const auto& grid = target.grid();
+    gpu::DrrPush push = pushFor(pose, grid, 0.0, 0);
+    push.grid.w = a;
+    computeBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT,
+                   VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
+    slices_.bind(cmd, target.sliceSet[a], &push);
+    vkCmdDispatch(cmd, (grid.cols + DRR_GROUP - 1) / DRR_GROUP, (grid.rows + DRR_GROUP - 1) / DRR_GROUP, 1);
+    computeBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT |
+                       VK_PIPELINE_STAGE_TRANSFER_BIT,
+                   VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+}
+
+GreyImage GpuDrr::fullQualityImage(const imaging::CArmPose& pose, const imaging::DetectorGrid& grid) {
+    auto target = makeTarget(grid);
+    ctx_.submitAndWait([&](VkCommandBuffer cmd) { recordFullQuality(cmd, *target, pose); });
+    return readBackImage(ctx_, target->image());
 }
 
 GreyImage GpuDrr::waterEquivalentPathImage(const imaging::CArmPose& pose, const imaging::DetectorGrid& grid,

@@ -10,6 +10,7 @@
 #include "patient/volume.h"
 #include "render/context.h"
 #include "render/kernel.h"
+#include "shared.h"
 
 namespace irsim::render {
 
@@ -25,6 +26,8 @@ public:
     const Image& image() const { return image_; }
     VkDescriptorSet set() const { return set_; }
     const imaging::DetectorGrid& grid() const { return grid_; }
+    // The full-quality march's sets, one per principal axis (made on first use by GpuDrr).
+    VkDescriptorSet sliceSet[3] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
 
 private:
     Context& ctx_;
@@ -58,11 +61,27 @@ public:
     GreyImage waterEquivalentPathImage(const imaging::CArmPose& pose, const imaging::DetectorGrid& grid,
                                        double stepMm = 1.0);
 
+    // The full-quality DRR (shaders/drr_slices.comp, Joseph's method): the same water-equivalent
+    // sum with one sample per voxel plane across the view's principal axis, bilinear within the
+    // plane. Not the drr.h march, so not equal to the CPU reference pixel for pixel; its error
+    // against analytic line integrals is below plastimatch's (docs/rendering.md, `irsim bench`).
+    // Needs the slice stacks: setVolume(ct) then makeSliceStacks(ct) (3 more copies of the volume).
+    void makeSliceStacks(const patient::CtVolume& ct);
+    void recordFullQuality(VkCommandBuffer cmd, PathTarget& target, const imaging::CArmPose& pose) const;
+    GreyImage fullQualityImage(const imaging::CArmPose& pose, const imaging::DetectorGrid& grid);
+    // The voxel axis the view's central ray crosses the most planes of (0, 1, 2 = i, j, k).
+    int principalAxis(const imaging::CArmPose& pose) const;
+
 private:
+    gpu::DrrPush pushFor(const imaging::CArmPose& pose, const imaging::DetectorGrid& grid, double stepMm,
+                         int firstRow) const;
+
     Context& ctx_;
     ComputeKernel kernel_;
+    mutable ComputeKernel slices_;
     VkSampler linear_ = VK_NULL_HANDLE;
     Image density_;
+    Image stacks_[3];  // 2D arrays of slices across axis 0, 1, 2
     patient::VolumeGeometry geometry_;
 };
 

@@ -111,14 +111,15 @@ bool samePose(const imaging::CArmPose& a, const imaging::CArmPose& b) { return i
 
 struct FluoroMonitor::Chain {
     int size = 0;
+    bool preview = false;  // marches the preview volume (previewGeometry_) clipped to the body
     // Per pose: basis (rgba32f), transmission (r32f), scatter ping-pong (rg32f).
     Image basis, transmission, scatterA, scatterB;
-    // Per pulse: primary T (r32f), quanta N (r32f), signal (s, clamped s), box temp, box means,
-    // display (rgba8).
-    Image primary, quanta, signal, boxTemp, blurred, display;
+    // Per pulse: primary T (r32f), quanta N (r32f), signal (s, clamped s), its horizontal box
+    // means, display (rgba8).
+    Image primary, quanta, signal, boxTemp, display;
     Buffer spectrum;
     VkDescriptorSet viewSet = VK_NULL_HANDLE, scatterH = VK_NULL_HANDLE, scatterV = VK_NULL_HANDLE;
-    VkDescriptorSet signalH = VK_NULL_HANDLE, signalV = VK_NULL_HANDLE, presentSet[kPulseSlots] = {};
+    VkDescriptorSet signalH = VK_NULL_HANDLE, presentSet[kPulseSlots] = {};
     VkDescriptorSet composeSet[kPulseSlots] = {}, noiseSet[kPulseSlots] = {};
     Buffer pulse[kPulseSlots];
     size_t primitiveCapacity[kPulseSlots] = {}, tileCapacity[kPulseSlots] = {};
@@ -155,28 +156,30 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
       present_(ctx, kPresentSpirv, sizeof(kPresentSpirv),
                {VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,
                 VK_DESCRIPTOR_TYPE_STORAGE_BUFFER},
-               0) {
+               sizeof(gpu::BoxFilterPush)) {
     if (ct.geometry.voxelCount() == 0 || ct.voxels.size() != ct.geometry.voxelCount())
         throw VulkanError("FluoroMonitor: empty CT or voxel count does not match its dims",
                           VK_ERROR_INITIALIZATION_FAILED);
     linear_ = ctx.createSampler(VK_FILTER_LINEAR);
     uploadComposition();
-    auto makeChain = [&](int size) {
+    auto makeChain = [&](int size, bool preview) {
         auto c = std::make_unique<Chain>();
         c->size = size;
+        c->preview = preview;
+        const Image& volume = preview && previewComposition_.image ? previewComposition_ : composition_;
         const VkExtent3D e{static_cast<uint32_t>(size), static_cast<uint32_t>(size), 1};
         const VkImageUsageFlags usage = VK_IMAGE_USAGE_STORAGE_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT |
                                         VK_IMAGE_USAGE_TRANSFER_DST_BIT;
         c->basis = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32G32B32A32_SFLOAT, e, usage);
         for (Image* im : {&c->transmission, &c->primary, &c->quanta})
             *im = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32_SFLOAT, e, usage);
-        for (Image* im : {&c->scatterA, &c->scatterB, &c->signal, &c->boxTemp, &c->blurred})
+        for (Image* im : {&c->scatterA, &c->scatterB, &c->signal, &c->boxTemp})
             *im = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32G32_SFLOAT, e, usage);
         c->display = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R8G8B8A8_UNORM, e,
                                      usage | VK_IMAGE_USAGE_SAMPLED_BIT);
         ctx.submitAndWait([&](VkCommandBuffer cmd) {
             for (Image* im : {&c->basis, &c->transmission, &c->scatterA, &c->scatterB, &c->signal, &c->boxTemp,
-                              &c->blurred, &c->primary, &c->quanta, &c->display}) {
+                              &c->primary, &c->quanta, &c->display}) {
                 transitionImage(cmd, im->image, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_GENERAL,
                                 VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0, VK_PIPELINE_STAGE_TRANSFER_BIT,
                                 VK_ACCESS_TRANSFER_WRITE_BIT);
@@ -193,7 +196,7 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
         VkDevice d = ctx.device();
         c->viewSet = view_.allocateSet();
         writeImageDescriptor(d, c->viewSet, VIEW_BINDING_COMPOSITION, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER,
-                             composition_.view, linear_, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
+                             volume.view, linear_, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
         writeStorage(d, c->viewSet, VIEW_BINDING_BASIS, c->basis);
         writeStorage(d, c->viewSet, VIEW_BINDING_TRANSMISSION, c->transmission);
         writeStorage(d, c->viewSet, VIEW_BINDING_SCATTER, c->scatterA);
@@ -207,11 +210,9 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
         c->scatterH = boxSet(c->scatterA, c->scatterB);
         c->scatterV = boxSet(c->scatterB, c->scatterA);
         c->signalH = boxSet(c->signal, c->boxTemp);
-        c->signalV = boxSet(c->boxTemp, c->blurred);
         for (int k = 0; k < kPulseSlots; ++k) {
             c->composeSet[k] = compose_.allocateSet();
             writeStorage(d, c->composeSet[k], COMPOSE_BINDING_BASIS, c->basis);
-            writeStorage(d, c->composeSet[k], COMPOSE_BINDING_TRANSMISSION, c->transmission);
             writeStorage(d, c->composeSet[k], COMPOSE_BINDING_PRIMARY, c->primary);
             c->noiseSet[k] = noise_.allocateSet();
             writeStorage(d, c->noiseSet[k], NOISE_BINDING_PRIMARY, c->primary);
@@ -222,25 +223,26 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
                         sizeof(gpu::FluoroSpectrum));
             c->presentSet[k] = present_.allocateSet();
             writeStorage(d, c->presentSet[k], PRESENT_BINDING_SIGNAL, c->signal);
-            writeStorage(d, c->presentSet[k], PRESENT_BINDING_BLURRED, c->blurred);
+            writeStorage(d, c->presentSet[k], PRESENT_BINDING_BLURRED, c->boxTemp);
             writeStorage(d, c->presentSet[k], PRESENT_BINDING_OUT, c->display);
         }
         return c;
     };
-    full_ = makeChain(def.resolution);
-    preview_ = makeChain(std::min(def.previewResolution, def.resolution));
+    full_ = makeChain(def.resolution, false);
+    preview_ = makeChain(std::min(def.previewResolution, def.resolution), true);
 }
 
 FluoroMonitor::~FluoroMonitor() {
     for (Chain* c : {full_.get(), preview_.get()}) {
         for (Image* im : {&c->basis, &c->transmission, &c->scatterA, &c->scatterB, &c->signal, &c->boxTemp,
-                          &c->blurred, &c->primary, &c->quanta, &c->display})
+                          &c->primary, &c->quanta, &c->display})
             ctx_.release(*im);
         ctx_.release(c->spectrum);
         for (Buffer& b : c->pulse)
             if (b.buffer) ctx_.release(b);
     }
     ctx_.release(composition_);
+    if (previewComposition_.image) ctx_.release(previewComposition_);
     VkDevice d = ctx_.device();
     VkSampler s = linear_;
     VkQueryPool q = profile_;
@@ -272,62 +274,101 @@ std::array<double, 4> FluoroMonitor::lastPulseStageMs() const {
 const Image& FluoroMonitor::display() const { return full_->display; }
 double FluoroMonitor::kVp() const { return full_->kVp; }
 
-void FluoroMonitor::uploadComposition() {
-    const auto& g = ct_.geometry;
-    const imaging::TissueTable table;
-    composition_ = ctx_.createImage(VK_IMAGE_TYPE_3D, VK_FORMAT_R32G32B32A32_SFLOAT,
-                                    {static_cast<uint32_t>(g.dims.x), static_cast<uint32_t>(g.dims.y),
-                                     static_cast<uint32_t>(g.dims.z)},
-                                    VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
-    const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
+namespace {
+
+// A 3D RGBA32F image from `fill(firstSlice, slices, dst)` called slab by slab (so the staging
+// buffer stays small: a 512x512x300 CT is 1.2 GiB as 4 floats a voxel).
+template <class Fill>
+Image uploadVolume(Context& ctx, const glm::ivec3& dims, Fill&& fill) {
+    Image image = ctx.createImage(VK_IMAGE_TYPE_3D, VK_FORMAT_R32G32B32A32_SFLOAT,
+                                  {static_cast<uint32_t>(dims.x), static_cast<uint32_t>(dims.y),
+                                   static_cast<uint32_t>(dims.z)},
+                                  VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
+    const size_t sliceVoxels = static_cast<size_t>(dims.x) * dims.y;
     const int slab = std::max(1, static_cast<int>((32u << 20) / (sliceVoxels * 16)));
-    Buffer staging = ctx_.createBuffer(static_cast<VkDeviceSize>(slab) * sliceVoxels * 16,
-                                       VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
-    glm::ivec3 lo = g.dims, hi(-1);
-    for (int k0 = 0; k0 < g.dims.z; k0 += slab) {
-        const int nk = std::min(slab, g.dims.z - k0);
-        auto* dst = static_cast<float*>(staging.mapped);
-        const size_t first = static_cast<size_t>(k0) * sliceVoxels;
-        for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i) {
-            const int16_t hu = ct_.voxels[first + i];
-            const imaging::TissueClass cls =
-                labels_ ? table.classOf(labels_->voxels[first + i]) : imaging::TissueClass::ByHu;
-            const imaging::VoxelComposition& v = table.at(hu, cls);
-            dst[4 * i + 0] = v.basis[0];
-            dst[4 * i + 1] = v.basis[1];
-            dst[4 * i + 2] = v.basis[2];
-            dst[4 * i + 3] = static_cast<float>(1.0 + std::max<double>(hu, -1000.0) / 1000.0);
-            if (hu > -500) {
-                const size_t n = first + i;
-                const glm::ivec3 ijk(static_cast<int>(n % g.dims.x), static_cast<int>(n / g.dims.x % g.dims.y),
-                                     static_cast<int>(n / sliceVoxels));
-                lo = glm::min(lo, ijk);
-                hi = glm::max(hi, ijk);
-            }
-        }
-        ctx_.submitAndWait([&](VkCommandBuffer cmd) {
-            transitionImage(cmd, composition_.image,
+    Buffer staging = ctx.createBuffer(static_cast<VkDeviceSize>(slab) * sliceVoxels * 16,
+                                      VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
+    for (int k0 = 0; k0 < dims.z; k0 += slab) {
+        const int nk = std::min(slab, dims.z - k0);
+        fill(k0, nk, static_cast<float*>(staging.mapped));
+        ctx.submitAndWait([&](VkCommandBuffer cmd) {
+            transitionImage(cmd, image.image,
                             k0 == 0 ? VK_IMAGE_LAYOUT_UNDEFINED : VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL,
                             VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0,
                             VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
             VkBufferImageCopy region{};
             region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
             region.imageOffset = {0, 0, k0};
-            region.imageExtent = {static_cast<uint32_t>(g.dims.x), static_cast<uint32_t>(g.dims.y),
+            region.imageExtent = {static_cast<uint32_t>(dims.x), static_cast<uint32_t>(dims.y),
                                   static_cast<uint32_t>(nk)};
-            vkCmdCopyBufferToImage(cmd, staging.buffer, composition_.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1,
+            vkCmdCopyBufferToImage(cmd, staging.buffer, image.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1,
                                    &region);
-            transitionImage(cmd, composition_.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+            transitionImage(cmd, image.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
                             VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL, VK_PIPELINE_STAGE_TRANSFER_BIT,
                             VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                             VK_ACCESS_SHADER_READ_BIT);
         });
     }
-    ctx_.release(staging);
+    ctx.release(staging);
+    return image;
+}
+
+}  // namespace
+
+void FluoroMonitor::uploadComposition() {
+    const auto& g = ct_.geometry;
+    const imaging::TissueTable table;
+    const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
+    // The preview reads a volume of 2x2x2-voxel means when the CT is finer than 2 mm: fewer
+    // samples miss the cache (the full view always reads the CT's own grid).
+    const bool coarse = std::min({g.spacing.x, g.spacing.y, g.spacing.z}) < 2.0;
+    const glm::ivec3 cdims = (g.dims + 1) / 2;
+    std::vector<glm::vec4> coarseSum(coarse ? static_cast<size_t>(cdims.x) * cdims.y * cdims.z : 0, glm::vec4(0.0f));
+    glm::ivec3 lo = g.dims, hi(-1);
+    composition_ = uploadVolume(ctx_, g.dims, [&](int k0, int nk, float* dst) {
+        const size_t first = static_cast<size_t>(k0) * sliceVoxels;
+        for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i) {
+            const int16_t hu = ct_.voxels[first + i];
+            const imaging::TissueClass cls =
+                labels_ ? table.classOf(labels_->voxels[first + i]) : imaging::TissueClass::ByHu;
+            const imaging::VoxelComposition& v = table.at(hu, cls);
+            const glm::vec4 c(v.basis[0], v.basis[1], v.basis[2],
+                              static_cast<float>(1.0 + std::max<double>(hu, -1000.0) / 1000.0));
+            dst[4 * i + 0] = c.x, dst[4 * i + 1] = c.y, dst[4 * i + 2] = c.z, dst[4 * i + 3] = c.w;
+            const size_t n = first + i;
+            const glm::ivec3 ijk(static_cast<int>(n % g.dims.x), static_cast<int>(n / g.dims.x % g.dims.y),
+                                 static_cast<int>(n / sliceVoxels));
+            if (hu > -500) lo = glm::min(lo, ijk), hi = glm::max(hi, ijk);
+            if (coarse) {
+                const glm::ivec3 b = ijk / 2;
+                coarseSum[(static_cast<size_t>(b.z) * cdims.y + b.y) * cdims.x + b.x] += c;
+            }
+        }
+    });
     // The preview's rays start one voxel before the body (trilinear reach) and end one after.
     if (hi.x < 0) lo = glm::ivec3(0), hi = g.dims - 1;
     bodyLoQ_ = glm::vec3(lo) - 1.5f;
     bodyHiQ_ = glm::vec3(hi) + 1.5f;
+    previewGeometry_ = g;
+    if (!coarse) return;
+    // Block (I, J, K) averages voxels 2I..2I+1 (fewer at an odd edge); its centre is the mean of
+    // theirs, at continuous index 2I + 0.5 of the CT.
+    previewGeometry_.dims = cdims;
+    previewGeometry_.spacing = g.spacing * 2.0;
+    previewGeometry_.origin = g.voxelToPatient(glm::dvec3(0.5));
+    const size_t cslice = static_cast<size_t>(cdims.x) * cdims.y;
+    previewComposition_ = uploadVolume(ctx_, cdims, [&](int k0, int nk, float* dst) {
+        for (size_t i = 0; i < static_cast<size_t>(nk) * cslice; ++i) {
+            const size_t n = static_cast<size_t>(k0) * cslice + i;
+            const glm::ivec3 b(static_cast<int>(n % cdims.x), static_cast<int>(n / cdims.x % cdims.y),
+                               static_cast<int>(n / cslice));
+            const glm::ivec3 count = glm::min(g.dims - 2 * b, glm::ivec3(2));
+            const glm::vec4 mean = coarseSum[n] / static_cast<float>(count.x * count.y * count.z);
+            dst[4 * i + 0] = mean.x, dst[4 * i + 1] = mean.y, dst[4 * i + 2] = mean.z, dst[4 * i + 3] = mean.w;
+        }
+    });
+    previewBodyLoQ_ = (bodyLoQ_ - 0.5f) * 0.5f - 0.5f;
+    previewBodyHiQ_ = (bodyHiQ_ - 0.5f) * 0.5f + 0.5f;
 }
 
 void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double stepMm, bool clipToBody) {
@@ -356,8 +397,10 @@ void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double st
     vkQueueWaitIdle(ctx_.queue());
     auto* spec = static_cast<gpu::FluoroSpectrum*>(c.spectrum.mapped);
     std::memset(spec, 0, sizeof(*spec));
-    spec->clipLo = clipToBody ? glm::vec4(bodyLoQ_, 0.0f) : glm::vec4(-0.5f, -0.5f, -0.5f, 0.0f);
-    spec->clipHi = clipToBody ? glm::vec4(bodyHiQ_, 0.0f) : v4(glm::dvec3(ct_.geometry.dims) - 0.5);
+    const patient::VolumeGeometry& g = c.preview ? previewGeometry_ : ct_.geometry;
+    const bool coarse = c.preview && previewComposition_.image;
+    spec->clipLo = clipToBody ? glm::vec4(coarse ? previewBodyLoQ_ : bodyLoQ_, 0.0f) : glm::vec4(-0.5f, -0.5f, -0.5f, 0.0f);
+    spec->clipHi = clipToBody ? glm::vec4(coarse ? previewBodyHiQ_ : bodyHiQ_, 0.0f) : v4(glm::dvec3(g.dims) - 0.5);
     for (int i = 0; i < c.bins; ++i) {
         const double e = probe.binKeV()[i];
         spec->bin[i] = glm::vec4(static_cast<float>(probe.binWeight()[i]),
@@ -378,7 +421,6 @@ void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double st
         perCm = st.sprPerCmWater * (1.0 - std::exp(-std::sqrt(fieldCm2) / st.fieldSaturationCm)) *
                 st.gridScatterTransmission / st.beam.gridPrimaryTransmission;
     }
-    const auto& g = ct_.geometry;
     const imaging::CArmFrame frame = imaging::frameOf(pose);
     const glm::dvec3 q0 = g.patientToVoxel(frame.source);
     gpu::FluoroViewPush push{};
@@ -528,6 +570,11 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
         for (int ty = ty0; ty <= ty1; ++ty)
             for (int tx = tx0; tx <= tx1; ++tx) tiles[cursor[static_cast<size_t>(ty * tilesX + tx)]++] = i;
     }
+    // The tiles any footprint reaches: one compose workgroup each.
+    const uint32_t reachedBegin = static_cast<uint32_t>(tiles.size());
+    for (int t = 0; t < tileCount; ++t)
+        if (counts[t] > 0) tiles.push_back(static_cast<uint32_t>(t));
+    const uint32_t reached = static_cast<uint32_t>(tiles.size()) - reachedBegin;
 
     // The pulse buffer of this slot: header, primitives, tiles.
     const int k = c.slot;
@@ -565,6 +612,7 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
     h.grid = {n, n, tilesX, tilesX};
     h.seed = {static_cast<uint32_t>(pulse.seed), static_cast<uint32_t>(pulse.seed >> 32), writeStages ? 1u : 0u,
               static_cast<uint32_t>(c.bins)};
+    h.pad = {reachedBegin, reached, 0u, 0u};
     std::memcpy(bytes, &h, sizeof(h));
     const size_t primOffset = alignUp(sizeof(gpu::FluoroPulseHeader));
     if (!prims.empty()) std::memcpy(bytes + primOffset, prims.data(), prims.size() * sizeof(gpu::FluoroPrimitive));
@@ -578,28 +626,37 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
             VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     const int openW = c.c1 - c.c0, openH = c.r1 - c.r0;
     if (profile_) vkCmdResetQueryPool(cmd, profile_, 0, 5), vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 0);
-    compose_.bind(cmd, c.composeSet[k], nullptr);
-    vkCmdDispatch(cmd, (n + DISPLAY_GROUP - 1) / DISPLAY_GROUP, (n + DISPLAY_GROUP - 1) / DISPLAY_GROUP, 1);
+    // Stage 1: the view's T everywhere (0 behind the shutters), then the tiles with devices.
+    barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+    VkImageCopy copy{};
+    copy.srcSubresource = copy.dstSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+    copy.extent = {static_cast<uint32_t>(n), static_cast<uint32_t>(n), 1};
+    vkCmdCopyImage(cmd, c.transmission.image, VK_IMAGE_LAYOUT_GENERAL, c.primary.image, VK_IMAGE_LAYOUT_GENERAL, 1, &copy);
+    barrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+            VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+    if (reached > 0) {
+        compose_.bind(cmd, c.composeSet[k], nullptr);
+        vkCmdDispatch(cmd, reached, 1, 1);
+    }
     computeToCompute(cmd);
     if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 1);
     noise_.bind(cmd, c.noiseSet[k], nullptr);
     vkCmdDispatch(cmd, (n + FLUORO_LINE_GROUP - 1) / FLUORO_LINE_GROUP, 1, 1);
     if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 2);
+    const int edge = st.edgeRadiusPx > 0 ? st.edgeRadiusPx : std::max(1, static_cast<int>(std::lround(0.012 * n)));
+    const int latitude = std::max(1, static_cast<int>(std::lround(st.latitudeRadiusFraction * n)));
     if (openW > 0) {
-        const int edge = st.edgeRadiusPx > 0 ? st.edgeRadiusPx
-                                             : std::max(1, static_cast<int>(std::lround(0.012 * n)));
-        const int latitude = std::max(1, static_cast<int>(std::lround(st.latitudeRadiusFraction * n)));
-        for (int vertical = 0; vertical < 2; ++vertical) {
-            computeToCompute(cmd);
-            gpu::BoxFilterPush bp{{c.c0, c.c1, c.r0, c.r1}, {edge, latitude, vertical, 0}};
-            box_.bind(cmd, vertical ? c.signalV : c.signalH, &bp);
-            vkCmdDispatch(cmd, ((vertical ? openW : openH) + FLUORO_LINE_GROUP - 1) / FLUORO_LINE_GROUP, 1, 1);
-        }
+        computeToCompute(cmd);
+        gpu::BoxFilterPush bp{{c.c0, c.c1, c.r0, c.r1}, {edge, latitude, 0, 0}};
+        box_.bind(cmd, c.signalH, &bp);
+        vkCmdDispatch(cmd, (openH + FLUORO_LINE_GROUP - 1) / FLUORO_LINE_GROUP, 1, 1);
     }
     computeToCompute(cmd);
     if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 3);
-    present_.bind(cmd, c.presentSet[k], nullptr);
-    vkCmdDispatch(cmd, (n + DISPLAY_GROUP - 1) / DISPLAY_GROUP, (n + DISPLAY_GROUP - 1) / DISPLAY_GROUP, 1);
+    gpu::BoxFilterPush pp{{c.c0, c.c1, c.r0, c.r1}, {edge, latitude, 1, 0}};
+    present_.bind(cmd, c.presentSet[k], &pp);
+    vkCmdDispatch(cmd, (n + FLUORO_LINE_GROUP - 1) / FLUORO_LINE_GROUP, 1, 1);
     if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 4);
     barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
             VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,

@@ -14,7 +14,8 @@
 //    takes the log; box_filter.comp gives the edge
 //    and latitude box means; fluoro_present.comp the display window, 8-bit steps and shutters.
 // While the C-arm moves, a lower-resolution chain (previewResolution, previewStepMm, rays clipped
-// to the body's box) does the same and is upscaled into the display image.
+// to the body's box, a volume of 2x2x2-voxel means for CTs finer than 2 mm) does the same and is
+// upscaled into the display image.
 //
 // Units: mm, patient LPS (volume.h); image row 0 at the top (drr.h). The display image is RGBA8,
 // VK_IMAGE_LAYOUT_GENERAL, ready for a fragment shader after recordPulse(). The CT and labels
@@ -94,8 +95,10 @@ private:
     FluoroMonitorDef def_;
     ComputeKernel view_, box_, compose_, noise_, present_;
     VkSampler linear_ = VK_NULL_HANDLE;
-    Image composition_;
+    Image composition_, previewComposition_;   // the preview's is 2x2x2 means, for CTs under 2 mm
+    patient::VolumeGeometry previewGeometry_;  // of the volume the preview marches
     glm::vec3 bodyLoQ_{0.0f}, bodyHiQ_{0.0f};  // voxel-coordinate box of the body (HU > -500)
+    glm::vec3 previewBodyLoQ_{0.0f}, previewBodyHiQ_{0.0f};  // the same in previewGeometry_
     std::unique_ptr<Chain> full_, preview_;
     int fullViews_ = 0, previewViews_ = 0;
     VkQueryPool profile_ = VK_NULL_HANDLE;

@@ -1,7 +1,12 @@
 #pragma once
 // Pixels of the images a session takes, on the CPU (the reference the GPU monitor is tested
-// against): the physics fluoroscopy of imaging/fluoroscope.h with the procedure's devices.
+// against): the physics fluoroscopy of imaging/fluoroscope.h with the procedure's devices and the
+// contrast in the arteries; DSA frames as log subtractions of the run's mask; the roadmap over
+// last-image-hold; CT acquisitions as an axial slice with the devices drawn in (frames.cpp).
+#include <map>
+
 #include "core/image_io.h"
+#include "imaging/ct_slice.h"
 #include "imaging/fluoroscope.h"
 #include "sim/session.h"
 
@@ -9,18 +14,44 @@ namespace irsim::sim {
 
 constexpr int kReportImagePixels = 512;
 
+// DSA display: a flat grey background, iodine dark. Log-signal difference d (ln units, live - mask)
+// maps to grey = clamp(background - d / dsaBlackAtLn * background, 0, 1): d = dsaBlackAtLn is
+// black. 0.4 ln units is about 13 mg/cm^2 of iodine at 70 kVp (a 3 mm hepatic artery at 150 mg/ml
+// shows near-black, a 1 mm branch mid-grey).
+constexpr double kDsaBackground = 0.8;
+constexpr double kDsaBlackAtLn = 0.4;
+// CT numbers drawn for what the CT does not hold: steel saturates the 12-bit CT scale (3071 HU);
+// bone cement with ~30% BaSO4 shows ~2000-3000 HU; iodine adds ~26 HU per mg/ml at 120 kVp (Bae
+// 2010, Radiology 256:32).
+constexpr float kCtMetalHu = 3071.0f;
+constexpr float kCtCementHu = 2500.0f;
+constexpr double kCtHuPerMgIodinePerMl = 26.0;
+constexpr double kCtFieldOfViewMm = 400.0;
+
 class ImageRenderer {
 public:
     // Renders image `index` of the session as it is now (call it when the image is taken).
-    // A stored image repeats the image it stores.
+    // A stored image repeats the image it stores; a recalled one the image it recalls (when this
+    // renderer rendered it).
     GreyImage render(const Session& session, size_t index);
 
+    // The log signal (stage 4 of imaging/fluoroscope.h) of a DSA mask this renderer took.
+    const GreyImage* maskLogSignal(size_t index) const;
+
 private:
+    GreyImage renderDsa(const Session& session, size_t index);
+    GreyImage renderCt(const Session& session, size_t index);
+
     imaging::Fluoroscope fluoroscope_;
     GreyImage last_;
+    std::map<size_t, GreyImage> kept_;     // images that may be recalled or overlaid
+    std::map<size_t, GreyImage> maskLog_;  // DSA masks' log signals
 };
 
 // The noise seed of an image: a function of the scenario's seed and the image's index only.
 uint64_t imageNoiseSeed(const Session& session, size_t index);
+
+// The axial slice of a CT acquisition (HU), devices and contrast drawn in, and its plane.
+GreyImage ctSliceHu(const Session& session, const ImageTaken& ct, imaging::SlicePlane* plane = nullptr);
 
 }  // namespace irsim::sim

@@ -38,6 +38,15 @@ nlohmann::json buildReport(const Session& session, const std::vector<std::string
         const ImageTaken& t = taken[i];
         json j = {{"time_s", t.time_s}, {"kind", toString(t.kind)}, {"label", t.label},
                   {"lao_deg", t.pose.laoDeg}, {"cran_deg", t.pose.cranDeg}};
+        if (t.maskIndex >= 0) j["mask_image"] = t.maskIndex;
+        if (t.roadmapIndex >= 0) j["roadmap_image"] = t.roadmapIndex;
+        if (t.recallIndex >= 0) j["recalled_image"] = t.recallIndex;
+        if (t.kind == ImageKind::Ct) {
+            j["ct_from_mm"] = t.ctFromMm;
+            j["ct_to_mm"] = t.ctToMm;
+            j["ct_slice_z_mm"] = t.ctSliceZMm;
+            j["ct_window"] = t.ctWindow;
+        }
         if (i < images.size()) j["file"] = images[i];
         imgs.push_back(j);
     }

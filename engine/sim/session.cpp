@@ -34,6 +34,9 @@ const char* toString(ImageKind kind) {
         case ImageKind::Stored: return "stored";
         case ImageKind::Cine: return "cine";
         case ImageKind::Ct: return "ct";
+        case ImageKind::DsaMask: return "dsa_mask";
+        case ImageKind::Dsa: return "dsa";
+        case ImageKind::Recalled: return "recall";
     }
     return "?";
 }
@@ -73,6 +76,11 @@ Session::Session(Scenario scenario, std::shared_ptr<const patient::Patient> pati
     state_.pulseRatePps = scenario_.pulseRatePps;
     state_.rng = Rng::seeded(scenario_.patient.phantomSeed);
     procedure_ = it->second(scenario_, *patient_);
+    // Contrast flows in the arterial tree (or the only tree a loader found).
+    const patient::VesselTree* tree = patient_->vesselTree("arterial");
+    if (!tree && !patient_->vessels.empty()) tree = &patient_->vessels.front();
+    if (tree && !tree->nodes.empty())
+        contrast_ = std::make_unique<therapy::ContrastModel>(therapy::makeContrastModel(*tree));
     skinDose_ = std::make_unique<imaging::SkinDoseMap>(
         imaging::bodyOutlineOf(patient_->ct, patient_->labels.voxels.empty() ? nullptr : &patient_->labels));
     poseChanged();
@@ -140,8 +148,14 @@ void Session::stepOnce() {
             state_.nextCineTick += static_cast<int64_t>(std::llround(kTicksPerSecond / state_.cineFps));
         }
     }
-    // 3. The procedure's physics and therapy.
+    stepImagingModes();  // DSA frames; the roadmap follows the C-arm
+    // 3. The procedure's physics and therapy, then the contrast in the arteries.
     procedure_->step(*this);
+    if (contrast_) {
+        const double before = state_.contrast.injectedMl;
+        therapy::step(*contrast_, state_.contrast, kTimeStepS);
+        state_.contrastMl += state_.contrast.injectedMl - before;
+    }
     // 4. Timeline sample once per simulated second, then time.
     if (state_.tick % kTicksPerSecond == 0) sampleTimeline();
     if (state_.fluoroOn) state_.dose.fluoroTimeS += kTimeStepS;
@@ -161,6 +175,7 @@ imaging::FluoroMode Session::fluoroMode(bool cine) const {
 }
 
 void Session::imageTaken(ImageTaken image) {
+    if (image.kind == ImageKind::FluoroHold && state_.modes.roadmapOn) image.roadmapIndex = state_.modes.roadmapIndex;
     state_.images.push_back(std::move(image));
     if (imageSink_) imageSink_(*this, state_.images.size() - 1);
 }
@@ -173,7 +188,7 @@ void Session::firePulse(bool cine) {
     skinDose_->addPulse(state_.carm, e);
     if (cine) {
         ++state_.dose.cineFrames;
-        imageTaken({time_s(), ImageKind::Cine, state_.carm, state_.kvp, "cine"});
+        imageTaken(imageOf(time_s(), ImageKind::Cine, state_.carm, state_.kvp, "cine"));
     } else {
         ++state_.dose.fluoroPulses;
     }
@@ -198,7 +213,7 @@ void Session::poseChanged() {
 }
 
 void Session::apply(const Action& a) {
-    if (applyImaging(a)) return;
+    if (applyImaging(a) || applyImagingModes(a)) return;
     if (procedure_->apply(a, *this)) return;
     throw DataError(a.file, a.line, "action", "unknown action '" + a.kind + "' for procedure '" +
                                                   scenario_.procedure + "' (docs/actions.md)");
@@ -259,7 +274,7 @@ bool Session::applyImaging(const Action& a) {
         if (!s.fluoroOn) return true;
         s.fluoroOn = false;
         // Last-image-hold: the last pulse stays on the monitor.
-        imageTaken({time_s(), ImageKind::FluoroHold, c, s.kvp, "last image hold"});
+        imageTaken(imageOf(time_s(), ImageKind::FluoroHold, c, s.kvp, "last image hold"));
         addEvent("fluoro.off", fmt1(time_s() - s.fluoroOnSince_s) + " s of fluoroscopy");
         return true;
     }
@@ -319,6 +334,11 @@ assessment::Metrics Session::metrics() const {
         shots += i.kind == ImageKind::FluoroHold;
     }
     m["images_stored"] = {static_cast<double>(stored), "images"};
+    m["dsa_frames"] = {static_cast<double>(d.dsaFrames), "frames"};
+    m["contrast_ml"] = {state_.contrastMl, "ml"};
+    m["ct_acquisitions"] = {static_cast<double>(d.ctAcquisitions), "acquisitions"};
+    m["ct_dlp_mGycm"] = {d.ctDlpGyCm * 1e3, "mGy cm"};
+    m["ct_ctdivol_mGy"] = {d.ctMaxCtdiVolGy * 1e3, "mGy"};
     m["fluoro_shots"] = {static_cast<double>(shots), "shots"};
     procedure_->addMetrics(*this, m);
     return m;

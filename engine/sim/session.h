@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "patient/patient.h"
 #include "sim/action.h"
 #include "sim/scenario.h"
+#include "therapy/contrast.h"
 
 namespace irsim::sim {
 
@@ -24,7 +26,9 @@ constexpr int64_t kTicksPerSecond = 240;  // also Bullet's fixed step (1/240 s)
 constexpr double kTimeStepS = 1.0 / static_cast<double>(kTicksPerSecond);
 int64_t tickAtOrAfter(double time_s);
 
-enum class ImageKind { FluoroHold, Stored, Cine, Ct };
+// DsaMask / Dsa: a DSA run's mask and its subtraction frames; Recalled: a stored image shown again
+// (imaging_modes.cpp).
+enum class ImageKind { FluoroHold, Stored, Cine, Ct, DsaMask, Dsa, Recalled };
 const char* toString(ImageKind kind);
 
 // An image the trainee took: the last image of a fluoro run (last-image-hold), a stored image, a
@@ -35,12 +39,27 @@ struct ImageTaken {
     imaging::CArmPose pose;
     double kvp = 0.0;
     std::string label;
+    int maskIndex = -1;     // Dsa: the run's mask image
+    int roadmapIndex = -1;  // FluoroHold with the roadmap on: the DSA frame overlaid
+    int recallIndex = -1;   // Recalled: the image shown again
+    // Ct: the acquisition's z range and the axial slice shown (LPS z, mm), and its window.
+    double ctFromMm = 0.0, ctToMm = 0.0, ctSliceZMm = 0.0;
+    std::string ctWindow;
 };
+inline ImageTaken imageOf(double time_s, ImageKind kind, const imaging::CArmPose& pose, double kvp, std::string label) {
+    ImageTaken i;
+    i.time_s = time_s, i.kind = kind, i.pose = pose, i.kvp = kvp, i.label = std::move(label);
+    return i;
+}
 
 struct DoseTally {
     double fluoroTimeS = 0.0;             // pedal time with pulses
     int64_t fluoroPulses = 0;
     int64_t cineFrames = 0;
+    int64_t dsaFrames = 0;                // masks included
+    int64_t ctAcquisitions = 0;
+    double ctDlpGyCm = 0.0;               // summed over CT acquisitions
+    double ctMaxCtdiVolGy = 0.0;          // highest CTDIvol of any acquisition
     imaging::DoseReport report;           // air kerma, KAP and runs as the system displays them
 };
 
@@ -55,6 +74,18 @@ struct TimelineSample {
     double cementMl = 0.0;           // bone cement injected so far
 };
 
+// DSA runs, the roadmap and CT acquisitions (imaging_modes.cpp).
+struct ImagingModesState {
+    int64_t dsaUntilTick = -1;         // DSA run in progress until this tick
+    double dsaFps = 3.0;
+    int64_t nextDsaTick = 0;
+    int dsaMaskIndex = -1;             // mask of the run in progress or the last run
+    int dsaPeakIndex = -1;             // the last run's frame with the most iodine in view
+    double dsaPeakMg = -1.0;
+    bool roadmapOn = false;
+    int roadmapIndex = -1;
+};
+
 struct SimState {
     int64_t tick = 0;
     imaging::CArmPose carm;
@@ -67,6 +98,8 @@ struct SimState {
     double cineFps = 7.5;
     int64_t nextCineTick = 0;
     DoseTally dose;
+    ImagingModesState modes;
+    therapy::ContrastState contrast;   // iodinated contrast in the patient's arteries
     double centralRayWaterMm = 0.0;    // patient thickness along the current central ray
     std::vector<assessment::SessionEvent> events;
     std::vector<ImageTaken> images;
@@ -97,6 +130,11 @@ public:
     virtual imaging::FrameContents radiopaqueContents(const Session& session) const {
         (void)session;
         return {};
+    }
+    // Where a catheter's tip is now (LPS mm), for contrast.inject at "catheter_tip".
+    virtual std::optional<glm::dvec3> catheterTip(const Session& session) const {
+        (void)session;
+        return std::nullopt;
     }
 };
 
@@ -130,7 +168,10 @@ public:
     SimState& state() { return state_; }
 
     void addEvent(const std::string& kind, const std::string& details);
-    imaging::FrameContents radiopaqueContents() const { return procedure_->radiopaqueContents(*this); }
+    // The procedure's devices and agents, then the contrast in the arteries.
+    imaging::FrameContents radiopaqueContents() const;
+    // The arterial tree's contrast model; nullptr when the patient has no vessel tree.
+    const therapy::ContrastModel* contrastModel() const { return contrast_.get(); }
     // The dose programme of the current pulse rate (fluoro low / normal / high) or cine.
     imaging::FluoroMode fluoroMode(bool cine) const;
 
@@ -147,6 +188,9 @@ private:
     void stepOnce();
     void apply(const Action& a);
     bool applyImaging(const Action& a);
+    // imaging_modes.cpp: contrast.inject, dsa.run, roadmap.on/off, image.recall, ct.scan, ct.fluoro.
+    bool applyImagingModes(const Action& a);
+    void stepImagingModes();
     void firePulse(bool cine);
     void poseChanged();
     void sampleTimeline();
@@ -159,6 +203,7 @@ private:
     size_t queueHead_ = 0;
     ImageSink imageSink_;
     std::unique_ptr<imaging::SkinDoseMap> skinDose_;
+    std::unique_ptr<therapy::ContrastModel> contrast_;
     void imageTaken(ImageTaken image);
 };
 

@@ -26,7 +26,8 @@ struct IdealPath {
     bool found = false;
     int side = 0;                    // +1 patient left, -1 right
     glm::dvec3 entryLps{0.0};
-    glm::dvec3 targetLps{0.0};       // 3/4 of the way along the axis to the anterior cortex
+    glm::dvec3 targetLps{0.0};       // in the anterior third of the body (phantom: its landmark; CT: 3/4 of the way
+                                     // from the canal to the anterior cortex, on the pedicle axis, at mid-height)
     glm::dvec3 direction{0.0};       // unit, entry -> target
     double medialDeg = 0.0;          // convergence toward the midline (transverse angle)
     double caudalDeg = 0.0;          // + the tip heads toward the feet

@@ -1,5 +1,6 @@
 // The fixed part of a vertebroplasty session: the treated vertebra's geometry, its ideal
 // transpedicular paths and the cement model around it, and the trocar presets.
+#include <algorithm>
 #include <cmath>
 
 #include "sim/vertebroplasty.h"
@@ -26,24 +27,6 @@ std::vector<std::string> levelAndNeighbours(const std::string& levelName) {
     return out;
 }
 
-// Walks from `from` along `dir` while the label stays `label` (after first reaching it); the last
-// point inside.
-glm::dvec3 lastInside(const physics::TissueMap& map, uint16_t label, glm::dvec3 from, const glm::dvec3& dir) {
-    glm::dvec3 last = from;
-    bool entered = false;
-    for (int n = 0; n < 1200; ++n) {
-        const glm::dvec3 p = from + dir * (0.25 * n);
-        const bool in = map.labelAt(p) == label;
-        if (in) {
-            entered = true;
-            last = p;
-        } else if (entered) {
-            break;
-        }
-    }
-    return last;
-}
-
 IdealPath idealPath(const patient::Patient& patient, const physics::TissueMap& map,
                     const physics::VertebraGeometry& v, int side) {
     IdealPath p;
@@ -58,11 +41,22 @@ IdealPath idealPath(const patient::Patient& patient, const physics::TissueMap& m
     } else {
         const physics::PedicleGeometry& ped = v.pedicle(side);
         if (!ped.found) return p;
-        // A real CT: the least-squares axis of the pedicle's isthmus (physics/vertebra.h).
-        const glm::dvec3 dir = glm::normalize(glm::dvec3(-ped.axisSlopeXPerY, -1.0, 0.0));
+        // A real CT: from the pedicle's entry along its axis (physics/vertebra.h) to the anterior
+        // third of the body, at the body's mid-height there. A real vertebra is tilted (lordosis,
+        // kyphosis), so the height comes from the label at the target rather than the pedicle's:
+        // a path kept level with the pedicle can leave through the endplate.
         p.entryLps = ped.entryLps;
-        const glm::dvec3 front = lastInside(map, v.label, ped.entryLps, dir);
-        p.targetLps = p.entryLps + (front - p.entryLps) * 0.75;
+        const double y = v.canalAnteriorYMm + 0.75 * (v.bodyAnteriorYMm - v.canalAnteriorYMm);
+        double x = ped.centreXAt(y);
+        if (side * (x - v.midlineXMm) < 0.0) x = v.midlineXMm;  // converged past the midline: stop there
+        double zLo = 1e300, zHi = -1e300;
+        for (double z = v.bodyInferiorZMm - 10.0; z <= v.bodySuperiorZMm + 10.0; z += 0.5)
+            if (map.labelAt(glm::dvec3(x, y, z)) == v.label) {
+                zLo = std::min(zLo, z);
+                zHi = std::max(zHi, z);
+            }
+        if (zHi < zLo) return p;
+        p.targetLps = glm::dvec3(x, y, 0.5 * (zLo + zHi));
     }
     const glm::dvec3 d = p.targetLps - p.entryLps;
     if (glm::length(d) < 5.0) return p;
@@ -80,8 +74,7 @@ Anatomy buildAnatomy(const patient::Patient& patient, const std::string& levelNa
     Anatomy a;
     if (patient.labels.voxels.empty()) doc.fail(field, "vertebroplasty needs a label map with the vertebrae");
     a.tissue = physics::TissueMap(patient.ct, patient.labels, patient.labelNames);
-    uint16_t canal = a.tissue.labelNamed("spinal_canal");
-    if (canal == 0) canal = a.tissue.labelNamed("spinal_cord");
+    const uint16_t canal = physics::canalLabelOf(a.tissue);
     if (canal == 0) doc.fail(field, "the patient's labels have no spinal_canal or spinal_cord");
     if (a.tissue.labelNamed(levelName) == 0) doc.fail(field, "the patient has no structure '" + levelName + "'");
     for (const std::string& name : levelAndNeighbours(levelName)) {

@@ -1,0 +1,238 @@
+// Imaging modes beyond pulsed fluoroscopy and cine (docs/actions.md): iodinated contrast injection,
+// DSA runs (a mask, then subtraction frames), the roadmap (the last run's peak-opacification frame
+// over live fluoroscopy), recall of a stored image, and CT acquisitions during the procedure (a
+// helical scan of a range, or CT fluoroscopy of a few slices) with their CT dose.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.h"
+#include "sim/session.h"
+
+namespace irsim::sim {
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+// The roadmap stays registered while the projection is unchanged; the shutters may move.
+bool sameProjection(const imaging::CArmPose& a, const imaging::CArmPose& b) {
+    return a.laoDeg == b.laoDeg && a.cranDeg == b.cranDeg && a.isocentre == b.isocentre &&
+           a.sourceToIsocentreMm == b.sourceToIsocentreMm && a.sourceToImageMm == b.sourceToImageMm &&
+           a.detectorWidthMm == b.detectorWidthMm && a.detectorHeightMm == b.detectorHeightMm;
+}
+
+// The tip of the first steel device (needle, trocar) the X-ray sees: its last point.
+std::optional<glm::dvec3> needleTip(const imaging::FrameContents& c) {
+    for (const imaging::RadiopaquePath& p : c.paths)
+        if (p.material == imaging::Material::Steel && !p.pointsLps.empty()) return p.pointsLps.back();
+    return std::nullopt;
+}
+
+double checkedNumber(const Action& a, const std::string& field, double fallback, double lo, double hi,
+                     const std::string& what) {
+    const double v = a.number(field, fallback);
+    if (!(v >= lo && v <= hi)) throw DataError(a.file, a.line, field, "expected " + what);
+    return v;
+}
+
+}  // namespace
+
+imaging::FrameContents Session::radiopaqueContents() const {
+    imaging::FrameContents c = procedure_->radiopaqueContents(*this);
+    if (contrast_ && !state_.contrast.boluses.empty()) {
+        imaging::FrameContents agent = therapy::contrastContents(*contrast_, state_.contrast);
+        for (auto& p : agent.paths) c.paths.push_back(std::move(p));
+    }
+    return c;
+}
+
+bool Session::applyImagingModes(const Action& a) {
+    SimState& s = state_;
+    ImagingModesState& m = s.modes;
+    if (a.kind == "contrast.inject") {
+        const double ml = checkedNumber(a, "ml", -1.0, 0.1, 100.0, "0.1 to 100 ml of contrast");
+        const double rate = checkedNumber(a, "rate_ml_s", 2.0, 0.1, 30.0, "an injection rate of 0.1 to 30 ml/s");
+        const double mg = checkedNumber(a, "mg_iodine_per_ml", 300.0, 50.0, 400.0,
+                                        "50 to 400 mg iodine/ml (300 and 370 are the usual media)");
+        if (!contrast_)
+            throw DataError(a.file, a.line, "at", "the patient has no vessel tree to inject contrast into");
+        int segment = -1;
+        std::string where;
+        auto it = a.args.find("at");
+        if (it == a.args.end()) throw DataError(a.file, a.line, "at", "contrast.inject needs 'at'");
+        if (it->is_string() && it->get<std::string>() == "catheter_tip") {
+            const std::optional<glm::dvec3> tip = procedure_->catheterTip(*this);
+            if (!tip) throw DataError(a.file, a.line, "at", "there is no catheter in the patient");
+            segment = therapy::segmentNearest(*contrast_, *tip);
+            where = "the catheter tip (" + contrast_->tree->nodes[static_cast<size_t>(segment)].branch + ")";
+        } else if (it->is_string()) {
+            where = it->get<std::string>();
+            segment = therapy::segmentOfBranch(*contrast_, where);
+            if (segment < 0)
+                throw DataError(a.file, a.line, "at", "the vessel tree has no branch '" + where + "'");
+        } else if (it->is_array() && it->size() == 3 && (*it)[0].is_number() && (*it)[1].is_number() &&
+                   (*it)[2].is_number()) {
+            segment = therapy::segmentNearest(*contrast_, {(*it)[0].get<double>(), (*it)[1].get<double>(),
+                                                            (*it)[2].get<double>()});
+            where = contrast_->tree->nodes[static_cast<size_t>(segment)].branch;
+        } else {
+            throw DataError(a.file, a.line, "at", "expected a branch name, \"catheter_tip\" or [x, y, z] in mm (LPS)");
+        }
+        therapy::inject(*contrast_, s.contrast, segment, ml, rate, mg);
+        const double flow = contrast_->flowMlPerS[static_cast<size_t>(segment)];
+        addEvent("contrast.inject", fmt("%.1f ml", ml) + fmt(" at %.1f ml/s", rate) + " into " + where +
+                                        fmt(" (blood flow %.1f ml/s)", flow));
+        // Injecting faster than the vessel carries away pushes contrast back up the parent vessel.
+        if (rate > flow)
+            addEvent("contrast.reflux", fmt("%.1f ml/s", rate) + " into " + where + fmt(" carrying %.1f ml/s", flow));
+        return true;
+    }
+    if (a.kind == "dsa.run") {
+        m.dsaFps = checkedNumber(a, "fps", 3.0, 0.5, 7.5, "0.5 to 7.5 frames/s");
+        const double dur = checkedNumber(a, "duration_s", 6.0, 1.0, 30.0, "a run of 1 to 30 s");
+        m.nextDsaTick = s.tick;
+        m.dsaUntilTick = s.tick + tickAtOrAfter(dur);
+        m.dsaMaskIndex = -1;
+        m.dsaPeakIndex = -1;
+        m.dsaPeakMg = -1.0;
+        addEvent("dsa.run", fmt("%.1f s", dur) + fmt(" at %.1f frames/s", m.dsaFps));
+        return true;
+    }
+    if (a.kind == "roadmap.on") {
+        if (m.dsaPeakIndex < 0) {
+            addEvent("action.refused", "roadmap.on needs a DSA run with contrast first");
+            return true;
+        }
+        if (!sameProjection(s.images[static_cast<size_t>(m.dsaPeakIndex)].pose, s.carm)) {
+            addEvent("action.refused", "roadmap.on: the C-arm or table has moved since the DSA run");
+            return true;
+        }
+        m.roadmapOn = true;
+        m.roadmapIndex = m.dsaPeakIndex;
+        addEvent("roadmap.on", "DSA frame at " + fmt("%.1f s", s.images[static_cast<size_t>(m.roadmapIndex)].time_s));
+        return true;
+    }
+    if (a.kind == "roadmap.off") {
+        if (m.roadmapOn) addEvent("roadmap.off", "by the operator");
+        m.roadmapOn = false;
+        return true;
+    }
+    if (a.kind == "image.recall") {
+        const std::string label = a.text("label", "");
+        if (label.empty()) throw DataError(a.file, a.line, "label", "image.recall needs the label of a stored image");
+        int found = -1;
+        for (size_t i = s.images.size(); i-- > 0;)
+            if (s.images[i].label == label && s.images[i].kind != ImageKind::Recalled) {
+                found = static_cast<int>(i);
+                break;
+            }
+        if (found < 0) {
+            addEvent("action.refused", "image.recall: no image labelled '" + label + "'");
+            return true;
+        }
+        ImageTaken shown = s.images[static_cast<size_t>(found)];
+        shown.kind = ImageKind::Recalled;
+        shown.recallIndex = found;
+        shown.time_s = time_s();
+        imageTaken(shown);
+        addEvent("image.recall", label);
+        return true;
+    }
+    if (a.kind == "ct.scan" || a.kind == "ct.fluoro") {
+        const bool helical = a.kind == "ct.scan";
+        imaging::CtScan scan;
+        ImageTaken ct;
+        ct.kind = ImageKind::Ct;
+        ct.time_s = time_s();
+        ct.pose = s.carm;
+        ct.kvp = 120.0;
+        ct.ctWindow = a.text("window", "soft_tissue");
+        if (ct.ctWindow != "soft_tissue" && ct.ctWindow != "liver" && ct.ctWindow != "bone" && ct.ctWindow != "lung")
+            throw DataError(a.file, a.line, "window", "expected soft_tissue, liver, bone or lung");
+        const std::optional<glm::dvec3> tip = needleTip(radiopaqueContents());
+        if (helical) {
+            const std::string kind = a.text("kind", "helical");
+            if (kind != "helical") throw DataError(a.file, a.line, "kind", "expected \"helical\"");
+            const double from = a.requireNumber("from_mm"), to = a.requireNumber("to_mm");
+            ct.ctFromMm = std::min(from, to), ct.ctToMm = std::max(from, to);
+            if (ct.ctToMm - ct.ctFromMm < 10.0 || ct.ctToMm - ct.ctFromMm > 1000.0)
+                throw DataError(a.file, a.line, "to_mm", "expected a scan range of 10 to 1000 mm");
+            // A routine abdominal helical scan: 200 mAs per rotation, pitch 1 (imaging::CtScan).
+            scan.mAsPerRotation = checkedNumber(a, "mas", 200.0, 10.0, 600.0, "10 to 600 mAs per rotation");
+            scan.pitch = checkedNumber(a, "pitch", 1.0, 0.5, 1.5, "a pitch of 0.5 to 1.5");
+            ct.label = "CT " + fmt("%.0f", ct.ctFromMm) + fmt(" to %.0f mm", ct.ctToMm);
+        } else {
+            const double z = a.requireNumber("z_mm");
+            const double slices = checkedNumber(a, "slices", 3.0, 1.0, 16.0, "1 to 16 slices");
+            const double sliceMm = checkedNumber(a, "slice_mm", 2.5, 0.5, 10.0, "slices of 0.5 to 10 mm");
+            ct.ctFromMm = z - 0.5 * slices * sliceMm, ct.ctToMm = z + 0.5 * slices * sliceMm;
+            // CT fluoroscopy runs at a low tube current: 10-50 mA at 120 kVp (Silverman et al. 1999,
+            // Radiology 212:673; Paulson et al. 2001, Radiology 220:161); 30 mAs per rotation.
+            scan.mAsPerRotation = checkedNumber(a, "mas", 30.0, 5.0, 200.0, "5 to 200 mAs per rotation");
+            scan.pitch = 1.0;  // axial: the table does not move
+            ct.label = "CT fluoro " + fmt("%.0f mm", z);
+        }
+        scan.rangeMm = ct.ctToMm - ct.ctFromMm;
+        // The slice shown: through the needle tip when it was scanned, else the middle of the range.
+        ct.ctSliceZMm = 0.5 * (ct.ctFromMm + ct.ctToMm);
+        if (tip && tip->z >= ct.ctFromMm && tip->z <= ct.ctToMm) ct.ctSliceZMm = tip->z;
+        const imaging::CtDose d = imaging::ctDose(scan);
+        s.dose.ctAcquisitions += 1;
+        s.dose.ctDlpGyCm += d.dlpGyCm;
+        s.dose.ctMaxCtdiVolGy = std::max(s.dose.ctMaxCtdiVolGy, d.ctdiVolGy);
+        imageTaken(ct);
+        addEvent(a.kind, ct.label + fmt(": CTDIvol %.2f mGy", d.ctdiVolGy * 1e3) + fmt(", DLP %.1f mGy cm", d.dlpGyCm * 1e3));
+        return true;
+    }
+    return false;
+}
+
+void Session::stepImagingModes() {
+    SimState& s = state_;
+    ImagingModesState& m = s.modes;
+    if (m.roadmapOn && !sameProjection(s.images[static_cast<size_t>(m.roadmapIndex)].pose, s.carm)) {
+        m.roadmapOn = false;
+        addEvent("roadmap.off", "the C-arm or table moved: the roadmap no longer matches");
+    }
+    if (m.dsaUntilTick < 0) return;
+    if (s.tick >= m.dsaUntilTick) {
+        m.dsaUntilTick = -1;
+        addEvent("dsa.end", std::to_string(s.dose.dsaFrames) + " DSA frames in total");
+        return;
+    }
+    if (s.tick < m.nextDsaTick) return;
+    m.nextDsaTick += static_cast<int64_t>(std::llround(kTicksPerSecond / m.dsaFps));
+    // A DSA frame: the dose of the DSA programme (imaging::FluoroMode::dsa), ~100 x a fluoro pulse.
+    imaging::FluoroMode mode = imaging::FluoroMode::dsa();
+    mode.pulsesPerSecond = m.dsaFps;
+    const imaging::PulseExposure e = imaging::automaticExposure(s.carm, s.centralRayWaterMm, mode);
+    s.kvp = e.kVp;
+    s.dose.report.addPulse(time_s(), s.carm, mode, e);
+    skinDose_->addPulse(s.carm, e);
+    ++s.dose.dsaFrames;
+    const double iodineMg = contrast_ ? therapy::balance(*contrast_, s.contrast).inVesselsMg : 0.0;
+    ImageTaken frame = imageOf(time_s(), ImageKind::Dsa, s.carm, s.kvp, "DSA");
+    if (m.dsaMaskIndex < 0) {
+        frame.kind = ImageKind::DsaMask;
+        frame.label = "DSA mask";
+        m.dsaMaskIndex = static_cast<int>(s.images.size());
+        // The mask must be taken before contrast arrives, or the subtraction cancels the vessels.
+        if (iodineMg > 1.0)
+            addEvent("dsa.mask_opacified", fmt("%.0f mg of iodine already in the arteries at the mask", iodineMg));
+    } else {
+        frame.maskIndex = m.dsaMaskIndex;
+        // The frame with the most iodine in the arteries is the run's peak opacification (roadmap).
+        if (iodineMg > m.dsaPeakMg && iodineMg > 1.0) {
+            m.dsaPeakMg = iodineMg;
+            m.dsaPeakIndex = static_cast<int>(s.images.size());
+        }
+    }
+    imageTaken(frame);
+}
+
+}  // namespace irsim::sim

@@ -1,0 +1,142 @@
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "therapy/contrast.h"
+
+using namespace irsim;
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kDt = 1.0 / 240.0;
+
+// A trunk of 4 segments (20 mm, r 3 mm, 300 ml/min) that bifurcates into a left branch (2 x 25 mm,
+// r 2 mm, 200 ml/min) and a right branch (2 x 25 mm, r 1.5 mm, 100 ml/min), both ending in the
+// capillary bed (their own outflow).
+patient::VesselTree bifurcation() {
+    patient::VesselTree t;
+    t.name = "arterial";
+    auto add = [&](int parent, glm::dvec3 p, double r, double q, const char* branch) {
+        patient::VesselNode n;
+        n.position = p, n.parent = parent, n.radiusMm = r, n.flowMlPerMin = q, n.branch = branch;
+        t.nodes.push_back(n);
+        return static_cast<int>(t.nodes.size()) - 1;
+    };
+    int n = add(-1, {0, 0, 100}, 3.0, 300.0, "trunk");
+    for (int k = 1; k <= 4; ++k) n = add(n, {0, 0, 100 - 20.0 * k}, 3.0, 300.0, "trunk");
+    const int fork = n;
+    int l = add(fork, {15, 0, 0}, 2.0, 200.0, "left");
+    add(l, {30, 0, -20}, 2.0, 200.0, "left");
+    int r = add(fork, {-15, 0, 0}, 1.5, 100.0, "right");
+    add(r, {-30, 0, -20}, 1.5, 100.0, "right");
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("injected iodine is always in the vessels or washed out, and all of it washes out", "[therapy][contrast]") {
+    const patient::VesselTree tree = bifurcation();
+    const therapy::ContrastModel m = therapy::makeContrastModel(tree);
+    therapy::ContrastState s;
+    therapy::inject(m, s, therapy::segmentOfBranch(m, "trunk"), 6.0, 3.0, 300.0);
+    bool sawBothInVesselsAndOut = false;
+    for (int tick = 1; tick <= 240 * 12; ++tick) {
+        therapy::step(m, s, kDt);
+        if (tick % 12) continue;
+        const therapy::ContrastBalance b = therapy::balance(m, s);
+        REQUIRE(b.inVesselsMg + b.washedOutMg == Approx(b.injectedMg).epsilon(1e-9).margin(1e-9));
+        sawBothInVesselsAndOut |= b.inVesselsMg > 100.0 && b.washedOutMg > 100.0;
+    }
+    CHECK(sawBothInVesselsAndOut);
+    const therapy::ContrastBalance end = therapy::balance(m, s);
+    CHECK(end.injectedMg == Approx(6.0 * 300.0).epsilon(1e-12));
+    CHECK(s.injectedMl == Approx(6.0).epsilon(1e-12));
+    // 10 s after a 2 s injection the arteries are clear (washout).
+    CHECK(end.inVesselsMg < 1e-3 * end.injectedMg);
+    CHECK(end.washedOutMg == Approx(end.injectedMg).epsilon(1e-3));
+}
+
+TEST_CASE("the contrast front reaches the bifurcation after path length over mean velocity", "[therapy][contrast]") {
+    const patient::VesselTree tree = bifurcation();
+    const therapy::ContrastModel m = therapy::makeContrastModel(tree);
+    const double rate = 1.0;           // ml/s
+    const double q = 300.0 / 60.0;     // ml/s of blood in the trunk
+    // Mean velocity in the trunk with the injectate added: (Q + r) / (pi r^2) = 6 ml/s / 28.3 mm^2.
+    const double v = (q + rate) * 1e3 / (kPi * 3.0 * 3.0);  // mm/s
+    const double expected = 80.0 / v;  // s, 4 segments of 20 mm
+    therapy::ContrastState s;
+    therapy::inject(m, s, 1, 20.0, rate, 300.0);  // at the trunk's first segment
+    const int leftFirst = therapy::segmentOfBranch(m, "left");
+    double arrival = -1.0;
+    for (int tick = 1; tick <= 240 * 3 && arrival < 0.0; ++tick) {
+        therapy::step(m, s, kDt);
+        if (therapy::segmentConcentration(m, s, leftFirst) > 0.0) arrival = tick * kDt;
+    }
+    INFO("expected " << expected << " s, arrival " << arrival << " s");
+    CHECK(arrival == Approx(expected).margin(1.5 * kDt));
+    // Without the injectate's flow the transit is L / (Q / A).
+    CHECK(therapy::frontTransitS(m, 1, 4) == Approx(80.0 * kPi * 9.0 / (q * 1e3)).epsilon(1e-9));
+    // Further down, in the left branch (r 2 mm, 200 of 300 ml/min): 2 x 25 mm more at its velocity.
+    const double lenL = std::hypot(15.0, 0.0, 20.0) + std::hypot(15.0, 0.0, 20.0);
+    const double vL = (200.0 / 60.0) * 1e3 / (kPi * 4.0);
+    CHECK(therapy::frontTransitS(m, 1, 6) == Approx(80.0 * kPi * 9.0 / (q * 1e3) + lenL / vL).epsilon(1e-9));
+}
+
+TEST_CASE("contrast mixed into the blood is diluted by rate / (rate + flow) and split by flow", "[therapy][contrast]") {
+    const patient::VesselTree tree = bifurcation();
+    const therapy::ContrastModel m = therapy::makeContrastModel(tree);
+    therapy::ContrastState s;
+    const double rate = 1.0, q = 5.0;  // ml/s
+    therapy::inject(m, s, 1, 20.0, rate, 300.0);
+    for (int tick = 0; tick < 240 * 5; ++tick) therapy::step(m, s, kDt);  // > 10 mixing times
+    const double c = 300.0 * rate / (rate + q);                            // 50 mg/ml
+    const int left = therapy::segmentOfBranch(m, "left"), right = therapy::segmentOfBranch(m, "right");
+    CHECK(therapy::segmentConcentration(m, s, 3) == Approx(c).epsilon(1e-3));
+    // Flow splits carry the mixed blood without changing its concentration.
+    CHECK(therapy::segmentConcentration(m, s, left) == Approx(c).epsilon(1e-3));
+    CHECK(therapy::segmentConcentration(m, s, right) == Approx(c).epsilon(1e-3));
+    // So the iodine in each branch goes with its lumen volume.
+    CHECK(therapy::segmentIodineMg(m, s, left) / therapy::segmentIodineMg(m, s, right) ==
+          Approx(m.segmentVolumeMl[static_cast<size_t>(left)] / m.segmentVolumeMl[static_cast<size_t>(right)]).epsilon(1e-3));
+}
+
+TEST_CASE("the opacified vessels flow in and then fade once the injection stops", "[therapy][contrast]") {
+    const patient::VesselTree tree = bifurcation();
+    const therapy::ContrastModel m = therapy::makeContrastModel(tree);
+    therapy::ContrastState s;
+    therapy::inject(m, s, 1, 2.0, 2.0, 300.0);  // 1 s
+    const int left = therapy::segmentOfBranch(m, "left");
+    double peak = 0.0;
+    for (int tick = 0; tick < 240; ++tick) {
+        therapy::step(m, s, kDt);
+        peak = std::max(peak, therapy::segmentConcentration(m, s, left));
+    }
+    CHECK(therapy::contrastContents(m, s).paths.size() >= 3);
+    // The tip's tail (time constant 0.4 s) clears the branch within ~3 s (its front lags ~0.55 s).
+    for (int tick = 0; tick < 720; ++tick) therapy::step(m, s, kDt);
+    CHECK(therapy::segmentConcentration(m, s, left) < 0.02 * peak);
+    CHECK(peak > 0.5 * 300.0 * 2.0 / 7.0);
+}
+
+TEST_CASE("the same injections give the same bolus bit for bit", "[therapy][contrast][determinism]") {
+    const patient::VesselTree tree = bifurcation();
+    const therapy::ContrastModel m = therapy::makeContrastModel(tree);
+    auto run = [&]() {
+        therapy::ContrastState s;
+        therapy::inject(m, s, 1, 3.0, 2.0, 300.0);
+        for (int tick = 0; tick < 300; ++tick) {
+            if (tick == 100) therapy::inject(m, s, therapy::segmentOfBranch(m, "right"), 1.0, 1.0, 370.0);
+            therapy::step(m, s, kDt);
+        }
+        return therapy::contrastContents(m, s);
+    };
+    const imaging::FrameContents a = run(), b = run();
+    REQUIRE(a.paths.size() == b.paths.size());
+    REQUIRE(!a.paths.empty());
+    for (size_t i = 0; i < a.paths.size(); ++i) {
+        CHECK(a.paths[i].gPerCm3 == b.paths[i].gPerCm3);
+        CHECK(a.paths[i].segmentFill == b.paths[i].segmentFill);
+        CHECK(a.paths[i].pointsLps == b.paths[i].pointsLps);
+    }
+}
