@@ -16,8 +16,9 @@ layout(push_constant) uniform Push { FluoroViewPush p; };
 
 void main() {
     const ivec2 px = ivec2(gl_GlobalInvocationID.xy);
-    if (px.x >= p.open.y - p.open.x || px.y >= p.open.w - p.open.z) return;
-    const int col = px.x + p.open.x, row = px.y + p.open.z;
+    // firstPixelDq.w: the first open-field row of this dispatch (a band of the view).
+    const int col = px.x + p.open.x, row = px.y + p.open.z + int(p.firstPixelDq.w);
+    if (col >= p.open.y || row >= p.open.w) return;
     const vec3 d = p.firstPixelDq.xyz + float(col) * p.colStepQ.xyz + float(row) * p.rowStepQ.xyz;
     const float len = length(d * p.spacingMm.xyz);
     vec4 sum = vec4(0.0);

@@ -65,7 +65,8 @@ struct CtSlicePush {
 #define VIEW_BINDING_SPECTRUM 4     // storage buffer FluoroSpectrum
 struct FluoroViewPush {
     vec4 sourceQ;       // xyz: focal spot, continuous voxel coordinates; w: step, mm
-    vec4 firstPixelDq;  // xyz: pixel (0,0) centre minus the focal spot, voxel coordinates
+    vec4 firstPixelDq;  // xyz: pixel (0,0) centre minus the focal spot, voxel coordinates; w: first
+                        //      open-field row of this dispatch
     vec4 colStepQ;      // xyz: per column
     vec4 rowStepQ;      // xyz: per row
     vec4 spacingMm;     // xyz: mm per voxel index; w: scatter SPR per cm of water (field and grid included)

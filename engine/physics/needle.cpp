@@ -211,7 +211,11 @@ bool advance(const NeedleModel& m, NeedleState& s, double distance, double energ
         sub = std::min(sub, m.device.lengthMm - s.insertedMm);
         if (sub <= 1e-12) return true;
         glm::dvec3 next = s.tipLps + s.tipDir * sub;
-        Tissue t = tissueAhead(m, s, next);
+        // The tissue ahead is sampled a fixed distance ahead, whatever this sub-step's length: a
+        // hand push moves a few hundredths of a mm a step and a tap many sub-steps, and at a
+        // boundary the two must agree on what the tip meets, or they take turns puncturing the
+        // tissues on either side of it without moving.
+        Tissue t = tissueAhead(m, s, s.tipLps + s.tipDir * m.sampleStepMm);
         if (needsPuncture(m, s.tipTissue, t)) {
             s.indentTissue = t;
             s.indentationMm = 0.0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <glm/gtc/packing.hpp>
+
 #include "shared.h"
 
 namespace irsim::render {
@@ -172,19 +174,20 @@ void GpuDrr::makeSliceStacks(const patient::CtVolume& ct) {
         // Slices across axis a; texel x runs along b, y along c (drr_slices.comp).
         const int b = a == 0 ? 1 : 0, c = a == 2 ? 1 : 2;
         if (stacks_[a].image) ctx_.release(stacks_[a]);
-        stacks_[a] = ctx_.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32_SFLOAT,
+        stacks_[a] = ctx_.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R16_SFLOAT,
                                       {static_cast<uint32_t>(g.dims[b]), static_cast<uint32_t>(g.dims[c]), 1},
                                       VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT,
                                       static_cast<uint32_t>(std::max(2, g.dims[a])));
         const size_t slice = static_cast<size_t>(g.dims[b]) * g.dims[c];
-        Buffer staging = ctx_.createBuffer(slice * g.dims[a] * sizeof(float), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
-        auto* dst = static_cast<float*>(staging.mapped);
+        Buffer staging = ctx_.createBuffer(slice * g.dims[a] * sizeof(uint16_t), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
+        auto* dst = static_cast<uint16_t*>(staging.mapped);
         glm::ivec3 ijk;
         for (int s = 0; s < g.dims[a]; ++s)
             for (int y = 0; y < g.dims[c]; ++y)
                 for (int x = 0; x < g.dims[b]; ++x) {
                     ijk[a] = s, ijk[b] = x, ijk[c] = y;
-                    *dst++ = static_cast<float>(1.0 + std::max<double>(ct.at(ijk.x, ijk.y, ijk.z), -1000.0) / 1000.0);
+                    *dst++ = glm::packHalf1x16(
+                        static_cast<float>(1.0 + std::max<double>(ct.at(ijk.x, ijk.y, ijk.z), -1000.0) / 1000.0));
                 }
         const Image& im = stacks_[a];
         ctx_.submitAndWait([&](VkCommandBuffer cmd) {

@@ -130,6 +130,9 @@ struct FluoroMonitor::Chain {
     double kVp = 0.0, quantaPerGy = 0.0, median = 0.0, lo = 0.0, hi = 1.0;
     int bins = 0;
     int c0 = 0, c1 = 0, r0 = 0, r1 = 0;
+    gpu::FluoroViewPush viewPush{};  // the march of this view (prepareView)
+    double perCm = 0.0;              // scatter SPR per cm of water
+    int pendingRow = -1;             // progressive build: next open-field row to march, -1 none
 };
 
 FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const patient::LabelMap* labels,
@@ -372,6 +375,12 @@ void FluoroMonitor::uploadComposition() {
 }
 
 void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double stepMm, bool clipToBody) {
+    prepareView(c, pose, stepMm, clipToBody);
+    ctx_.submitAndWait([&](VkCommandBuffer cmd) { recordViewRows(cmd, c, 0, c.r1 - c.r0); });
+    finishView(c);
+}
+
+void FluoroMonitor::prepareView(Chain& c, const imaging::CArmPose& pose, double stepMm, bool clipToBody) {
     const imaging::FluoroSettings& st = def_.settings;
     const int n = c.size;
     const imaging::DetectorGrid grid{n, n};
@@ -431,8 +440,10 @@ void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double st
     push.spacingMm = v4(g.spacing, perCm);
     push.dims = v4(glm::dvec3(g.dims), c.bins);
     push.open = {c.c0, c.c1, c.r0, c.r1};
-    const int radius = static_cast<int>(std::lround(st.scatterBlurFraction * n));
-    const int openW = c.c1 - c.c0, openH = c.r1 - c.r0;
+    c.viewPush = push;
+    c.perCm = perCm;
+    c.valid = false;
+    c.pose = pose;
     ctx_.submitAndWait([&](VkCommandBuffer cmd) {
         barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                 VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
@@ -443,10 +454,32 @@ void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double st
             vkCmdClearColorImage(cmd, im->image, VK_IMAGE_LAYOUT_GENERAL, &zero, 1, &range);
         barrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                 VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-        if (openW <= 0) return;
-        view_.bind(cmd, c.viewSet, &push);
-        vkCmdDispatch(cmd, (openW + DRR_GROUP - 1) / DRR_GROUP, (openH + DRR_GROUP - 1) / DRR_GROUP, 1);
-        if (perCm > 0.0 && radius > 0) {
+    });
+}
+
+void FluoroMonitor::recordViewRows(VkCommandBuffer cmd, Chain& c, int firstRow, int rowCount) {
+    const int openW = c.c1 - c.c0;
+    rowCount = std::min(rowCount, c.r1 - c.r0 - firstRow);
+    if (openW <= 0 || rowCount <= 0) return;
+    gpu::FluoroViewPush push = c.viewPush;
+    push.firstPixelDq.w = static_cast<float>(firstRow);
+    barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+            VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+            VK_ACCESS_SHADER_WRITE_BIT);
+    view_.bind(cmd, c.viewSet, &push);
+    vkCmdDispatch(cmd, (openW + DRR_GROUP - 1) / DRR_GROUP, (rowCount + DRR_GROUP - 1) / DRR_GROUP, 1);
+    barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+            VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+}
+
+void FluoroMonitor::finishView(Chain& c) {
+    const imaging::FluoroSettings& st = def_.settings;
+    const int openW = c.c1 - c.c0, openH = c.r1 - c.r0;
+    const double perCm = c.perCm;
+    const int radius = static_cast<int>(std::lround(st.scatterBlurFraction * c.size));
+    if (perCm > 0.0 && radius > 0 && openW > 0) {
+        ctx_.submitAndWait([&](VkCommandBuffer cmd) {
             for (int pass = 0; pass < 2; ++pass) {
                 for (int vertical = 0; vertical < 2; ++vertical) {
                     computeToCompute(cmd);
@@ -455,11 +488,11 @@ void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double st
                     vkCmdDispatch(cmd, ((vertical ? openW : openH) + FLUORO_LINE_GROUP - 1) / FLUORO_LINE_GROUP, 1, 1);
                 }
             }
-        }
-        barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-                VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
-    });
+            barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                    VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+        });
+    }
 
     // Automatic brightness (stage 6): the median noiseless log signal of the metering field.
     const GreyImage t = readChannel(ctx_, c.transmission, 0);
@@ -478,7 +511,6 @@ void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double st
     c.median = median;
     c.lo = median - st.windowBelow;
     c.hi = median + st.windowAbove;
-    c.pose = pose;
     c.valid = true;
 }
 
@@ -663,8 +695,47 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
             VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
 }
 
+bool FluoroMonitor::refine(VkCommandBuffer cmd) {
+    Chain& f = *full_;
+    if (f.pendingRow < 0) return false;
+    if (f.pendingRow < f.r1 - f.r0) {
+        recordViewRows(cmd, f, f.pendingRow, def_.progressiveRows);
+        f.pendingRow += def_.progressiveRows;
+        return false;
+    }
+    vkQueueWaitIdle(ctx_.queue());  // the last band, recorded in an earlier frame
+    finishView(f);
+    f.pendingRow = -1;
+    ++fullViews_;
+    // The image on the monitor is the preview of this pose: show the pulse again at full quality.
+    if (!lastPulse_ || lastPulse_->moving || !samePose(lastPulse_->pose, f.pose)) return false;
+    recordChain(cmd, f, *lastPulse_, false);
+    return true;
+}
+
 void FluoroMonitor::recordPulse(VkCommandBuffer cmd, const FluoroPulse& pulse) {
-    const bool preview = pulse.moving && preview_->size < full_->size;
+    lastPulse_ = std::make_unique<FluoroPulse>(pulse);
+    bool preview = pulse.moving && preview_->size < full_->size;
+    if (!preview && def_.progressiveRows > 0 && preview_->size < full_->size &&
+        (!full_->valid || !samePose(full_->pose, pulse.pose))) {
+        // The C-arm has stopped at a new pose: march the full view a band of rows per pulse and
+        // show the preview of this pose until it is complete (no frame waits for a whole view).
+        Chain& f = *full_;
+        if (f.pendingRow < 0 || !samePose(f.pose, pulse.pose)) {
+            prepareView(f, pulse.pose, def_.settings.stepMm, false);
+            f.pendingRow = 0;
+        }
+        if (f.pendingRow < f.r1 - f.r0) {
+            recordViewRows(cmd, f, f.pendingRow, def_.progressiveRows);
+            f.pendingRow += def_.progressiveRows;
+            preview = true;
+        } else {
+            vkQueueWaitIdle(ctx_.queue());  // the last band, recorded in an earlier frame
+            finishView(f);
+            f.pendingRow = -1;
+            ++fullViews_;
+        }
+    }
     Chain& c = preview ? *preview_ : *full_;
     if (!c.valid || !samePose(c.pose, pulse.pose)) {
         buildView(c, pulse.pose, preview ? def_.previewStepMm : def_.settings.stepMm, preview);

@@ -31,6 +31,7 @@
 #include "patient/volume.h"
 #include "render/context.h"
 #include "render/kernel.h"
+#include "shared.h"
 
 namespace irsim::render {
 
@@ -39,6 +40,10 @@ struct FluoroMonitorDef {
     int previewResolution = 192;  // view while the C-arm moves
     double previewStepMm = 2.5;
     imaging::FluoroSettings settings{};  // physics; settings.stepMm is the full-quality step
+    // > 0: when the C-arm stops at a new pose, recordPulse marches the full view this many rows
+    // per pulse and shows the preview meanwhile (the window: no frame waits for a whole view).
+    // 0: the whole view at once (tests, benchmarks, takeImage).
+    int progressiveRows = 0;
 };
 
 struct FluoroPulse {
@@ -66,8 +71,13 @@ public:
     FluoroMonitor& operator=(const FluoroMonitor&) = delete;
 
     // Builds the view when the pose is not cached (submits and waits: a pose change costs one
-    // view), then records the pulse into cmd. Call at most once per frame slot.
+    // view, or with def.progressiveRows a band per pulse while the preview shows), then records
+    // the pulse into cmd. Call at most once per frame slot.
     void recordPulse(VkCommandBuffer cmd, const FluoroPulse& pulse);
+    // With def.progressiveRows: call every frame without a new pulse. Marches the next band of a
+    // pending full view; when the view is complete, records the last pulse again at full quality
+    // and returns true (the display changed).
+    bool refine(VkCommandBuffer cmd);
     // One pulse computed and read back at full resolution (tests, benchmarks).
     GreyImage takeImage(const FluoroPulse& pulse, GpuFluoroStages* stages = nullptr);
 
@@ -86,6 +96,11 @@ public:
 
 private:
     void buildView(Chain& chain, const imaging::CArmPose& pose, double stepMm, bool clipToBody);
+    // buildView in three parts: the CPU's numbers and cleared images; rows of the march (open-field
+    // rows from firstRow); the scatter blur and the metered median.
+    void prepareView(Chain& chain, const imaging::CArmPose& pose, double stepMm, bool clipToBody);
+    void recordViewRows(VkCommandBuffer cmd, Chain& chain, int firstRow, int rowCount);
+    void finishView(Chain& chain);
     void recordChain(VkCommandBuffer cmd, Chain& chain, const FluoroPulse& pulse, bool writeStages);
     void uploadComposition();
 
@@ -100,6 +115,7 @@ private:
     glm::vec3 bodyLoQ_{0.0f}, bodyHiQ_{0.0f};  // voxel-coordinate box of the body (HU > -500)
     glm::vec3 previewBodyLoQ_{0.0f}, previewBodyHiQ_{0.0f};  // the same in previewGeometry_
     std::unique_ptr<Chain> full_, preview_;
+    std::unique_ptr<FluoroPulse> lastPulse_;  // for refine()
     int fullViews_ = 0, previewViews_ = 0;
     VkQueryPool profile_ = VK_NULL_HANDLE;
 };

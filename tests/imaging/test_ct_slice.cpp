@@ -94,7 +94,7 @@ TEST_CASE("the needle-aligned plane contains the needle, which draws as a line a
     CHECK(std::abs(p0.normal().z) > 0.99);
 }
 
-TEST_CASE("a device off the slice is not drawn; one crossing it draws only where it is near", "[imaging][ct][needle]") {
+TEST_CASE("a device off the slice is not drawn, and one crossing it draws only where it is near", "[imaging][ct][needle]") {
     const SlicePlane ax = axialPlane({0, 0, 0}, 100.0, 101);
     GreyImage img;
     img.width = img.height = 101;

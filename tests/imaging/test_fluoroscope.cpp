@@ -210,7 +210,7 @@ TEST_CASE("quantum noise variance falls as 1/dose per pulse (Poisson)", "[imagin
     CHECK(primaryCine / pixelCm2 < 9e5);
 }
 
-TEST_CASE("bone is darker than soft tissue, which is darker than lung; contrast and metal darkest", "[imaging][fluoro][display]") {
+TEST_CASE("bone is darker than soft tissue, which is darker than lung, with contrast and metal darkest", "[imaging][fluoro][display]") {
     // Soft-tissue body with a lung column (x < -40), a bone block (|x| < 20) and soft tissue (x > 40).
     const auto ct = boxCt({320, 200, 320}, 4.0, [](const glm::dvec3& p) {
         if (p.x < -40 && std::abs(p.y) < 60) return -800;
@@ -262,7 +262,7 @@ TEST_CASE("collimator shutters are black and the open field is not", "[imaging][
     CHECK(open == 20 * 30);
 }
 
-TEST_CASE("the same seed gives the same bytes on any number of threads; another seed other noise", "[imaging][fluoro][determinism]") {
+TEST_CASE("the same seed gives the same bytes on any number of threads, and another seed other noise", "[imaging][fluoro][determinism]") {
     const auto ct = softSlab();
     FluoroSettings one, two;
     one.threads = 1;

@@ -114,7 +114,7 @@ Run drive(const NeedleModel& m, glm::dvec3 entry, glm::dvec3 dir, double stopY) 
 
 }  // namespace
 
-TEST_CASE("a transpedicular trocar at the pedicle's angle reaches the body; 15 degrees medial breaches the canal",
+TEST_CASE("a transpedicular trocar at the pedicle's angle reaches the body, and 15 degrees medial breaches the canal",
           "[physics][needle][breach]") {
     SyntheticVertebra sv = makeSyntheticVertebra();
     TissueMap map(sv.ct, sv.labels, sv.names);

@@ -73,7 +73,7 @@ TEST_CASE("cement volume is conserved exactly: injected = in bone + leaked", "[t
     for (float f : frac.voxels) REQUIRE(f <= 1.0f);
 }
 
-TEST_CASE("cement fills the body from the tip outward; liquid cement leaks through a posterior wall defect, doughy does not",
+TEST_CASE("cement fills the body from the tip outward, and liquid cement leaks through a posterior wall defect, doughy does not",
           "[therapy][cement]") {
     Scene s;
     build(s, true);

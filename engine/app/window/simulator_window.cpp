@@ -325,8 +325,11 @@ int runWindowed(const WindowRunOptions& opts) {
     {
         render::GpuDrr drr(ctx);
         drr.setVolume(patient->ct);
-        // The physics fluoroscope of imaging/fluoroscope.h on the GPU (render/fluoro_monitor.h).
-        render::FluoroMonitor monitor(ctx, patient->ct, &patient->labels, {});
+        // The physics fluoroscope of imaging/fluoroscope.h on the GPU (render/fluoro_monitor.h);
+        // when the C-arm stops, the full view is marched 96 rows a pulse behind the preview.
+        render::FluoroMonitorDef monitorDef;
+        monitorDef.progressiveRows = 96;
+        render::FluoroMonitor monitor(ctx, patient->ct, &patient->labels, monitorDef);
         render::CtSliceView slice(ctx, drr, 512);
         render::ImageBlitter blitter(ctx, presenter.renderPass());
         ImagePanel monitorPanel{&blitter, blitter.setFor(monitor.display())};
@@ -404,6 +407,8 @@ int runWindowed(const WindowRunOptions& opts) {
                                               moving && s.fluoroOn};
                         monitor.recordPulse(cmd, p);
                         shownImages = pulses;
+                    } else {
+                        monitor.refine(cmd);  // the full view of a still pose, band by band
                     }
                     slice.record(cmd, {s.carm.isocentre, 400.0, 40.0, 400.0});
                 },

@@ -1,0 +1,72 @@
+#pragma once
+// The CT panel's 3D view (issue 4, CT guidance): the patient's surface (the first crossing of
+// -300 HU along each ray, semi-transparent skin), organs, bone, vessels and tumours from the label
+// map in a fixed colour table (shaders/view3d.h), shaded by a headlight, seen by an orbiting
+// pinhole camera. Devices and the C-arm are drawn by the caller as lines through projectToView,
+// the same camera. Units: mm; frame: patient LPS (patient/volume.h). Image row 0 at the top.
+//
+// The GPU ray caster is shaders/view3d.comp; renderView3dReference is its CPU mirror (tests).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <glm/glm.hpp>
+
+#include "patient/patient.h"
+#include "patient/volume.h"
+#include "view3d.h"
+
+namespace irsim::render {
+
+// Orbit about a target: azimuth 0 looks from the front (anterior) with the patient's left on the
+// image's right, +90 from the patient's left; elevation + looks down from the head's side.
+struct OrbitCamera {
+    glm::dvec3 targetLps{0.0};   // mm, the point orbited and seen at the image centre
+    double azimuthDeg = 0.0;
+    double elevationDeg = 20.0;  // clamped to [-89, 89]
+    double distanceMm = 1000.0;  // eye to target
+    double fieldOfViewDeg = 32.0;  // vertical (the image is square)
+    bool operator==(const OrbitCamera&) const = default;
+};
+
+// The camera's eye and orthonormal axes (LPS).
+struct CameraBasis {
+    glm::dvec3 eye, forward, right, up;
+    double tanHalfFov;
+};
+CameraBasis basisOf(const OrbitCamera& camera);
+
+// Where a point falls in a size x size view: pixel coordinates from the image's top-left corner
+// (pixel (c, r) covers [c, c+1) x [r, r+1)); nullopt when it is not in front of the eye.
+std::optional<glm::dvec2> projectToView(const OrbitCamera& camera, int size, const glm::dvec3& lps);
+
+// The display class (VIEW3D_CLASS_*) of a structure name (TotalSegmentator / irsim labels):
+// liver, kidneys, spleen, bones, arteries, veins, tumours and metastases; 0 for the rest.
+uint8_t view3dClassOf(const std::string& name);
+// Per voxel of `labels`, its display class (labels' voxel order); all 0 when labels is empty,
+// sized for `geometry`.
+std::vector<uint8_t> view3dClasses(const patient::LabelMap& labels, const patient::LabelTable& names,
+                                   const patient::VolumeGeometry& geometry);
+
+// Skin threshold: -300 HU as water-equivalent density 1 + HU/1000 (air ~ -1000, fat ~ -100).
+constexpr double kSkinThresholdHu = -300.0;
+constexpr double kSkinOpacity = 0.3;
+
+// The push constants of one view. stepMm <= 0: half the smallest voxel spacing.
+gpu::View3dPush view3dPush(const OrbitCamera& camera, const patient::VolumeGeometry& geometry, int size,
+                           double stepMm = 0.0);
+
+struct View3dImage {
+    int size = 0;
+    std::vector<glm::vec3> rgb;       // (size x size), row 0 at the top, 0..1 before 8-bit rounding
+    std::vector<float> organDepthMm;  // distance from the eye to the first drawn-class sample, -1 none
+    std::vector<float> skinDepthMm;   // distance to the skin crossing, -1 none
+};
+
+// The CPU mirror of view3d.comp: density per voxel as GpuDrr uploads it (1 + max(HU,-1000)/1000),
+// trilinear with clamp to edge, classes nearest.
+View3dImage renderView3dReference(const patient::CtVolume& ct, const std::vector<uint8_t>& classes,
+                                  const gpu::View3dPush& push);
+
+}  // namespace irsim::render
