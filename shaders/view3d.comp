@@ -4,7 +4,7 @@
 // for statement): the first crossing of the skin threshold is composited semi-transparent, the
 // first voxel of a drawn class (organ, bone, vessel, tumour) ends the ray opaque. Shading is a
 // headlight on the gradient: of the density for the skin, of the class's indicator for organs.
-#include "view3d.h"
+#include "view3d_shared.h"
 
 layout(local_size_x = VIEW3D_GROUP, local_size_y = VIEW3D_GROUP) in;
 layout(set = 0, binding = VIEW3D_BINDING_DENSITY) uniform sampler3D uDensity;

@@ -14,6 +14,7 @@ struct WindowRunOptions {
     std::string trainee;          // when set, the session is stored in the records at the end
     std::string recordsUrl;       // "" = the default store
     std::string startedAt;        // ISO 8601, from the app's clock
+    bool startIn3dView = false;   // the CT panel opens on its 3D view (else the axial slice)
 };
 
 // Returns the process exit status; throws DataError for bad input.

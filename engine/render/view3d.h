@@ -15,7 +15,8 @@
 
 #include "patient/patient.h"
 #include "patient/volume.h"
-#include "view3d.h"
+#include "render/drr_gpu.h"
+#include "view3d_shared.h"
 
 namespace irsim::render {
 
@@ -68,5 +69,41 @@ struct View3dImage {
 // trilinear with clamp to edge, classes nearest.
 View3dImage renderView3dReference(const patient::CtVolume& ct, const std::vector<uint8_t>& classes,
                                   const gpu::View3dPush& push);
+
+// The GPU view: the classes uploaded once (R8_UINT 3D image), GpuDrr's density texture shared.
+// Images in VK_IMAGE_LAYOUT_GENERAL: image() RGBA8 for the panel, depth() RGBA32F (x organ, y skin
+// depth in mm, -1 where none).
+class View3d {
+public:
+    View3d(Context& ctx, GpuDrr& drr, const patient::LabelMap& labels, const patient::LabelTable& names,
+           int size = 384, double stepMm = 0.0);
+    ~View3d();
+    View3d(const View3d&) = delete;
+    View3d& operator=(const View3d&) = delete;
+
+    // Records the view with its barriers unless the camera equals the last one recorded.
+    void record(VkCommandBuffer cmd, const OrbitCamera& camera);
+    const Image& image() const { return image_; }
+    const Image& depth() const { return depth_; }
+    int size() const { return size_; }
+    const std::vector<uint8_t>& classes() const { return classes_; }
+    gpu::View3dPush pushFor(const OrbitCamera& camera) const;
+
+    // Reads both images back (tests): rgb 0..1 from the 8-bit image, and the depths.
+    View3dImage readBack();
+
+private:
+    Context& ctx_;
+    GpuDrr& drr_;
+    int size_;
+    double stepMm_;
+    ComputeKernel kernel_;
+    VkSampler nearest_ = VK_NULL_HANDLE;
+    VkDescriptorSet set_ = VK_NULL_HANDLE;
+    std::vector<uint8_t> classes_;
+    Image classImage_, image_, depth_;
+    bool valid_ = false;
+    OrbitCamera last_;
+};
 
 }  // namespace irsim::render

@@ -21,6 +21,7 @@ struct RunArgs {
     std::string actions, report, frames, record;
     int quitAfterFrames = 0;
     std::string screenshot;
+    bool ct3d = false;  // --ct-3d: the CT panel starts on its 3D view
     std::string trainee, records;  // --trainee: store the session in the records (--records URL)
 };
 RunArgs gRun;
@@ -80,6 +81,7 @@ int runScenario(const RunArgs& a) {
     w.reportPath = a.report;
     w.quitAfterFrames = a.quitAfterFrames;
     w.screenshotPath = a.screenshot;
+    w.startIn3dView = a.ct3d;
     w.trainee = a.trainee;
     w.recordsUrl = a.records;
     w.startedAt = nowUtc();
@@ -103,6 +105,7 @@ static const CommandRegistration kRun{"run", [](CLI::App& root) {
     c->add_option("--record", gRun.record, "Record the live session's actions here (window)");
     c->add_option("--quit-after-frames", gRun.quitAfterFrames, "Close the window after N frames");
     c->add_option("--screenshot", gRun.screenshot, "Save the last window frame as PNG");
+    c->add_flag("--ct-3d", gRun.ct3d, "Start the CT panel on its 3D view (surface, organs, devices, C-arm)");
     c->add_option("--trainee", gRun.trainee, "Store the session in the records for this trainee id");
     c->add_option("--records", gRun.records, "Records database: sqlite:PATH or postgresql://... (default: "
                                              "sqlite:<user data dir>/records.sqlite)")

@@ -17,14 +17,17 @@
 
 #include "app/window/debrief_view.h"
 #include "app/window/presenter.h"
+#include "app/window/view3d_panel.h"
 #include "app/windowed.h"
 #include "core/error.h"
 #include "core/image_io.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "patient/labels.h"
 #include "render/ct_slice.h"
 #include "render/fluoro_monitor.h"
 #include "render/image_blit.h"
+#include "render/view3d.h"
 #include "sim/frames.h"
 #include "sim/report.h"
 #include "sim/run_headless.h"
@@ -39,6 +42,7 @@ constexpr int kWindowWidth = 1280, kWindowHeight = 800;
 constexpr double kRotateDegPerS = 20.0;  // arrow keys: a motorised C-arm's typical speed
 constexpr double kTablePerS = 40.0;      // mm/s for the table keys
 constexpr double kScriptedFrameS = 1.0 / 30.0;  // --quit-after-frames: fixed time per frame
+constexpr int kView3dSize = 384;                // the CT panel's 3D view, pixels a side
 
 void imguiCheck(VkResult r) {
     if (r != VK_SUCCESS) log::error(std::string("ImGui Vulkan backend: ") + render::resultName(r));
@@ -134,7 +138,7 @@ public:
         if (ImGui::IsKeyPressed(ImGuiKey_Enter, false)) act("image.store");
     }
 
-    void panels(ImagePanel& monitor, ImagePanel& ct) {
+    void panels(ImagePanel& monitor, ImagePanel& ct, ImagePanel& ct3d) {
         const sim::SimState& s = session_.state();
         const float W = static_cast<float>(kWindowWidth), H = static_cast<float>(kWindowHeight);
         const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
@@ -153,8 +157,20 @@ public:
         ImGui::SetNextWindowPos({viewW * 0.6f, 0});
         ImGui::SetNextWindowSize({viewW * 0.4f, viewH});
         ImGui::Begin("CT", nullptr, fixed);
-        ImGui::Text("Axial through isocentre, z %.0f mm, W400 L40", s.carm.isocentre.z);
-        imageInWindow(ct);
+        if (ImGui::RadioButton("Axial", !view3d_)) view3d_ = false;
+        ImGui::SameLine();
+        if (ImGui::RadioButton("3D", view3d_)) view3d_ = true;
+        ImGui::SameLine();
+        if (view3d_) {
+            ImGui::TextUnformatted("drag: orbit, wheel: zoom");
+            imageInWindow(ct3d);
+            orbitWithMouse(camera3d_, ct3d.min, ct3d.max);
+            drawView3dOverlay(ImGui::GetWindowDrawList(), camera3d_, kView3dSize, ct3d.min, ct3d.max,
+                              session_.radiopaqueContents(), s.carm);
+        } else {
+            ImGui::Text("Axial through isocentre, z %.0f mm, W400 L40", s.carm.isocentre.z);
+            imageInWindow(ct);
+        }
         ImGui::TextWrapped("%s", session_.scenario().description.c_str());
         ImGui::End();
         controls(fixed, viewW, controlW, viewH);
@@ -246,6 +262,8 @@ public:
     bool replaying_ = false;
     bool help_ = false, f1Down_ = false;
     bool pedalDown_ = false, pedalButton_ = false;
+    bool view3d_ = false;  // the CT panel shows the 3D view instead of the axial slice
+    render::OrbitCamera camera3d_;
     std::string message_;
 };
 
@@ -334,9 +352,16 @@ int runWindowed(const WindowRunOptions& opts) {
         render::ImageBlitter blitter(ctx, presenter.renderPass());
         ImagePanel monitorPanel{&blitter, blitter.setFor(monitor.display())};
         ImagePanel ctPanel{&blitter, blitter.setFor(slice.image())};
+        // 1 mm steps: a redraw while orbiting stays near 0.1-0.3 s on lavapipe (depth within a step).
+        render::View3d view3d(ctx, drr, patient->labels,
+                              patient->labelNames.empty() ? patient::irsimLabels() : patient->labelNames,
+                              kView3dSize, 1.0);
+        ImagePanel ct3dPanel{&blitter, blitter.setFor(view3d.image())};
 
         SimulatorWindow ui(opts, window, session);
         ui.replaying_ = replay;
+        ui.view3d_ = opts.startIn3dView;
+        ui.camera3d_ = initialView3dCamera(patient->ct.geometry);
         if (!replay) {
             const std::string path = opts.recordLog.empty() ? defaultRecordPath(scenario) : opts.recordLog;
             ui.recorder_ = std::make_unique<sim::ActionRecorder>(path);
@@ -391,7 +416,7 @@ int runWindowed(const WindowRunOptions& opts) {
                 debrief->draw(static_cast<float>(kWindowWidth), static_cast<float>(kWindowHeight));
                 if (debrief->closeRequested()) glfwSetWindowShouldClose(window, GLFW_TRUE);
             } else {
-                ui.panels(monitorPanel, ctPanel);
+                ui.panels(monitorPanel, ctPanel, ct3dPanel);
             }
             ImGui::Render();
             const bool shoot = opts.quitAfterFrames > 0 && frameNo >= opts.quitAfterFrames;
@@ -399,7 +424,7 @@ int runWindowed(const WindowRunOptions& opts) {
             presenter.frame(
                 static_cast<uint32_t>(fbw), static_cast<uint32_t>(fbh),
                 [&](VkCommandBuffer cmd) {
-                    monitorPanel.cmd = ctPanel.cmd = cmd;
+                    monitorPanel.cmd = ctPanel.cmd = ct3dPanel.cmd = cmd;
                     if (newPulse) {
                         const bool cine = s.cineUntilTick >= 0;
                         render::FluoroPulse p{s.carm, session.radiopaqueContents(), session.fluoroMode(cine),
@@ -410,7 +435,10 @@ int runWindowed(const WindowRunOptions& opts) {
                     } else {
                         monitor.refine(cmd);  // the full view of a still pose, band by band
                     }
-                    slice.record(cmd, {s.carm.isocentre, 400.0, 40.0, 400.0});
+                    if (ui.view3d_)
+                        view3d.record(cmd, ui.camera3d_);
+                    else
+                        slice.record(cmd, {s.carm.isocentre, 400.0, 40.0, 400.0});
                 },
                 [&](VkCommandBuffer cmd) {
                     if (debrief) debrief->setCommandBuffer(cmd);

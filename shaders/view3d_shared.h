@@ -1,8 +1,8 @@
 // The 3D view of the CT panel (view3d.comp, render/view3d.h): binding indices, push constants and
 // the organ colour table, shared by the GLSL and C++ (vec4/ivec4 members only; render/view3d.cpp
 // static_asserts the size).
-#ifndef IRSIM_SHADERS_VIEW3D_H
-#define IRSIM_SHADERS_VIEW3D_H
+#ifndef IRSIM_SHADERS_VIEW3D_SHARED_H
+#define IRSIM_SHADERS_VIEW3D_SHARED_H
 
 #ifdef __cplusplus
 #include <glm/glm.hpp>
