@@ -20,32 +20,9 @@
 #include "render_test_util.h"
 
 using namespace irsim;
+using render::testing::analyticPhantom;
 
 namespace {
-
-// Air with a water sphere (r 40 mm), a bone slab (+1000 HU) and a fat cube (-100 HU) on a rotated,
-// anisotropic grid (as gpu_drr_test.cpp).
-patient::CtVolume analyticPhantom() {
-    patient::CtVolume ct;
-    patient::VolumeGeometry g;
-    g.dims = {72, 64, 56};
-    g.spacing = {2.0, 2.5, 3.0};
-    g.direction = glm::dmat3(glm::dvec3(0, 1, 0), glm::dvec3(-1, 0, 0), glm::dvec3(0, 0, 1));
-    const glm::dvec3 half = glm::dvec3(g.dims - 1) * g.spacing * 0.5;
-    g.origin = -(g.direction * half);
-    ct.allocate(g, -1000);
-    for (int k = 0; k < g.dims.z; ++k)
-        for (int j = 0; j < g.dims.y; ++j)
-            for (int i = 0; i < g.dims.x; ++i) {
-                const glm::dvec3 p = g.voxelToPatient({i, j, k});
-                int16_t hu = -1000;
-                if (glm::length(p - glm::dvec3(10, 0, 5)) < 40.0) hu = 0;
-                if (std::abs(p.z - 50.0) < 10.0 && std::abs(p.x) < 60.0) hu = 1000;
-                if (std::abs(p.x + 45) < 12 && std::abs(p.y + 30) < 12 && std::abs(p.z + 40) < 12) hu = -100;
-                ct.at(i, j, k) = hu;
-            }
-    return ct;
-}
 
 // Every kind of radiopaque primitive, around the isocentre.
 imaging::FrameContents devices() {
