@@ -12,16 +12,6 @@ namespace irsim::patient {
 namespace {
 using glm::dvec3;
 
-int add(VesselTree& t, int parent, const dvec3& p, const std::string& branch, double radius, double flow = 0.0) {
-    VesselNode n;
-    n.position = p;
-    n.parent = parent;
-    n.branch = branch;
-    n.radiusMm = radius;
-    n.flowMlPerMin = flow;
-    t.nodes.push_back(n);
-    return static_cast<int>(t.nodes.size()) - 1;
-}
 }  // namespace
 
 VesselTree growHepaticArteries(const Patient& patient, const HepaticGrowthOptions& o, const ProgressFn& progress) {
@@ -85,12 +75,12 @@ VesselTree growHepaticArteries(const Patient& patient, const HepaticGrowthOption
 
     // Calibres: celiac ~7 mm, CHA ~5-6 mm, PHA ~4-5 mm, GDA ~3 mm diameter (angiographic values,
     // e.g. Covey et al. 2002, Radiology 224:542; Sandgren-type normal ranges).
-    const int celiac0 = add(tree, origin, wall, "celiac_trunk", 3.5);
-    const int celiac1 = add(tree, celiac0, celiacEnd, "celiac_trunk", 3.4);
+    const int celiac0 = tree.add(origin, wall, "celiac_trunk", 3.5);
+    const int celiac1 = tree.add(celiac0, celiacEnd, "celiac_trunk", 3.4);
     const dvec3 gdaOrigin = celiacEnd + (hilum - celiacEnd) * 0.65;
-    const int cha = add(tree, celiac1, gdaOrigin, "common_hepatic", 2.6);
-    add(tree, cha, gdaOrigin + dvec3(0.0, -8.0, -35.0), "gastroduodenal", 1.5, 90.0);
-    const int pha = add(tree, cha, hilum, "proper_hepatic", o.properHepaticRadiusMm);
+    const int cha = tree.add(celiac1, gdaOrigin, "common_hepatic", 2.6);
+    tree.add(cha, gdaOrigin + dvec3(0.0, -8.0, -35.0), "gastroduodenal", 1.5, 90.0);
+    const int pha = tree.add(cha, hilum, "proper_hepatic", o.properHepaticRadiusMm);
 
     // The right liver (to the patient's right, -x) takes ~60% of the volume.
     std::sort(samples.begin(), samples.end(), [](const PerfusionSample& a, const PerfusionSample& b) {

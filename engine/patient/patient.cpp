@@ -4,6 +4,18 @@
 
 namespace irsim::patient {
 
+int VesselTree::add(int parent, const glm::dvec3& position, const std::string& branch, double radiusMm,
+                    double flowMlPerMin) {
+    VesselNode n;
+    n.position = position;
+    n.parent = parent;
+    n.branch = branch;
+    n.radiusMm = radiusMm;
+    n.flowMlPerMin = flowMlPerMin;
+    nodes.push_back(n);
+    return static_cast<int>(nodes.size()) - 1;
+}
+
 std::optional<uint16_t> Patient::labelOf(const std::string& name) const {
     for (const auto& [value, n] : labelNames)
         if (n == name) return value;

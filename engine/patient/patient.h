@@ -32,6 +32,10 @@ struct VesselTree {
     std::string name;               // "arterial"
     std::vector<VesselNode> nodes;  // parents before children
 
+    // Appends a node (its parent must already be in the tree) and returns its index.
+    int add(int parent, const glm::dvec3& position, const std::string& branch, double radiusMm = 0.0,
+            double flowMlPerMin = 0.0);
+
     // Index of the first node of a branch (the one whose parent lies outside it), -1 if absent.
     int firstNodeOf(const std::string& branch) const;
     // Nodes of a branch in tree order.

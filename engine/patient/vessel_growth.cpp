@@ -13,16 +13,6 @@ namespace {
 
 using glm::dvec3;
 
-int addNode(VesselTree& tree, int parent, const dvec3& p, const std::string& branch, double flow, double radius = 0.0) {
-    VesselNode n;
-    n.position = p;
-    n.parent = parent;
-    n.branch = branch;
-    n.flowMlPerMin = flow;
-    n.radiusMm = radius;
-    tree.nodes.push_back(n);
-    return static_cast<int>(tree.nodes.size()) - 1;
-}
 
 struct Grower {
     VesselTree& tree;
@@ -43,7 +33,7 @@ struct Grower {
         c /= w;
         const dvec3 from = tree.nodes[static_cast<size_t>(parent)].position;
         if (w <= o.terminalWeight || e - b < 2) {
-            addNode(tree, parent, c, name, w * flowPerWeight);
+            tree.add(parent, c, name, 0.0, w * flowPerWeight);
             ++terminals;
             return;
         }
@@ -75,7 +65,7 @@ struct Grower {
         if (mid == b) ++mid;
         const double reach = glm::length(c - from);
         const dvec3 split = reach < 2.0 ? c : from + (c - from) * o.bifurcationFraction;
-        const int node = addNode(tree, parent, split, name, w * flowPerWeight);
+        const int node = tree.add(parent, split, name, 0.0, w * flowPerWeight);
         grow(node, b, mid, child);
         grow(node, mid, e, child);
     }
@@ -251,7 +241,7 @@ VesselTree extractCentrelines(const Patient& patient, const std::vector<std::str
         }
         std::sort(discs.begin(), discs.end(), [](const Disc& a, const Disc& b) { return a.centre.z > b.centre.z; });
         int parent = (name != "aorta" && aortaLast >= 0) ? aortaLast : -1;
-        for (const Disc& d : discs) parent = addNode(tree, parent, d.centre, name, 0.0, d.radius);
+        for (const Disc& d : discs) parent = tree.add(parent, d.centre, name, d.radius);
         if (name == "aorta") aortaLast = parent;
     }
     return tree;

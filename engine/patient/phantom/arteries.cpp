@@ -17,22 +17,12 @@ namespace L = labels;
 
 namespace {
 
-int add(VesselTree& t, int parent, const dvec3& p, const std::string& branch, double radius = 0.0, double outflow = 0.0) {
-    VesselNode n;
-    n.position = p;
-    n.parent = parent;
-    n.branch = branch;
-    n.radiusMm = radius;
-    n.flowMlPerMin = outflow;
-    t.nodes.push_back(n);
-    return static_cast<int>(t.nodes.size()) - 1;
-}
 
 // A polyline from `parent`, one node per point; returns the last node.
 int addPath(VesselTree& t, int parent, const std::vector<dvec3>& pts, const std::string& branch, double radius = 0.0,
             double outflow = 0.0) {
     for (size_t i = 0; i < pts.size(); ++i)
-        parent = add(t, parent, pts[i], branch, radius, i + 1 == pts.size() ? outflow : 0.0);
+        parent = t.add(parent, pts[i], branch, radius, i + 1 == pts.size() ? outflow : 0.0);
     return parent;
 }
 
@@ -81,7 +71,7 @@ VesselTree buildArteries(Anatomy& a, const LabelMap&, const LabelMap&) {
         const auto* v = a.vertebra("L3");
         const double yFront = (zz > z("T11") ? 12.0 : v->yCentre - v->dim.bodyDepthMm / 2.0 - 12.0);
         const double x = 24.0 - 18.0 * std::clamp((z("T10") - zz) / (z("T10") - z("L1")), 0.0, 1.0);
-        node = add(t, node, {x, yFront, zz}, "aorta", 12.5 - 3.5 * f);
+        node = t.add(node, {x, yFront, zz}, "aorta", 12.5 - 3.5 * f);
     }
     const int bifurcation = node;
     a.landmarks["aorta.bifurcation"] = t.nodes[static_cast<size_t>(bifurcation)].position;
@@ -122,9 +112,9 @@ VesselTree buildArteries(Anatomy& a, const LabelMap&, const LabelMap&) {
     const dvec3 ao = t.nodes[static_cast<size_t>(co)].position;
     const dvec3 celiacOrigin = ao + dvec3(0.0, -t.nodes[static_cast<size_t>(co)].radiusMm, 0.0);
     a.landmarks["celiac_trunk.origin"] = celiacOrigin;
-    const int celiac0 = add(t, co, celiacOrigin, "celiac_trunk", 3.6);
+    const int celiac0 = t.add(co, celiacOrigin, "celiac_trunk", 3.6);
     const dvec3 ce = celiacOrigin + dvec3(0.0, -16.0, 3.0);
-    const int celiac = add(t, celiac0, ce, "celiac_trunk");
+    const int celiac = t.add(celiac0, ce, "celiac_trunk");
     addPath(t, celiac, {ce + dvec3(25.0, 8.0, 6.0), {55.0, 8.0, a.spleenC.z - 20.0}, a.spleenC + dvec3(-22.0, -14.0, -6.0)},
             "splenic", 0.0, kSpleen);
     const int lga = addPath(t, celiac, {ce + dvec3(8.0, -10.0, 18.0), {22.0, -28.0, ce.z + 40.0}}, "left_gastric", 0.0, kStomach);
@@ -133,8 +123,8 @@ VesselTree buildArteries(Anatomy& a, const LabelMap&, const LabelMap&) {
     const int so = nearestOnBranch(t, "aorta", zSma);
     const dvec3 smaOrigin = t.nodes[static_cast<size_t>(so)].position + dvec3(0.0, -t.nodes[static_cast<size_t>(so)].radiusMm, 0.0);
     a.landmarks["sma.origin"] = smaOrigin;
-    const int sma0 = add(t, so, smaOrigin, "sma", 4.2);
-    const int smaTop = add(t, sma0, smaOrigin + dvec3(0.0, -14.0, -6.0), "sma");
+    const int sma0 = t.add(so, smaOrigin, "sma", 4.2);
+    const int smaTop = t.add(sma0, smaOrigin + dvec3(0.0, -14.0, -6.0), "sma");
     addPath(t, smaTop, {{-4.0, -42.0, zSma - 45.0}, {-12.0, -48.0, zSma - 100.0}, {-25.0, -45.0, zSma - 150.0}}, "sma", 0.0, kSma);
 
     // Hepatic supply by Michels type. CHA from the celiac trunk (or the SMA / left gastric).
