@@ -166,6 +166,8 @@ public:
     std::shared_ptr<const patient::Patient> patientPtr() const { return patient_; }
     const SimState& state() const { return state_; }
     SimState& state() { return state_; }
+    // The procedure's own state for readouts (dynamic_cast to the procedure's class).
+    const Procedure* procedure() const { return procedure_.get(); }
 
     void addEvent(const std::string& kind, const std::string& details);
     // The procedure's devices and agents, then the contrast in the arteries.

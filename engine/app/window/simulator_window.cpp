@@ -17,6 +17,7 @@
 
 #include "app/window/debrief_view.h"
 #include "app/window/presenter.h"
+#include "app/window/procedure_panel.h"
 #include "app/window/view3d_panel.h"
 #include "app/windowed.h"
 #include "core/error.h"
@@ -100,7 +101,7 @@ std::string defaultRecordPath(const sim::Scenario& scenario) {
 class SimulatorWindow {
 public:
     SimulatorWindow(const WindowRunOptions& o, GLFWwindow* w, sim::Session& s)
-        : opts_(o), window_(w), session_(s) {}
+        : opts_(o), window_(w), session_(s), procedurePanel_(s) {}
 
     // Live input becomes an action at the current simulation time: recorded, then submitted.
     void act(const std::string& kind, nlohmann::json args = nlohmann::json::object()) {
@@ -120,6 +121,7 @@ public:
         const bool f1 = glfwGetKey(window_, GLFW_KEY_F1) == GLFW_PRESS;
         if (f1 && !f1Down_) help_ = !help_;
         f1Down_ = f1;
+        procedureKeys_ = {};  // typing into a field is not a hand on the trocar
         if (io.WantTextInput) return;
         const bool pedal = ImGui::IsKeyDown(ImGuiKey_Space) || pedalButton_;
         if (pedal != pedalDown_) {
@@ -128,14 +130,18 @@ public:
         }
         const double dlao = (ImGui::IsKeyDown(ImGuiKey_RightArrow) - ImGui::IsKeyDown(ImGuiKey_LeftArrow)) *
                             kRotateDegPerS * dt;
-        const double dcran = (ImGui::IsKeyDown(ImGuiKey_UpArrow) - ImGui::IsKeyDown(ImGuiKey_DownArrow)) *
-                             kRotateDegPerS * dt;
+        // Ctrl+Up/Down are the trocar's hand (procedure_panel.h), not the C-arm.
+        const double dcran = io.KeyCtrl ? 0.0
+                                        : (ImGui::IsKeyDown(ImGuiKey_UpArrow) - ImGui::IsKeyDown(ImGuiKey_DownArrow)) *
+                                              kRotateDegPerS * dt;
         if (dlao != 0.0 || dcran != 0.0) act("carm.rotate", {{"dlao_deg", dlao}, {"dcran_deg", dcran}});
         const auto key = [&](int k) { return glfwGetKey(window_, k) == GLFW_PRESS ? 1 : 0; };
         const double lat = (key(GLFW_KEY_D) - key(GLFW_KEY_A)) * kTablePerS * dt;
         const double lon = (key(GLFW_KEY_W) - key(GLFW_KEY_S)) * kTablePerS * dt;
         if (lat != 0.0 || lon != 0.0) act("table.move", {{"lateral_mm", lat}, {"longitudinal_mm", lon}});
         if (ImGui::IsKeyPressed(ImGuiKey_Enter, false)) act("image.store");
+        procedureKeys_ = {io.KeyCtrl && ImGui::IsKeyDown(ImGuiKey_UpArrow),
+                          io.KeyCtrl && ImGui::IsKeyDown(ImGuiKey_DownArrow), key(GLFW_KEY_T) == 1, key(GLFW_KEY_I) == 1};
     }
 
     void panels(ImagePanel& monitor, ImagePanel& ct, ImagePanel& ct3d) {
@@ -178,9 +184,10 @@ public:
         ImGui::SetNextWindowPos({0, viewH});
         ImGui::SetNextWindowSize({W, statusH});
         ImGui::Begin("Status", nullptr, fixed | ImGuiWindowFlags_NoTitleBar);
-        ImGui::Text("Time %6.1f s | Fluoro %5.1f s | Air kerma %.2f mGy | KAP %.3f Gy.cm2 | Contrast 0.0 ml | %s",
+        ImGui::Text("Time %6.1f s | Fluoro %5.1f s | Air kerma %.2f mGy | KAP %.3f Gy.cm2 | Contrast %.1f ml | "
+                    "Cement %.1f ml | %s",
                     s.time_s(), s.dose.fluoroTimeS, 1000.0 * s.dose.report.referenceAirKermaGy, s.dose.report.kermaAreaProductGyCm2,
-                    session_.ended() ? ("ended: " + s.endReason).c_str() : message_.c_str());
+                    s.contrastMl, s.cementMl, session_.ended() ? ("ended: " + s.endReason).c_str() : message_.c_str());
         ImGui::End();
         if (help_) helpOverlay();
     }
@@ -235,6 +242,8 @@ public:
         ImGui::Separator();
         if (ImGui::Button("End procedure", {-1, 0})) act("procedure.end");
         ImGui::TextDisabled("F1: help");
+        ImGui::Separator();
+        for (const sim::Action& a : procedurePanel_.draw(session_, procedureKeys_)) act(a.kind, a.args);
         ImGui::End();
     }
 
@@ -249,6 +258,10 @@ public:
         ImGui::BulletText("Enter: store the image on the monitor");
         ImGui::BulletText("Mouse: sliders and buttons in the C-arm panel (angles, table, field of");
         ImGui::BulletText("  view, shutters, pulse rate, cine, store image, end procedure)");
+        ImGui::BulletText("Vertebroplasty: Ctrl+Up (hold) advance the trocar 2 mm a push at hand");
+        ImGui::BulletText("  speed; Ctrl+Down (hold) withdraw; T mallet tap (0.5 J); I inject 0.5 ml");
+        ImGui::BulletText("  cement. Entry, angles, stylet, cement and re-angle: panel buttons");
+        ImGui::BulletText("Contrast, DSA, roadmap, CT scan and CT fluoro: panel below the C-arm");
         ImGui::BulletText("F1: this help");
         ImGui::TextWrapped("The monitor shows the live image while the pedal is down and the last "
                            "image held after. Every second of fluoroscopy adds dose (status bar).");
@@ -258,6 +271,8 @@ public:
     const WindowRunOptions& opts_;
     GLFWwindow* window_;
     sim::Session& session_;
+    ProcedurePanel procedurePanel_;
+    ProcedureKeys procedureKeys_;
     std::unique_ptr<sim::ActionRecorder> recorder_;
     bool replaying_ = false;
     bool help_ = false, f1Down_ = false;

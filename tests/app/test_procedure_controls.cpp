@@ -1,0 +1,159 @@
+// The window's procedure controls (engine/sim/ui_actions.h): each control produces the documented
+// action with its arguments, and a resident's scripted clicks drive a vertebroplasty session.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "sim/run_headless.h"
+#include "sim/scenario.h"
+#include "sim/session.h"
+#include "sim/ui_actions.h"
+#include "sim/vertebroplasty.h"
+
+using namespace irsim;
+namespace ui = irsim::sim::ui;
+
+namespace {
+
+// Every control's action survives the JSON line the recorder writes and the replay parser reads.
+sim::Action roundTrip(const sim::Action& a) { return sim::parseActionLine(sim::toJsonLine(a), "log", 1); }
+
+}  // namespace
+
+TEST_CASE("procedure controls produce the documented actions and arguments", "[app][controls]") {
+    const sim::Action tap = roundTrip(ui::needleTap(12.5));
+    CHECK(tap.kind == "needle.tap");
+    CHECK(tap.time_s == 12.5);
+    CHECK(tap.requireNumber("energy_j") == Approx(0.5));
+
+    const sim::Action place = roundTrip(ui::needlePlace(3.0, "vertebrae_L1", ui::Side::Left, 11.0, 2.0));
+    CHECK(place.kind == "needle.place");
+    CHECK(place.text("entry", "") == "vertebrae_L1.pedicle_left.entry");
+    CHECK(place.requireNumber("medial_deg") == Approx(11.0));
+    CHECK(place.requireNumber("caudal_deg") == Approx(2.0));
+    CHECK(ui::needlePlace(0, "vertebrae_T12", ui::Side::Right, 0, 0).args["entry"] == "vertebrae_T12.pedicle_right.entry");
+
+    const sim::Action adv = roundTrip(ui::needleAdvance(1.0, true));
+    CHECK(adv.kind == "needle.advance");
+    CHECK(adv.requireNumber("mm") == Approx(ui::kAdvanceStepMm));
+    CHECK(adv.requireNumber("speed_mm_s") == Approx(ui::kHandSpeedMmS));
+    CHECK(adv.args["twist"] == true);
+    CHECK(ui::needleAdvance(1.0, false).args["twist"] == false);
+
+    CHECK(ui::needleWithdraw(0).kind == "needle.withdraw");
+    CHECK(ui::needleWithdraw(0).requireNumber("mm") == Approx(ui::kWithdrawStepMm));
+    CHECK(ui::needleRemove(0).kind == "needle.remove");
+    const sim::Action re = roundTrip(ui::needleReangle(0, -1.0, 1.0));
+    CHECK(re.kind == "needle.reangle");
+    CHECK(re.requireNumber("medial_deg") == Approx(-1.0));
+    CHECK(re.requireNumber("cranial_deg") == Approx(1.0));
+    CHECK(ui::styletOut(0).kind == "needle.stylet_out");
+    CHECK(ui::styletIn(0).kind == "needle.stylet_in");
+    CHECK(ui::cementMix(0).kind == "cement.mix");
+    const sim::Action inj = roundTrip(ui::cementInject(0));
+    CHECK(inj.kind == "cement.inject");
+    CHECK(inj.requireNumber("ml") == Approx(0.5));
+    CHECK(inj.requireNumber("rate_ml_s") == Approx(0.1));
+
+    const sim::Action contrast = roundTrip(ui::contrastInject(0, 8.0, 4.0, "common_hepatic"));
+    CHECK(contrast.kind == "contrast.inject");
+    CHECK(contrast.requireNumber("ml") == Approx(8.0));
+    CHECK(contrast.requireNumber("rate_ml_s") == Approx(4.0));
+    CHECK(contrast.text("at", "") == "common_hepatic");
+    CHECK(ui::dsaRun(0).kind == "dsa.run");
+    CHECK(ui::roadmap(0, true).kind == "roadmap.on");
+    CHECK(ui::roadmap(0, false).kind == "roadmap.off");
+    // The scan range is centred on the isocentre: from - to spans twice the half range.
+    const sim::Action ct = roundTrip(ui::ctScan(0, -420.0, 40.0));
+    CHECK(ct.kind == "ct.scan");
+    CHECK(ct.requireNumber("from_mm") == Approx(-460.0));
+    CHECK(ct.requireNumber("to_mm") == Approx(-380.0));
+    CHECK(ct.text("kind", "") == "helical");
+    const sim::Action ctf = roundTrip(ui::ctFluoro(0, -420.0));
+    CHECK(ctf.kind == "ct.fluoro");
+    CHECK(ctf.requireNumber("z_mm") == Approx(-420.0));
+}
+
+TEST_CASE("scripted controls place the trocar on the left pedicle and advance it", "[app][controls]") {
+    const std::string path = std::string(IRSIM_SOURCE_DIR) + "/scenarios/vertebroplasty-l1.toml";
+    const sim::Scenario scenario = sim::loadScenario(path);
+    sim::Session session(scenario, sim::loadScenarioPatient(scenario));
+    const auto* vp = dynamic_cast<const sim::vertebroplasty::Vertebroplasty*>(session.procedure());
+    REQUIRE(vp != nullptr);
+    REQUIRE(ui::needleReadout(session).has_value());
+    CHECK_FALSE(ui::needleReadout(session)->placed);
+
+    // The resident aims along the textbook left pedicle path's angles (what the angle inputs hold).
+    const auto& ideal = vp->anatomy().ideal[1];
+    REQUIRE(ideal.found);
+    double t = 0.5;
+    session.submit(ui::needleSelect(t, "trocar_11g_diamond"));
+    session.submit(ui::needlePlace(t + 0.5, scenario.target, ui::Side::Left, ideal.medialDeg, ideal.caudalDeg));
+    session.advanceTo(t + 1.0);
+    const sim::vertebroplasty::State& s = vp->state();
+    REQUIRE(s.placed);
+    CHECK(s.deviceName == "trocar_11g_diamond");
+    // Placed aimed along the requested angles: the heading is the one those angles define.
+    const glm::dvec3 want = sim::vertebroplasty::headingFromAngles(+1, ideal.medialDeg, ideal.caudalDeg);
+    CHECK(glm::dot(s.needle.tipDir, want) == Approx(1.0).margin(1e-9));
+    // On the patient's left: the skin entry lies left (+x, LPS) of the vertebra's midline.
+    CHECK(s.needle.tipLps.x > vp->anatomy().level.midlineXMm);
+
+    // Thirty presses of the advance control (alternately plain and twisting), each given time to
+    // finish at hand speed: through skin, fat and the paraspinal muscle short of the pedicle.
+    const int presses = 30;
+    t = session.time_s();
+    double depth = s.needle.insertedMm;
+    CHECK(depth == Approx(0.0).margin(1e-9));
+    const double pressS = ui::kAdvanceStepMm / ui::kHandSpeedMmS + 0.1;
+    int fullSteps = 0;
+    for (int i = 0; i < presses; ++i) {
+        session.submit(ui::needleAdvance(t, i % 2 == 1));
+        t += pressS;
+        session.advanceTo(t);
+        const double now = s.needle.insertedMm;
+        // The track never shortens on a push and never outruns the hand (1e-6 mm rounding).
+        CHECK(now >= depth - 1e-9);
+        CHECK(now - depth <= ui::kAdvanceStepMm + 1e-6);
+        // Between membranes the trocar cuts in by the whole push; at the skin and the fascia the
+        // membrane first indents (mm) and then gives, so some presses add little or nothing.
+        if (std::fabs(now - depth - ui::kAdvanceStepMm) < 1e-6) ++fullSteps;
+        depth = now;
+    }
+    CHECK(fullSteps >= presses / 2);
+    CHECK(depth > 0.5 * presses * ui::kAdvanceStepMm);
+    CHECK(depth <= presses * ui::kAdvanceStepMm + 1e-6);
+    CHECK_FALSE(s.needle.stalled);
+    const auto r = ui::needleReadout(session);
+    REQUIRE(r.has_value());
+    CHECK(r->placed);
+    CHECK(r->depthMm == Approx(depth));
+    CHECK(r->tipTissue != "air");
+    CHECK(r->cementInjectedMl == 0.0);
+    CHECK(r->lastAlarm.empty());
+
+    // Withdrawing 2 mm shortens the track by that much (soft tissue gives no resistance to it).
+    session.submit(ui::needleWithdraw(t));
+    t += ui::kWithdrawStepMm / 10.0 + 0.2;
+    session.advanceTo(t);
+    CHECK(s.needle.insertedMm == Approx(depth - ui::kWithdrawStepMm).margin(0.1));
+
+    // The imaging controls on the same session: a CT of +/- 40 mm around the isocentre acquires that
+    // range, and a contrast injection at a branch of the phantom's arterial tree counts its volume.
+    const double isoZ = session.state().carm.isocentre.z;
+    const size_t imagesBefore = session.state().images.size();
+    session.submit(ui::ctScan(t, isoZ, 40.0));
+    const auto branches = ui::arterialBranches(session.patient());
+    REQUIRE_FALSE(branches.empty());
+    session.submit(ui::contrastInject(t, 4.0, 2.0, branches.front()));
+    session.advanceTo(t + 3.0);
+    REQUIRE(session.state().images.size() > imagesBefore);
+    const sim::ImageTaken& ct = session.state().images[imagesBefore];
+    CHECK(ct.kind == sim::ImageKind::Ct);
+    CHECK(ct.ctToMm - ct.ctFromMm == Approx(80.0).margin(1e-9));
+    CHECK(0.5 * (ct.ctFromMm + ct.ctToMm) == Approx(isoZ).margin(1e-9));
+    // 4 ml at 2 ml/s: all of it in by 2 s, and no more.
+    CHECK(session.state().contrastMl == Approx(4.0).epsilon(1e-9));
+}
