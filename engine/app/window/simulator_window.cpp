@@ -16,6 +16,7 @@
 #include <imgui_impl_vulkan.h>
 
 #include "app/window/debrief_view.h"
+#include "app/window/app_window.h"
 #include "app/window/presenter.h"
 #include "app/window/procedure_panel.h"
 #include "app/window/view3d_panel.h"
@@ -44,17 +45,6 @@ constexpr double kRotateDegPerS = 20.0;  // arrow keys: a motorised C-arm's typi
 constexpr double kTablePerS = 40.0;      // mm/s for the table keys
 constexpr double kScriptedFrameS = 1.0 / 30.0;  // --quit-after-frames: fixed time per frame
 constexpr int kView3dSize = 384;                // the CT panel's 3D view, pixels a side
-
-void imguiCheck(VkResult r) {
-    if (r != VK_SUCCESS) log::error(std::string("ImGui Vulkan backend: ") + render::resultName(r));
-}
-
-struct GlfwSession {
-    GlfwSession() {
-        if (!glfwInit()) throw DataError("", 0, "DISPLAY", "cannot open the window system (GLFW init failed)");
-    }
-    ~GlfwSession() { glfwTerminate(); }
-};
 
 // What a panel draw callback needs: the blitter, the image's set and the command buffer.
 struct ImagePanel {
@@ -297,62 +287,12 @@ int runWindowed(const WindowRunOptions& opts) {
         }
     }
 
-    GlfwSession glfw;
-    glfwWindowHint(GLFW_CLIENT_API, GLFW_NO_API);
-    glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);  // a fixed layout of panels
-    GLFWwindow* window = glfwCreateWindow(kWindowWidth, kWindowHeight, ("irsim - " + scenario.title).c_str(),
-                                          nullptr, nullptr);
-    if (!window) throw DataError("", 0, "DISPLAY", "cannot create the window");
-    struct WindowGuard {
-        GLFWwindow* w;
-        ~WindowGuard() { glfwDestroyWindow(w); }
-    } windowGuard{window};
-
-    render::ContextOptions co;
-    uint32_t extCount = 0;
-    const char** ext = glfwGetRequiredInstanceExtensions(&extCount);
-    if (!ext) throw DataError("", 0, "vulkan", "GLFW finds no Vulkan support for windows");
-    for (uint32_t i = 0; i < extCount; ++i) co.instanceExtensions.emplace_back(ext[i]);
-    co.makeSurface = [window](VkInstance inst) {
-        VkSurfaceKHR s = VK_NULL_HANDLE;
-        render::check(glfwCreateWindowSurface(inst, window, nullptr, &s), "glfwCreateWindowSurface");
-        return s;
-    };
-    render::Context ctx(co);
+    AppWindow app(kWindowWidth, kWindowHeight, "irsim - " + scenario.title);
+    GLFWwindow* window = app.window();
+    render::Context& ctx = app.context();
+    Presenter& presenter = app.presenter();
     int fbw = 0, fbh = 0;
     glfwGetFramebufferSize(window, &fbw, &fbh);
-    Presenter presenter(ctx, static_cast<uint32_t>(fbw), static_cast<uint32_t>(fbh));
-
-    // ImGui with the Vulkan backend given our objects and our result callback.
-    IMGUI_CHECKVERSION();
-    ImGui::CreateContext();
-    ImGui::GetIO().IniFilename = nullptr;
-    ImGui::StyleColorsDark();
-    ImGui_ImplGlfw_InitForVulkan(window, true);
-    VkDescriptorPool imguiPool = VK_NULL_HANDLE;
-    {
-        VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 16};
-        VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-        pi.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT;
-        pi.maxSets = 16;
-        pi.poolSizeCount = 1;
-        pi.pPoolSizes = &size;
-        render::check(vkCreateDescriptorPool(ctx.device(), &pi, nullptr, &imguiPool), "vkCreateDescriptorPool");
-    }
-    ImGui_ImplVulkan_InitInfo info{};
-    info.Instance = ctx.instance();
-    info.PhysicalDevice = ctx.physicalDevice();
-    info.Device = ctx.device();
-    info.QueueFamily = ctx.queueFamily();
-    info.Queue = ctx.queue();
-    info.DescriptorPool = imguiPool;
-    info.MinImageCount = 2;
-    info.ImageCount = std::max(2u, presenter.imageCount());
-    info.MSAASamples = VK_SAMPLE_COUNT_1_BIT;
-    info.CheckVkResultFn = imguiCheck;
-    ImGui_ImplVulkan_Init(&info, presenter.renderPass());
-    ctx.submitAndWait([](VkCommandBuffer cmd) { ImGui_ImplVulkan_CreateFontsTexture(cmd); });
-    ImGui_ImplVulkan_DestroyFontUploadObjects();
 
     int status = 0;
     {
@@ -478,10 +418,6 @@ int runWindowed(const WindowRunOptions& opts) {
             if (ctx.validationErrorCount() > 0) status = 3;
         }
     }
-    ImGui_ImplVulkan_Shutdown();
-    ImGui_ImplGlfw_Shutdown();
-    ImGui::DestroyContext();
-    vkDestroyDescriptorPool(ctx.device(), imguiPool, nullptr);
     return status;
 }
 
