@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "physics/bone_collision.h"
 #include "physics/shaft.h"
 
 namespace irsim::physics {
@@ -351,6 +352,51 @@ void reangle(const NeedleModel& m, NeedleState& s, const glm::dvec3& omega) {
     s.bevelDir = glm::normalize(rotate(s.bevelDir, k, a * m.steerFraction));
 }
 
+// The shaft inside the body against bone surfaces (Bullet): capsules along the track from the skin
+// to where the tip's own bone begins, so a shaft resting on a lamina or process is seen even
+// though the tip, and every voxel it sampled, is elsewhere. The track's own bony part is left out.
+void shaftAgainstBone(const NeedleModel& m, NeedleState& s) {
+    const uint16_t was = s.shaftContactLabel;
+    s.shaftContactLabel = 0;
+    s.shaftContactDepthMm = 0.0;
+    s.shaftContactLps = glm::dvec3(0.0);
+    if (!m.boneCollision || s.phase == NeedlePhase::Outside || s.track.size() < 2) return;
+    const double radius = 0.5 * m.device.outerDiameterMm;
+    double endArc = (s.heldInBone ? std::min(s.boneEntryArcMm, s.insertedMm) : s.insertedMm) - m.shaftContactClearanceMm - radius;
+    if (endArc <= s.track[0].arcMm) return;
+    std::vector<ShaftBoneContact>& contacts = m.boneCollision->scratch();
+    contacts.clear();
+    glm::dvec3 start = s.track[0].lps;
+    double startArc = s.track[0].arcMm;
+    for (size_t n = 1; n < s.track.size(); ++n) {
+        const TrackPoint& p = s.track[n];
+        bool last = p.arcMm >= endArc || n + 1 == s.track.size();
+        if (!last && p.arcMm - startArc < m.shaftCapsuleMm) continue;
+        glm::dvec3 end = p.lps;
+        if (p.arcMm > endArc) {
+            const TrackPoint& q = s.track[n - 1];
+            double span = p.arcMm - q.arcMm;
+            double f = span > 1e-12 ? std::clamp((endArc - q.arcMm) / span, 0.0, 1.0) : 0.0;
+            end = q.lps + (p.lps - q.lps) * f;
+        }
+        m.boneCollision->capsuleContacts(start, end, radius, contacts);
+        if (last) break;
+        start = end;
+        startArc = p.arcMm;
+    }
+    for (const ShaftBoneContact& c : contacts)
+        if (c.depthMm > s.shaftContactDepthMm) {
+            s.shaftContactLabel = c.label;
+            s.shaftContactDepthMm = c.depthMm;
+            s.shaftContactLps = c.onBoneLps;
+        }
+    if (s.shaftContactLabel != 0 && s.shaftContactLabel != was) {
+        addEvent(s, NeedleEventKind::ShaftBoneContact, s.shaftContactLps, Tissue::CorticalBone);
+        s.events.back().vertebra = s.shaftContactLabel;
+        s.events.back().depthMm = s.shaftContactDepthMm;
+    }
+}
+
 }  // namespace
 
 const char* toString(NeedleEventKind k) {
@@ -360,6 +406,7 @@ const char* toString(NeedleEventKind k) {
         case NeedleEventKind::Stalled: return "stalled";
         case NeedleEventKind::ShaftBent: return "shaft bent";
         case NeedleEventKind::ReangleBlocked: return "re-angle blocked";
+        case NeedleEventKind::ShaftBoneContact: return "shaft on bone";
     }
     return "?";
 }
@@ -425,6 +472,7 @@ void stepNeedle(const NeedleModel& m, NeedleState& s, const NeedleInput& in) {
         if (glm::length(off) > 1e-12) lateral = -glm::normalize(off) * s.lateralHubForceN;
     }
     s.hubForceLps = -s.hubAxis * s.axialHubForceN + lateral;
+    shaftAgainstBone(m, s);
 
     s.timeS += m.dt;
     ++s.steps;
@@ -460,8 +508,9 @@ uint64_t hashNeedleState(const NeedleState& s) {
     f.v(s.hubForceLps); f.d(s.bendDeflectionMm);
     for (const auto& e : s.events) {
         f.u(static_cast<uint64_t>(e.kind)); f.d(e.timeS); f.v(e.whereLps);
-        f.u(static_cast<uint64_t>(e.breach)); f.u(e.vertebra); f.d(e.beyondWallMm);
+        f.u(static_cast<uint64_t>(e.breach)); f.u(e.vertebra); f.d(e.beyondWallMm); f.d(e.depthMm);
     }
+    f.u(s.shaftContactLabel); f.d(s.shaftContactDepthMm); f.v(s.shaftContactLps);
     return f.h;
 }
 

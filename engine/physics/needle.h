@@ -13,6 +13,7 @@
 // vertebra's walls are events with where and how far. The hub force is published every step.
 // Frame: LPS mm; forces N; time s.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <glm/glm.hpp>
@@ -23,6 +24,8 @@
 #include "physics/vertebra.h"
 
 namespace irsim::physics {
+
+class BoneCollisionWorld;  // physics/bone_collision.h
 
 struct NeedleModel {
     NeedleDef device;
@@ -37,6 +40,12 @@ struct NeedleModel {
     double steerFraction = 0.5;                // soft tissue: tip heading follows this fraction of a hub re-angle (estimated)
     double softReangleLimitDeg = 10.0;         // soft tissue: beyond this the needle must be withdrawn (estimated)
     size_t maxTrackPoints = 4096;              // capacity reserved once
+    // Shaft against bone (Bullet, bone_collision.h): null leaves it off. The shaft inside the body
+    // is tested as capsules of the outer radius along the track, up to where the tip's own bone
+    // begins (or the tip) less this clearance: the tip and its track are the voxel lookup's job.
+    std::shared_ptr<BoneCollisionWorld> boneCollision;
+    double shaftContactClearanceMm = 1.0;
+    double shaftCapsuleMm = 8.0;               // longest capsule along a (possibly curved) track
 };
 
 // The trainee's hands during one step.
@@ -57,6 +66,7 @@ enum class NeedleEventKind : uint8_t {
     Stalled,         // the hand's push is not enough (bone): use the mallet or twist
     ShaftBent,       // bending stress reached yield while levering against bone
     ReangleBlocked,  // re-angling beyond the soft limit: withdraw first
+    ShaftBoneContact,// the shaft (not the tip) began touching bone (where, vertebra = bone label, depthMm)
 };
 const char* toString(NeedleEventKind k);
 
@@ -68,6 +78,7 @@ struct NeedleEvent {
     BreachKind breach = BreachKind::PedicleMedial;
     uint16_t vertebra = 0;      // label of the vertebra breached
     double beyondWallMm = 0.0;  // largest distance the tip went past the wall (updated)
+    double depthMm = 0.0;       // ShaftBoneContact: penetration of the shaft capsule at the start
 };
 
 struct TrackPoint {
@@ -109,6 +120,10 @@ struct NeedleState {
     int openBreach = -1;                  // index into events while the tip is beyond a wall
     double breachExitArcMm = 0.0;
     std::vector<NeedleEvent> events;
+    // Shaft against bone this step (model.boneCollision): the deepest contact, label 0 when none.
+    uint16_t shaftContactLabel = 0;
+    double shaftContactDepthMm = 0.0;
+    glm::dvec3 shaftContactLps{0.0};
 };
 
 // Places the needle outside the body with its tip at `tipLps` heading `direction` (unit or not).

@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "physics/bone_collision.h"
 #include "sim/procedures.h"
 
 namespace irsim::sim::vertebroplasty {
@@ -48,6 +49,14 @@ Vertebroplasty::Vertebroplasty(const Scenario& scenario, const patient::Patient&
     state_.deviceName = device;
     needleModel_.tissue = &anatomy_.tissue;
     needleModel_.vertebrae = anatomy_.vertebrae;
+    // Bullet finds the shaft lying on bone away from the tip (a lamina, a spinous process): the
+    // tip's voxel lookup cannot.
+    needleModel_.boneCollision = physics::makeBoneCollisionWorld(anatomy_.tissue);
+    // The bone surface is the voxel boundary and the tip finds bone by sampling: near where the tip
+    // entered bone, allow one and a half voxels so a coarse CT does not report the entry itself.
+    const glm::dvec3 sp = patient.ct.geometry.spacing;
+    needleModel_.shaftContactClearanceMm = std::max(needleModel_.shaftContactClearanceMm,
+                                                    1.5 * std::max({sp.x, sp.y, sp.z}));
     needleModel_.dt = kTimeStepS;
     state_.needle.track.reserve(needleModel_.maxTrackPoints);
     state_.cement = therapy::makeCementState(anatomy_.cement);
@@ -296,6 +305,10 @@ void Vertebroplasty::reportNeedleEvents(Session& session) {
                 break;
             case physics::NeedleEventKind::ReangleBlocked:
                 session.addEvent("needle.reangle_blocked", "the tissue holds the trocar: withdraw before re-angling further");
+                break;
+            case physics::NeedleEventKind::ShaftBoneContact:
+                session.addEvent("needle.shaft_on_bone", "the shaft rests on bone at " + point(e.whereLps) +
+                                                             ": the path crosses a bony element");
                 break;
         }
     }
