@@ -8,6 +8,7 @@
 
 #include <imgui.h>
 
+#include "app/window/image_panel.h"
 #include "assessment/records.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -54,25 +55,6 @@ std::string valueText(double v, const std::string& unit) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.4g%s%s", v, unit.empty() ? "" : " ", unit.c_str());
     return buf;
-}
-
-// The image panel's draw: our own pipeline from an ImDrawList callback (docs/rendering.md).
-struct ImagePanel {
-    const render::ImageBlitter* blitter = nullptr;
-    VkDescriptorSet set = VK_NULL_HANDLE;
-    VkCommandBuffer cmd = VK_NULL_HANDLE;
-    ImVec2 min, max;
-};
-
-void drawImagePanel(const ImDrawList*, const ImDrawCmd* pcmd) {
-    const auto* p = static_cast<const ImagePanel*>(pcmd->UserCallbackData);
-    if (p->cmd == VK_NULL_HANDLE) return;
-    const ImVec4 c = pcmd->ClipRect;
-    VkRect2D scissor;
-    scissor.offset = {std::max(0, static_cast<int>(c.x)), std::max(0, static_cast<int>(c.y))};
-    scissor.extent = {static_cast<uint32_t>(std::max(0.0f, c.z - static_cast<float>(scissor.offset.x))),
-                      static_cast<uint32_t>(std::max(0.0f, c.w - static_cast<float>(scissor.offset.y)))};
-    p->blitter->draw(p->cmd, p->set, p->min.x, p->min.y, p->max.x - p->min.x, p->max.y - p->min.y, scissor);
 }
 
 struct ReplayResult {

@@ -17,6 +17,7 @@
 
 #include "app/window/debrief_view.h"
 #include "app/window/app_window.h"
+#include "app/window/image_panel.h"
 #include "app/window/presenter.h"
 #include "app/window/procedure_panel.h"
 #include "app/window/view3d_panel.h"
@@ -45,24 +46,6 @@ constexpr double kRotateDegPerS = 20.0;  // arrow keys: a motorised C-arm's typi
 constexpr double kTablePerS = 40.0;      // mm/s for the table keys
 constexpr double kScriptedFrameS = 1.0 / 30.0;  // --quit-after-frames: fixed time per frame
 constexpr int kView3dSize = 384;                // the CT panel's 3D view, pixels a side
-
-// What a panel draw callback needs: the blitter, the image's set and the command buffer.
-struct ImagePanel {
-    const render::ImageBlitter* blitter = nullptr;
-    VkDescriptorSet set = VK_NULL_HANDLE;
-    VkCommandBuffer cmd = VK_NULL_HANDLE;
-    ImVec2 min, max;
-};
-
-void drawImagePanel(const ImDrawList*, const ImDrawCmd* pcmd) {
-    const auto* p = static_cast<const ImagePanel*>(pcmd->UserCallbackData);
-    const ImVec4 c = pcmd->ClipRect;
-    VkRect2D scissor;
-    scissor.offset = {std::max(0, static_cast<int>(c.x)), std::max(0, static_cast<int>(c.y))};
-    scissor.extent = {static_cast<uint32_t>(std::max(0.0f, c.z - static_cast<float>(scissor.offset.x))),
-                      static_cast<uint32_t>(std::max(0.0f, c.w - static_cast<float>(scissor.offset.y)))};
-    p->blitter->draw(p->cmd, p->set, p->min.x, p->min.y, p->max.x - p->min.x, p->max.y - p->min.y, scissor);
-}
 
 // Places the image (square) in the current window's remaining area and queues its draw.
 void imageInWindow(ImagePanel& panel) {
