@@ -57,19 +57,7 @@ void CtSliceView::record(VkCommandBuffer cmd, const CtSliceRequest& r) {
     push.dims = v4(glm::dvec3(g.dims));
     push.window = {static_cast<float>(r.levelHu), static_cast<float>(r.widthHu), 0.0f, 0.0f};
     push.size = {size_, size_, 0, 0};
-    VkMemoryBarrier before{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-    before.srcAccessMask = VK_ACCESS_SHADER_READ_BIT;
-    before.dstAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &before, 0, nullptr, 0, nullptr);
-    kernel_.bind(cmd, set_, &push);
-    vkCmdDispatch(cmd, (size_ + 15) / 16, (size_ + 15) / 16, 1);
-    VkMemoryBarrier after{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-    after.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-    after.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
-    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                         VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &after, 0,
-                         nullptr, 0, nullptr);
+    kernel_.dispatchForDisplay(cmd, set_, &push, (size_ + 15) / 16, (size_ + 15) / 16);
     last_ = r;
     valid_ = true;
 }

@@ -21,6 +21,10 @@ public:
     // A descriptor set from the kernel's own pool (freed with the kernel).
     VkDescriptorSet allocateSet();
     void bind(VkCommandBuffer cmd, VkDescriptorSet set, const void* push) const;
+    // Rewrites an image that a panel samples and a test may read back: earlier fragment and
+    // transfer reads finish first, and the new contents are visible to both afterwards.
+    void dispatchForDisplay(VkCommandBuffer cmd, VkDescriptorSet set, const void* push, uint32_t groupsX,
+                            uint32_t groupsY) const;
 
     VkDescriptorSetLayout setLayout() const { return setLayout_; }
 

@@ -85,20 +85,8 @@ gpu::View3dPush View3d::pushFor(const OrbitCamera& camera) const {
 void View3d::record(VkCommandBuffer cmd, const OrbitCamera& camera) {
     if (valid_ && camera == last_) return;
     const gpu::View3dPush push = pushFor(camera);
-    // Earlier reads of the picture (the panel's blit, a read-back) finish before it is rewritten.
-    VkMemoryBarrier before{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-    before.srcAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
-    before.dstAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &before, 0, nullptr, 0, nullptr);
-    kernel_.bind(cmd, set_, &push);
-    vkCmdDispatch(cmd, (size_ + VIEW3D_GROUP - 1) / VIEW3D_GROUP, (size_ + VIEW3D_GROUP - 1) / VIEW3D_GROUP, 1);
-    VkMemoryBarrier after{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-    after.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-    after.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
-    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                         VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &after, 0,
-                         nullptr, 0, nullptr);
+    const uint32_t groups = (size_ + VIEW3D_GROUP - 1) / VIEW3D_GROUP;
+    kernel_.dispatchForDisplay(cmd, set_, &push, groups, groups);
     last_ = camera;
     valid_ = true;
 }
