@@ -7,7 +7,7 @@ namespace irsim {
 // $XDG_DATA_HOME/irsim or ~/.local/share/irsim; created on demand.
 std::filesystem::path userDataDir();
 
-// The project's root, for finding scenarios/ and ../shared when run from the build tree
+// The project's root, for finding scenarios/ and assets/ when run from the build tree
 // (IRSIM_ROOT overrides the compiled-in path).
 std::filesystem::path projectRoot();
 

@@ -22,7 +22,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-const std::string kData = std::string(IRSIM_SHARED_DIR) + "/data/totalseg-example/";
+const std::string kData = std::string(IRSIM_ASSETS_DIR) + "/patients/totalseg-example/";
 
 std::string tempDir(const std::string& name) {
     const auto d = std::filesystem::path(IRSIM_BINARY_DIR) / "test-tmp" / ("patient_" + name);

@@ -13,7 +13,7 @@ using namespace irsim;
 using namespace irsim::patient;
 
 namespace {
-const std::string kData = std::string(IRSIM_SHARED_DIR) + "/data/totalseg-example/";
+const std::string kData = std::string(IRSIM_ASSETS_DIR) + "/patients/totalseg-example/";
 
 const Patient& exampleCt() {
     static const Patient p = [] {

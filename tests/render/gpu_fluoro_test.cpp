@@ -1,6 +1,6 @@
 // The GPU fluoroscope (render/fluoro_monitor.h) against the CPU physics (imaging/fluoroscope.h),
 // stage by stage, on an analytic phantom with devices and agents, the procedural phantom patient
-// and the shared real CT. Validation layer on, no validation error allowed. Noise: the GPU draws
+// and the real CT in assets/. Validation layer on, no validation error allowed. Noise: the GPU draws
 // the same irsim::Rng stream per row; its float log/cos move a count by one in a few pixels per
 // 10^5 (and a Knuth draw that differs shifts the rest of its row), and the float expectation shifts
 // large counts by a few quanta, so noisy images are compared by the fraction of equal pixels and
@@ -189,9 +189,9 @@ TEST_CASE("the GPU fluoroscope of the phantom patient equals the CPU physics", "
     REQUIRE(ctx.validationErrorCount() == 0);
 }
 
-TEST_CASE("the GPU fluoroscope of the shared real CT equals the CPU physics, and the preview is cached apart",
+TEST_CASE("the GPU fluoroscope of the real CT in assets/ equals the CPU physics, and the preview is cached apart",
           "[render][gpu][fluoro]") {
-    const std::string path = std::string(IRSIM_SHARED_DIR) + "/data/totalseg-example/example_ct_sm.nii.gz";
+    const std::string path = std::string(IRSIM_ASSETS_DIR) + "/patients/totalseg-example/example_ct_sm.nii.gz";
     REQUIRE(std::filesystem::exists(path));
     render::testing::ValidationOn validation;
     render::Context ctx;

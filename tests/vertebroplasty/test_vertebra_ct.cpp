@@ -28,7 +28,7 @@ struct RealCt {
 const RealCt& realCt() {
     static std::unique_ptr<RealCt> c;
     if (!c) {
-        const std::string data = std::string(IRSIM_SHARED_DIR) + "/data/totalseg-example/";
+        const std::string data = std::string(IRSIM_ASSETS_DIR) + "/patients/totalseg-example/";
         patient::PatientSpec spec;
         spec.ctPath = data + "example_ct_sm.nii.gz";
         spec.labelsPath = data + "example_seg.nii.gz";

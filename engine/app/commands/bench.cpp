@@ -2,7 +2,7 @@
 // devices and flowing contrast (images/s, ms per image at 512 and 1024), the C-arm rotation
 // preview, the full-quality DRR on the GPU, the CPU reference DRR, and `plastimatch drr` on the same
 // volume and geometry when it is installed, with the error of both DRRs against the analytic line
-// integral of a voxelised water sphere. For the built-in phantom and the CTs under ../shared/data.
+// integral of a voxelised water sphere. For the built-in phantom and the CTs under assets/patients.
 // A benchmark, not a test: it prints wall-clock figures of this machine as it is loaded now.
 #include <algorithm>
 #include <array>
@@ -406,7 +406,7 @@ int bench() {
     }
     std::vector<std::string> cts = gBench.cts;
     if (cts.empty() && !gBench.noShared) {
-        const auto data = projectRoot() / ".." / "shared" / "data";
+        const auto data = projectRoot() / "assets" / "patients";
         std::error_code ec;
         for (const auto& e : std::filesystem::recursive_directory_iterator(data, ec)) {
             const std::string f = e.path().filename().string();
@@ -431,8 +431,8 @@ int bench() {
 const CommandRegistration reg{"bench", [](CLI::App& root) {
     auto* c = root.add_subcommand("bench", "Speed of the fluoroscope and DRRs (issue 4): images/s, ms, plastimatch ratio");
     c->add_flag("--quick", gBench.quick, "a short run: fewer images, 3 mm phantom, one CT");
-    c->add_option("--ct", gBench.cts, "CT files or DICOM folders to measure (default: the CTs under ../shared/data)");
-    c->add_flag("--no-shared", gBench.noShared, "the phantom only");
+    c->add_option("--ct", gBench.cts, "CT files or DICOM folders to measure (default: the CTs under assets/patients)");
+    c->add_flag("--phantom-only,--no-shared", gBench.noShared, "the phantom only");
     c->callback([] { setExitStatus(bench()); });
 }};
 
