@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -117,47 +119,145 @@ LoadedDebrief loadDebrief(const DebriefRequest& r) {
     return d;
 }
 
-ScrubFrame replayTo(const sim::Scenario& scenario, std::shared_ptr<const patient::Patient> patient,
-                    const std::vector<sim::Action>& log, double time_s, const assessment::Debrief* imagesOf) {
-    sim::Session session(scenario, patient);
-    ScrubFrame f;
-    const double last = log.empty() ? 0.0 : log.back().time_s;
-    const bool whole = time_s >= last;
-    // Only the last image before the moment is wanted. Rendering is what takes time, so render just
-    // it, and for a stored image the image it stores (a stored image repeats the one before), each
-    // at the moment it was taken, with the devices and contrast of that moment.
-    sim::ImageRenderer renderer;
+namespace {
+
+// The images a moment shows: the last image taken at or before it (`wanted`) and, for a stored
+// image, the images back to the one it stores (`from`): each is rendered at the moment it was
+// taken, with the devices and contrast of that moment.
+struct ImagesToRender {
     int wanted = -1, from = -1;
-    if (imagesOf) {
-        wanted = as::lastImageAtOrBefore(*imagesOf, whole ? imagesOf->duration_s + 1.0 : time_s);
-        from = wanted;
-        while (from > 0 && imagesOf->images[static_cast<size_t>(from)].kind == sim::toString(sim::ImageKind::Stored)) --from;
+};
+
+ImagesToRender imagesToRender(const as::Debrief* imagesOf, double time_s, bool whole) {
+    ImagesToRender r;
+    if (!imagesOf) return r;
+    r.wanted = as::lastImageAtOrBefore(*imagesOf, whole ? imagesOf->duration_s + 1.0 : time_s);
+    r.from = r.wanted;
+    while (r.from > 0 && imagesOf->images[static_cast<size_t>(r.from)].kind == sim::toString(sim::ImageKind::Stored)) --r.from;
+    return r;
+}
+
+// Plays the session's queued actions on to time_s (to the end, ended, when `whole`), rendering
+// the wanted images on the way, and reads the frame off the state.
+ScrubFrame playOn(sim::Session& session, double lastActionS, double time_s, bool whole, ImagesToRender want,
+                  const std::vector<bool>& render) {
+    ScrubFrame f;
+    sim::ImageRenderer renderer;
+    if (want.wanted >= 0) {
         session.setImageSink([&](const sim::Session& s, size_t index) {
-            const int i = static_cast<int>(index);
-            if (i < from || i > wanted) return;
-            f.image = renderer.render(s, index);
+            if (index >= render.size() || !render[index]) return;
+            GreyImage image = renderer.render(s, index);
+            if (static_cast<int>(index) >= want.from && static_cast<int>(index) <= want.wanted) f.image = std::move(image);
         });
     }
     if (whole) {
-        session.play(log);
+        session.advanceTo(lastActionS);
+        if (!session.ended()) session.end("end of the action log");
     } else {
-        for (const sim::Action& a : log) session.submit(a);
         session.advanceTo(time_s);
     }
+    session.setImageSink({});
     const sim::SimState& s = session.state();
     f.time_s = s.time_s();
     f.carm = s.carm;
     f.airKermaMGy = 1000.0 * s.dose.report.referenceAirKermaGy;
     f.kapGyCm2 = s.dose.report.kermaAreaProductGyCm2;
     f.fluoroTimeS = s.dose.fluoroTimeS;
-    f.contrastMl = s.contrastMl;
-    f.activityGBq = s.activityGBq;
-    f.cementMl = s.cementMl;
+    const std::vector<double> values = session.quantities();
+    for (size_t i = 0; i < values.size(); ++i)
+        f.quantities.push_back({session.quantitySpecs()[i].label, session.quantitySpecs()[i].unit, values[i]});
     f.fluoroOn = s.fluoroOn;
     f.events = s.events.size();
     f.imageIndex = s.images.empty() ? -1 : static_cast<int>(s.images.size()) - 1;
-    if (f.imageIndex != wanted) f.image = {};  // the report and the replay disagree: show nothing false
+    if (f.imageIndex != want.wanted) f.image = {};  // the report and the replay disagree: show nothing false
     return f;
+}
+
+}  // namespace
+
+struct ReplayCache::Impl {
+    sim::Scenario scenario;
+    std::shared_ptr<const patient::Patient> patient;
+    std::vector<sim::Action> log;
+    double everyS = 5.0;
+    std::mutex mutex;
+    std::unique_ptr<sim::Session> session;                    // every action queued; restored per scrub
+    std::vector<std::pair<double, sim::SessionSnapshot>> snaps;  // time order, the first at t = 0
+
+    double last() const { return log.empty() ? 0.0 : log.back().time_s; }
+
+    std::vector<sim::ImageTaken> images;                        // every image of the whole session
+
+    void build() {
+        session = std::make_unique<sim::Session>(scenario, patient);
+        for (const sim::Action& a : log) session->submit(a);
+        snaps.push_back({0.0, session->snapshot()});
+        for (double t = everyS; t < last(); t += everyS) {
+            session->advanceTo(t);
+            snaps.push_back({session->time_s(), session->snapshot()});
+        }
+        session->advanceTo(last());
+        if (!session->ended()) session->end("end of the action log");
+        images = session->state().images;
+    }
+
+    // The latest snapshot taken before `beforeS` (strictly: an image taken at a snapshot's tick
+    // must be rendered by playing through that tick).
+    const sim::SessionSnapshot& snapshotBefore(double beforeS) const {
+        size_t best = 0;
+        for (size_t i = 0; i < snaps.size(); ++i)
+            if (snaps[i].first < beforeS) best = i;
+        return snaps[best].second;
+    }
+};
+
+ReplayCache::ReplayCache(sim::Scenario scenario, std::shared_ptr<const patient::Patient> patient,
+                         std::vector<sim::Action> log, double everyS)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->scenario = std::move(scenario);
+    impl_->patient = std::move(patient);
+    impl_->log = std::move(log);
+    impl_->everyS = everyS;
+}
+
+ReplayCache::~ReplayCache() = default;
+
+size_t ReplayCache::snapshotCount() const {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    return impl_->snaps.size();
+}
+
+ScrubFrame ReplayCache::replayTo(double time_s, const assessment::Debrief* imagesOf) const {
+    Impl& d = *impl_;
+    std::lock_guard<std::mutex> lock(d.mutex);
+    if (!d.session) d.build();
+    const bool whole = time_s >= d.last();
+    const ImagesToRender want = imagesToRender(imagesOf, time_s, whole);
+    // Start early enough to render what the moment shows: each image to render and whatever it
+    // is drawn from (a DSA frame's mask, the roadmap's frame, the image a recall shows again),
+    // each of which this replay's renderer must have rendered itself.
+    double startBefore = whole ? d.last() + 1.0 : time_s;
+    std::vector<int> pending;
+    for (int i = want.from; i >= 0 && i <= want.wanted; ++i) pending.push_back(i);
+    std::vector<bool> seen(d.images.size(), false);
+    while (!pending.empty()) {
+        const int i = pending.back();
+        pending.pop_back();
+        if (i < 0 || static_cast<size_t>(i) >= d.images.size() || seen[static_cast<size_t>(i)]) continue;
+        seen[static_cast<size_t>(i)] = true;
+        const sim::ImageTaken& im = d.images[static_cast<size_t>(i)];
+        startBefore = std::min(startBefore, im.time_s);
+        for (int dep : {im.maskIndex, im.roadmapIndex, im.recallIndex, im.kind == sim::ImageKind::Stored ? i - 1 : -1})
+            pending.push_back(dep);
+    }
+    d.session->restore(d.snapshotBefore(startBefore));
+    return playOn(*d.session, d.last(), time_s, whole, want, seen);
+}
+
+ScrubFrame replayTo(const sim::Scenario& scenario, std::shared_ptr<const patient::Patient> patient,
+                    const std::vector<sim::Action>& log, double time_s, const assessment::Debrief* imagesOf) {
+    // One snapshot, at the start: the whole replay.
+    return ReplayCache(scenario, std::move(patient), log, std::numeric_limits<double>::infinity()).replayTo(time_s, imagesOf);
 }
 
 std::vector<GreyImage> renderSessionImages(const sim::Scenario& scenario, std::shared_ptr<const patient::Patient> patient,

@@ -51,7 +51,11 @@ struct ScrubFrame {
     double time_s = 0.0;
     imaging::CArmPose carm;
     double airKermaMGy = 0.0, kapGyCm2 = 0.0, fluoroTimeS = 0.0;
-    double contrastMl = 0.0, activityGBq = 0.0, cementMl = 0.0;
+    struct Quantity {
+        std::string label, unit;
+        double value = 0.0;
+    };
+    std::vector<Quantity> quantities;  // the session's running quantities (contrast, cement, ...)
     bool fluoroOn = false;
     size_t events = 0;    // events up to this moment
     int imageIndex = -1;  // the last image taken at or before time_s, -1 when none
@@ -63,6 +67,22 @@ struct ScrubFrame {
 // the last image taken at or before time_s.
 ScrubFrame replayTo(const sim::Scenario& scenario, std::shared_ptr<const patient::Patient> patient,
                     const std::vector<sim::Action>& log, double time_s, const assessment::Debrief* imagesOf);
+
+// Snapshots of a session every few simulated seconds, so that scrubbing the debrief's timeline
+// replays at most that far from the nearest snapshot instead of from the start. Thread-safe: the
+// window replays in the background. The same moment gives the same frame as replayTo.
+class ReplayCache {
+public:
+    ReplayCache(sim::Scenario scenario, std::shared_ptr<const patient::Patient> patient, std::vector<sim::Action> log,
+                double everyS = 5.0);
+    ~ReplayCache();
+    ScrubFrame replayTo(double time_s, const assessment::Debrief* imagesOf) const;
+    size_t snapshotCount() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 // Every image the session took, rendered when it was taken (what `run --frames` writes).
 std::vector<GreyImage> renderSessionImages(const sim::Scenario& scenario,

@@ -30,6 +30,13 @@ std::string text(const json& j, const char* name, const std::string& fallback = 
     return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
+std::string requiredText(const json& j, const char* name, const std::string& file, const std::string& prefix) {
+    auto it = j.find(name);
+    if (it == j.end() || !it->is_string() || it->get<std::string>().empty())
+        throw DataError(file, 0, prefix + name, "expected a text");
+    return it->get<std::string>();
+}
+
 const json& array(const json& j, const char* name, const std::string& file) {
     const json& v = need(j, name, file);
     if (!v.is_array()) throw DataError(file, 0, name, std::string("expected an array, got ") + v.type_name());
@@ -38,14 +45,16 @@ const json& array(const json& j, const char* name, const std::string& file) {
 
 // The report's cumulative quantities, in the order the debrief plots them.
 struct SeriesDef {
-    const char* key;
-    const char* label;
-    const char* unit;
+    std::string key;
+    std::string label;
+    std::string unit;
 };
-constexpr SeriesDef kSeries[] = {
+const SeriesDef kDoseSeries[] = {
     {"reference_air_kerma_mGy", "Reference air kerma", "mGy"},
     {"kerma_area_product_Gycm2", "Kerma-area product", "Gy cm2"},
     {"fluoro_time_s", "Fluoroscopy time", "s"},
+};
+const SeriesDef kReport1Quantities[] = {
     {"contrast_ml", "Contrast injected", "ml"},
     {"activity_GBq", "Y-90 activity delivered", "GBq"},
     {"cement_ml", "Cement injected", "ml"},
@@ -75,30 +84,6 @@ MarksBand bandFor(double marks, bool critical) {
     return MarksBand::Partial;
 }
 
-EventCategory categoryOf(const std::string& kind) {
-    // Complications first: "cement.leak" is a leak before it is cement.
-    for (const char* bad : {"breach", "leak", "reflux", "non_target", "nontarget", "perforat", "dissection",
-                            "critical", "gallbladder"})
-        if (contains(kind, bad)) return EventCategory::Complication;
-    for (const char* img : {"fluoro.", "cine.", "dsa.", "image.", "ct.", "roadmap"})
-        if (startsWith(kind, img)) return EventCategory::Imaging;
-    for (const char* tx : {"inject", "deliver", "cement", "ablat", "embol", "microsphere", "y90", "contrast"})
-        if (contains(kind, tx)) return EventCategory::Therapy;
-    if (startsWith(kind, "session.") || startsWith(kind, "procedure.")) return EventCategory::Session;
-    return EventCategory::Device;
-}
-
-const char* toString(EventCategory category) {
-    switch (category) {
-        case EventCategory::Imaging: return "imaging";
-        case EventCategory::Device: return "device";
-        case EventCategory::Therapy: return "therapy";
-        case EventCategory::Complication: return "complication";
-        case EventCategory::Session: return "session";
-    }
-    return "device";
-}
-
 std::string eventLabel(const std::string& kind) {
     static const std::map<std::string, std::string> known = {
         {"fluoro.on", "Fluoroscopy on"},    {"fluoro.off", "Fluoroscopy off"},
@@ -126,7 +111,8 @@ double DebriefSeries::maxValue() const {
 Debrief debriefFromReport(const json& report, const Rubric* rubric, const std::string& file) {
     if (!report.is_object()) throw DataError(file, 0, "", "expected a session report (a JSON object)");
     const std::string schema = text(report, "schema");
-    if (schema != "irsim.report/1") throw DataError(file, 0, "schema", "expected irsim.report/1, got '" + schema + "'");
+    if (schema != "irsim.report/1" && schema != "irsim.report/2")
+        throw DataError(file, 0, "schema", "expected irsim.report/1 or /2, got '" + schema + "'");
     Debrief d;
     d.scenario = text(report, "scenario");
     if (d.scenario.empty()) throw DataError(file, 0, "scenario", "missing from the session report");
@@ -146,8 +132,11 @@ Debrief debriefFromReport(const json& report, const Rubric* rubric, const std::s
     const json& events = array(report, "events", file);
     for (size_t i = 0; i < events.size(); ++i) {
         const std::string prefix = "events[" + std::to_string(i) + "].";
+        // The category the session declared with the event; reports written before events
+        // carried one are shown as device events.
+        const auto category = eventCategoryNamed(text(events[i], "category"));
         d.events.push_back({number(events[i], "time_s", file, prefix), text(events[i], "kind"),
-                            text(events[i], "details")});
+                            text(events[i], "details"), category.value_or(EventCategory::Device)});
     }
 
     // Values and units, then the marks the session was scored with.
@@ -239,13 +228,24 @@ Debrief debriefFromReport(const json& report, const Rubric* rubric, const std::s
     }
 
     if (auto it = report.find("timeline"); it != report.end() && it->is_array()) {
-        for (const SeriesDef& s : kSeries) {
-            DebriefSeries series{s.key, s.label, s.unit, {}, {}};
+        // The dose series every session has, then the running quantities the report declares
+        // (irsim.report/2); a /1 report had a fixed set.
+        std::vector<SeriesDef> defs(std::begin(kDoseSeries), std::end(kDoseSeries));
+        if (auto q = report.find("quantities"); q != report.end() && q->is_array()) {
+            for (size_t i = 0; i < q->size(); ++i) {
+                const std::string prefix = "quantities[" + std::to_string(i) + "].";
+                defs.push_back({requiredText((*q)[i], "key", file, prefix), text((*q)[i], "label"), text((*q)[i], "unit")});
+            }
+        } else {
+            defs.insert(defs.end(), std::begin(kReport1Quantities), std::end(kReport1Quantities));
+        }
+        for (const SeriesDef& s : defs) {
+            DebriefSeries series{s.key, s.label.empty() ? s.key : s.label, s.unit, {}, {}};
             for (size_t i = 0; i < it->size(); ++i) {
                 const json& sample = (*it)[i];
                 const std::string prefix = "timeline[" + std::to_string(i) + "].";
                 series.time_s.push_back(number(sample, "time_s", file, prefix));
-                series.value.push_back(number(sample, s.key, file, prefix));
+                series.value.push_back(number(sample, s.key.c_str(), file, prefix));
             }
             d.series.push_back(std::move(series));
         }

@@ -65,10 +65,7 @@ struct DebriefAttempt {
     bool current = false;  // the session being debriefed
 };
 
-// What kind of moment an event marks, for the timeline's colours and the clinic's words.
-enum class EventCategory { Imaging, Device, Therapy, Complication, Session };
-EventCategory categoryOf(const std::string& kind);
-const char* toString(EventCategory category);  // "imaging", "device", ...
+// The clinic's words for an event kind.
 std::string eventLabel(const std::string& kind);  // "fluoro.on" -> "Fluoroscopy on"
 
 struct Debrief {

@@ -138,7 +138,7 @@ void eventStrip(Html& h, const Debrief& d) {
     h.raw("<line x1=\"10\" y1=\"20\" x2=\"930\" y2=\"20\" stroke=\"#999\" />\n");
     for (const SessionEvent& e : d.events) {
         const double x = L + std::clamp(e.time_s / tmax, 0.0, 1.0) * w;
-        const EventCategory c = categoryOf(e.kind);
+        const EventCategory c = e.category;
         h.raw("<line x1=\"" + exact(x) + "\" y1=\"6\" x2=\"" + exact(x) + "\" y2=\"34\" stroke=\"" + categoryColour(c) +
               "\" stroke-width=\"" + (c == EventCategory::Complication ? "4" : "2") + "\">");
         h.element("title", shown(e.time_s) + " s: " + eventLabel(e.kind) + (e.details.empty() ? "" : " - " + e.details));
@@ -323,7 +323,7 @@ std::string debriefHtml(const Debrief& d, const std::vector<std::string>& pngPer
     eventStrip(h, d);
     h.raw("<table class=\"events\">\n<tr><th class=\"num\">Time</th><th>Event</th><th>Details</th></tr>\n");
     for (const SessionEvent& e : d.events) {
-        h.raw("<tr class=\"cat-" + std::string(toString(categoryOf(e.kind))) + "\" " + attr("data-kind", e.kind) + ">");
+        h.raw("<tr class=\"cat-" + std::string(toString(e.category)) + "\" " + attr("data-kind", e.kind) + ">");
         h.raw("<td class=\"num\">").text(fmt("%.2f s", e.time_s)).raw("</td><td>").text(eventLabel(e.kind));
         h.raw(" <small>(").text(e.kind).raw(")</small></td><td>").text(e.details).raw("</td></tr>\n");
     }

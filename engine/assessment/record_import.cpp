@@ -35,8 +35,8 @@ SessionRecord recordFromReport(const json& report, const SessionSource& src) {
     const std::string& file = src.reportPath;
     if (!report.is_object()) throw DataError(file, 0, "", "expected a session report (a JSON object)");
     const std::string schema = text(report, "schema", file);
-    if (schema != "irsim.report/1")
-        throw DataError(file, 0, "schema", "expected irsim.report/1, got '" + schema + "'");
+    if (schema != "irsim.report/1" && schema != "irsim.report/2")
+        throw DataError(file, 0, "schema", "expected irsim.report/1 or /2, got '" + schema + "'");
 
     SessionRecord r;
     r.trainee = src.trainee;

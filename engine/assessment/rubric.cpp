@@ -6,6 +6,24 @@
 
 namespace irsim::assessment {
 
+const char* toString(EventCategory category) {
+    switch (category) {
+        case EventCategory::Imaging: return "imaging";
+        case EventCategory::Device: return "device";
+        case EventCategory::Therapy: return "therapy";
+        case EventCategory::Complication: return "complication";
+        case EventCategory::Session: return "session";
+    }
+    return "device";
+}
+
+std::optional<EventCategory> eventCategoryNamed(const std::string& name) {
+    for (EventCategory c : {EventCategory::Imaging, EventCategory::Device, EventCategory::Therapy,
+                            EventCategory::Complication, EventCategory::Session})
+        if (name == toString(c)) return c;
+    return std::nullopt;
+}
+
 namespace {
 std::string fmt(double v) {
     char buf[64];

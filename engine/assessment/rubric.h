@@ -14,10 +14,18 @@ struct MetricValue {
 };
 using Metrics = std::map<std::string, MetricValue>;  // name -> value, ordered for stable output
 
+// What kind of moment an event marks, declared with the event's kind (sim/procedure.h): the
+// debrief's colours and groupings.
+enum class EventCategory { Imaging, Device, Therapy, Complication, Session };
+const char* toString(EventCategory category);  // "imaging", "device", ...
+// From the report's text; nullopt for an unknown word.
+std::optional<EventCategory> eventCategoryNamed(const std::string& name);
+
 struct SessionEvent {
     double time_s = 0.0;
     std::string kind;     // e.g. "fluoro.on", "breach.medial"
     std::string details;  // a sentence for people
+    EventCategory category = EventCategory::Device;
 };
 
 // One scored metric. Marks fall linearly from full at `fullMarksAt` to zero at `zeroAt`; whether

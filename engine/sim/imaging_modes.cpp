@@ -26,20 +26,6 @@ bool sameProjection(const imaging::CArmPose& a, const imaging::CArmPose& b) {
            a.detectorWidthMm == b.detectorWidthMm && a.detectorHeightMm == b.detectorHeightMm;
 }
 
-// The tip of the first steel device (needle, trocar) the X-ray sees: its last point.
-std::optional<glm::dvec3> needleTip(const imaging::FrameContents& c) {
-    for (const imaging::RadiopaquePath& p : c.paths)
-        if (p.material == imaging::Material::Steel && !p.pointsLps.empty()) return p.pointsLps.back();
-    return std::nullopt;
-}
-
-double checkedNumber(const Action& a, const std::string& field, double fallback, double lo, double hi,
-                     const std::string& what) {
-    const double v = a.number(field, fallback);
-    if (!(v >= lo && v <= hi)) throw DataError(a.file, a.line, field, "expected " + what);
-    return v;
-}
-
 }  // namespace
 
 imaging::FrameContents Session::radiopaqueContents() const {
@@ -51,14 +37,13 @@ imaging::FrameContents Session::radiopaqueContents() const {
     return c;
 }
 
-bool Session::applyImagingModes(const Action& a) {
+// Each handler runs once its action has passed its declaration's checks (procedure.cpp).
+void Session::contrastInject(const Action& a) {
     SimState& s = state_;
-    ImagingModesState& m = s.modes;
-    if (a.kind == "contrast.inject") {
-        const double ml = checkedNumber(a, "ml", -1.0, 0.1, 100.0, "0.1 to 100 ml of contrast");
-        const double rate = checkedNumber(a, "rate_ml_s", 2.0, 0.1, 30.0, "an injection rate of 0.1 to 30 ml/s");
-        const double mg = checkedNumber(a, "mg_iodine_per_ml", 300.0, 50.0, 400.0,
-                                        "50 to 400 mg iodine/ml (300 and 370 are the usual media)");
+    {
+        const double ml = a.requireNumber("ml");
+        const double rate = a.number("rate_ml_s", 2.0);
+        const double mg = a.number("mg_iodine_per_ml", 300.0);
         if (!contrast_)
             throw DataError(a.file, a.line, "at", "the patient has no vessel tree to inject contrast into");
         int segment = -1;
@@ -90,39 +75,49 @@ bool Session::applyImagingModes(const Action& a) {
         // Injecting faster than the vessel carries away pushes contrast back up the parent vessel.
         if (rate > flow)
             addEvent("contrast.reflux", fmt("%.1f ml/s", rate) + " into " + where + fmt(" carrying %.1f ml/s", flow));
-        return true;
     }
-    if (a.kind == "dsa.run") {
-        m.dsaFps = checkedNumber(a, "fps", 3.0, 0.5, 7.5, "0.5 to 7.5 frames/s");
-        const double dur = checkedNumber(a, "duration_s", 6.0, 1.0, 30.0, "a run of 1 to 30 s");
+}
+
+void Session::dsaRun(const Action& a) {
+    SimState& s = state_;
+    ImagingModesState& m = s.modes;
+    {
+        m.dsaFps = a.number("fps", 3.0);
+        const double dur = a.number("duration_s", 6.0);
         m.nextDsaTick = s.tick;
         m.dsaUntilTick = s.tick + tickAtOrAfter(dur);
         m.dsaMaskIndex = -1;
         m.dsaPeakIndex = -1;
         m.dsaPeakMg = -1.0;
         addEvent("dsa.run", fmt("%.1f s", dur) + fmt(" at %.1f frames/s", m.dsaFps));
-        return true;
     }
-    if (a.kind == "roadmap.on") {
-        if (m.dsaPeakIndex < 0) {
-            addEvent("action.refused", "roadmap.on needs a DSA run with contrast first");
-            return true;
-        }
-        if (!sameProjection(s.images[static_cast<size_t>(m.dsaPeakIndex)].pose, s.carm)) {
-            addEvent("action.refused", "roadmap.on: the C-arm or table has moved since the DSA run");
-            return true;
-        }
-        m.roadmapOn = true;
-        m.roadmapIndex = m.dsaPeakIndex;
-        addEvent("roadmap.on", "DSA frame at " + fmt("%.1f s", s.images[static_cast<size_t>(m.roadmapIndex)].time_s));
-        return true;
+}
+
+void Session::roadmapOn(const Action&) {
+    SimState& s = state_;
+    ImagingModesState& m = s.modes;
+    if (m.dsaPeakIndex < 0) {
+        addEvent("action.refused", "roadmap.on needs a DSA run with contrast first");
+        return;
     }
-    if (a.kind == "roadmap.off") {
-        if (m.roadmapOn) addEvent("roadmap.off", "by the operator");
-        m.roadmapOn = false;
-        return true;
+    if (!sameProjection(s.images[static_cast<size_t>(m.dsaPeakIndex)].pose, s.carm)) {
+        addEvent("action.refused", "roadmap.on: the C-arm or table has moved since the DSA run");
+        return;
     }
-    if (a.kind == "image.recall") {
+    m.roadmapOn = true;
+    m.roadmapIndex = m.dsaPeakIndex;
+    addEvent("roadmap.on", "DSA frame at " + fmt("%.1f s", s.images[static_cast<size_t>(m.roadmapIndex)].time_s));
+}
+
+void Session::roadmapOff(const Action&) {
+    ImagingModesState& m = state_.modes;
+    if (m.roadmapOn) addEvent("roadmap.off", "by the operator");
+    m.roadmapOn = false;
+}
+
+void Session::imageRecall(const Action& a) {
+    SimState& s = state_;
+    {
         const std::string label = a.text("label", "");
         if (label.empty()) throw DataError(a.file, a.line, "label", "image.recall needs the label of a stored image");
         int found = -1;
@@ -133,7 +128,7 @@ bool Session::applyImagingModes(const Action& a) {
             }
         if (found < 0) {
             addEvent("action.refused", "image.recall: no image labelled '" + label + "'");
-            return true;
+            return;
         }
         ImageTaken shown = s.images[static_cast<size_t>(found)];
         shown.kind = ImageKind::Recalled;
@@ -141,9 +136,12 @@ bool Session::applyImagingModes(const Action& a) {
         shown.time_s = time_s();
         imageTaken(shown);
         addEvent("image.recall", label);
-        return true;
     }
-    if (a.kind == "ct.scan" || a.kind == "ct.fluoro") {
+}
+
+void Session::ctAcquire(const Action& a) {
+    SimState& s = state_;
+    {
         const bool helical = a.kind == "ct.scan";
         imaging::CtScan scan;
         ImageTaken ct;
@@ -152,28 +150,24 @@ bool Session::applyImagingModes(const Action& a) {
         ct.pose = s.carm;
         ct.kvp = 120.0;
         ct.ctWindow = a.text("window", "soft_tissue");
-        if (ct.ctWindow != "soft_tissue" && ct.ctWindow != "liver" && ct.ctWindow != "bone" && ct.ctWindow != "lung")
-            throw DataError(a.file, a.line, "window", "expected soft_tissue, liver, bone or lung");
-        const std::optional<glm::dvec3> tip = needleTip(radiopaqueContents());
+        const std::optional<glm::dvec3> tip = procedure_->ctFollowPoint(*this);
         if (helical) {
-            const std::string kind = a.text("kind", "helical");
-            if (kind != "helical") throw DataError(a.file, a.line, "kind", "expected \"helical\"");
             const double from = a.requireNumber("from_mm"), to = a.requireNumber("to_mm");
             ct.ctFromMm = std::min(from, to), ct.ctToMm = std::max(from, to);
             if (ct.ctToMm - ct.ctFromMm < 10.0 || ct.ctToMm - ct.ctFromMm > 1000.0)
                 throw DataError(a.file, a.line, "to_mm", "expected a scan range of 10 to 1000 mm");
             // A routine abdominal helical scan: 200 mAs per rotation, pitch 1 (imaging::CtScan).
-            scan.mAsPerRotation = checkedNumber(a, "mas", 200.0, 10.0, 600.0, "10 to 600 mAs per rotation");
-            scan.pitch = checkedNumber(a, "pitch", 1.0, 0.5, 1.5, "a pitch of 0.5 to 1.5");
+            scan.mAsPerRotation = a.number("mas", 200.0);
+            scan.pitch = a.number("pitch", 1.0);
             ct.label = "CT " + fmt("%.0f", ct.ctFromMm) + fmt(" to %.0f mm", ct.ctToMm);
         } else {
             const double z = a.requireNumber("z_mm");
-            const double slices = checkedNumber(a, "slices", 3.0, 1.0, 16.0, "1 to 16 slices");
-            const double sliceMm = checkedNumber(a, "slice_mm", 2.5, 0.5, 10.0, "slices of 0.5 to 10 mm");
+            const double slices = a.number("slices", 3.0);
+            const double sliceMm = a.number("slice_mm", 2.5);
             ct.ctFromMm = z - 0.5 * slices * sliceMm, ct.ctToMm = z + 0.5 * slices * sliceMm;
             // CT fluoroscopy runs at a low tube current: 10-50 mA at 120 kVp (Silverman et al. 1999,
             // Radiology 212:673; Paulson et al. 2001, Radiology 220:161); 30 mAs per rotation.
-            scan.mAsPerRotation = checkedNumber(a, "mas", 30.0, 5.0, 200.0, "5 to 200 mAs per rotation");
+            scan.mAsPerRotation = a.number("mas", 30.0);
             scan.pitch = 1.0;  // axial: the table does not move
             ct.label = "CT fluoro " + fmt("%.0f mm", z);
         }
@@ -187,9 +181,7 @@ bool Session::applyImagingModes(const Action& a) {
         s.dose.ctMaxCtdiVolGy = std::max(s.dose.ctMaxCtdiVolGy, d.ctdiVolGy);
         imageTaken(ct);
         addEvent(a.kind, ct.label + fmt(": CTDIvol %.2f mGy", d.ctdiVolGy * 1e3) + fmt(", DLP %.1f mGy cm", d.dlpGyCm * 1e3));
-        return true;
     }
-    return false;
 }
 
 void Session::stepImagingModes() {

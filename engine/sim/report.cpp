@@ -1,5 +1,6 @@
 #include "sim/report.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include "core/error.h"
@@ -11,16 +12,25 @@ nlohmann::json buildReport(const Session& session, const std::vector<std::string
     const Scenario& sc = session.scenario();
     const assessment::Assessment a = session.assess();
     json r = json::object();
-    r["schema"] = "irsim.report/1";
+    r["schema"] = "irsim.report/2";
     r["scenario"] = sc.id;
     r["title"] = sc.title;
     r["procedure"] = sc.procedure;
-    r["patient"] = session.patient().source;
+    // A CT by its path from the scenario's folder, as the scenario names it: the same report on
+    // every machine.
+    std::string patient = session.patient().source;
+    if (!sc.patient.phantom) {
+        const auto rel = std::filesystem::path(patient).lexically_relative(
+            std::filesystem::path(sc.file).parent_path().lexically_normal());
+        if (!rel.empty()) patient = rel.generic_string();
+    }
+    r["patient"] = patient;
     r["duration_s"] = session.time_s();
     r["end_reason"] = session.state().endReason;
     json events = json::array();
     for (const auto& e : session.state().events)
-        events.push_back({{"time_s", e.time_s}, {"kind", e.kind}, {"details", e.details}});
+        events.push_back({{"time_s", e.time_s}, {"kind", e.kind}, {"details", e.details},
+                          {"category", assessment::toString(e.category)}});
     r["events"] = events;
     json metrics = json::object();
     for (const auto& [name, v] : session.metrics()) metrics[name] = {{"value", v.value}, {"unit", v.unit}};
@@ -51,16 +61,22 @@ nlohmann::json buildReport(const Session& session, const std::vector<std::string
         imgs.push_back(j);
     }
     r["images"] = imgs;
+    // The running quantities the procedure declared, so a debrief plots them without knowing it.
+    const std::vector<QuantitySpec>& quantities = session.quantitySpecs();
+    json declared = json::array();
+    for (const QuantitySpec& q : quantities) declared.push_back({{"key", q.key}, {"label", q.label}, {"unit", q.unit}});
+    r["quantities"] = declared;
     json timeline = json::array();
-    for (const TimelineSample& t : session.state().timeline)
-        timeline.push_back({{"time_s", t.time_s},
-                            {"reference_air_kerma_mGy", t.referenceAirKermaMGy},
-                            {"kerma_area_product_Gycm2", t.kermaAreaProductGyCm2},
-                            {"fluoro_time_s", t.fluoroTimeS},
-                            {"contrast_ml", t.contrastMl},
-                            {"activity_GBq", t.activityGBq},
-                            {"cement_ml", t.cementMl}});
+    for (const TimelineSample& t : session.state().timeline) {
+        json sample = {{"time_s", t.time_s},
+                       {"reference_air_kerma_mGy", t.referenceAirKermaMGy},
+                       {"kerma_area_product_Gycm2", t.kermaAreaProductGyCm2},
+                       {"fluoro_time_s", t.fluoroTimeS}};
+        for (size_t i = 0; i < quantities.size() && i < t.quantities.size(); ++i) sample[quantities[i].key] = t.quantities[i];
+        timeline.push_back(sample);
+    }
     r["timeline"] = timeline;
+    r["state_hash"] = StateHash::hexOf(session.stateHash());
     return r;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The session report assessors' tools read (docs/report.md, schema "irsim.report/1"). It holds no
+// The session report assessors' tools read (docs/report.md, schema "irsim.report/2"; /1 is still read). It holds no
 // wall-clock time, so the same scenario and action log give the same bytes.
 #include <string>
 #include <vector>

@@ -21,26 +21,19 @@ std::shared_ptr<const patient::Patient> loadScenarioPatient(const Scenario& scen
         spec.labelsPath = sp.labelsPath;
         return std::make_shared<const patient::Patient>(patient::loadPatient(spec, progress));
     }
-    const ScenarioDocument& d = scenario.doc;
+    // Every option was checked when the scenario loaded (scenario.cpp).
     patient::PhantomOptions o;
     o.seed = sp.phantomSeed;
     o.voxelMm = sp.phantomVoxelMm;
-    o.osteoporotic = d.flag("patient.phantom.osteoporotic", false);
-    o.bodySize = d.number("patient.phantom.body_size", 1.0, 0.3, 3.0);
-    if (!sp.michelsType.empty()) {
-        o.michels = patient::parseMichelsType(sp.michelsType);
-        if (!o.michels) d.fail("patient.phantom.michels", "expected a Michels type I to X");
-    }
-    for (size_t i = 0; i < sp.tumours.size(); ++i) {
-        const ScenarioTumour& t = sp.tumours[i];
-        const std::string path = "patient.phantom.tumour[" + std::to_string(i) + "]";
+    o.osteoporotic = sp.osteoporotic;
+    o.bodySize = sp.bodySize;
+    if (!sp.michelsType.empty()) o.michels = patient::parseMichelsType(sp.michelsType);
+    for (const ScenarioTumour& t : sp.tumours) {
         patient::PhantomLesion lesion;
         lesion.site = t.site;
         lesion.diameterMm = t.diameterMm;
-        auto kind = patient::parseLesionKind(t.kind);
-        if (!kind) d.fail(path + ".kind", "expected hypervascular, lytic or compression_fracture");
-        lesion.kind = *kind;
-        lesion.heightLossFraction = d.number(path + ".height_loss", 0.3, 0.0, 0.8);
+        lesion.kind = *patient::parseLesionKind(t.kind);
+        lesion.heightLossFraction = t.heightLoss;
         o.lesions.push_back(lesion);
     }
     return std::make_shared<const patient::Patient>(patient::makePhantom(o, progress));

@@ -1,12 +1,16 @@
 #include "sim/scenario.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 
 #include <toml++/toml.h>
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "core/text.h"
+#include "patient/phantom.h"
 
 namespace irsim::sim {
 
@@ -74,7 +78,26 @@ int ScenarioDocument::lineOf(const std::string& path) const {
     return 0;
 }
 
+namespace {
+// "goal.view[1].name" -> "goal.view[].name": the key's place whatever the array index.
+std::string shapeOf(const std::string& path) {
+    std::string out;
+    for (size_t i = 0; i < path.size(); ++i) {
+        if (path[i] == '[') {
+            out += "[]";
+            i = path.find(']', i);
+            if (i == std::string::npos) break;
+        } else {
+            out += path[i];
+        }
+    }
+    return out;
+}
+}  // namespace
+
 const nlohmann::json* ScenarioDocument::find(const std::string& path) const {
+    asked.insert(shapeOf(path));
+    const nlohmann::json* found = nullptr;
     const nlohmann::json* cur = &root;
     size_t pos = 0;
     while (pos < path.size()) {
@@ -96,7 +119,53 @@ const nlohmann::json* ScenarioDocument::find(const std::string& path) const {
             pos = end + 1;
         }
     }
-    return cur;
+    found = cur;
+    // The path and every table and array above it have been read.
+    for (std::string p = path; !p.empty();) {
+        read.insert(p);
+        const auto cut = p.find_last_of(".[");
+        if (cut == std::string::npos) break;
+        p = p.substr(0, cut);
+    }
+    return found;
+}
+
+void ScenarioDocument::refuseUnreadKeys() const {
+    std::vector<std::pair<int, std::string>> unread;  // (line, path)
+    std::function<void(const nlohmann::json&, const std::string&)> walk = [&](const nlohmann::json& j,
+                                                                               const std::string& path) {
+        if (j.is_object()) {
+            for (const auto& [key, value] : j.items()) {
+                const std::string child = path.empty() ? key : path + "." + key;
+                if (!read.count(child)) unread.push_back({lineOf(child), child});
+                else walk(value, child);
+            }
+        } else if (j.is_array()) {
+            for (size_t i = 0; i < j.size(); ++i) walk(j[i], path + "[" + std::to_string(i) + "]");
+        }
+    };
+    walk(root, "");
+    if (unread.empty()) return;
+    std::sort(unread.begin(), unread.end());
+    const std::string& path = unread.front().second;
+    const auto cut = path.find_last_of('.');
+    const std::string parent = cut == std::string::npos ? "" : shapeOf(path.substr(0, cut));
+    const std::string key = cut == std::string::npos ? path : path.substr(cut + 1);
+    std::vector<std::string> known;
+    for (const std::string& a : asked) {
+        const auto c = a.find_last_of('.');
+        const std::string aParent = c == std::string::npos ? "" : a.substr(0, c);
+        const std::string aKey = c == std::string::npos ? a : a.substr(c + 1);
+        if (aParent == parent && aKey.find('[') == std::string::npos &&
+            std::find(known.begin(), known.end(), aKey) == known.end())
+            known.push_back(aKey);
+    }
+    const std::string near = closestWord(key, known);
+    std::string what = "unknown key '" + key + "'";
+    if (!near.empty()) what += "; did you mean '" + near + "'?";
+    if (!known.empty() && known.size() <= 12) what += " (" + (parent.empty() ? std::string("sections") : parent) +
+                                                     " takes " + joinWords(known, "and") + ")";
+    throw DataError(file, unread.front().first, path, what);
 }
 
 void ScenarioDocument::fail(const std::string& path, const std::string& what) const {
@@ -182,6 +251,34 @@ assessment::Rubric parseRubric(const ScenarioDocument& d) {
     return r;
 }
 
+// A rubric may only score what the session produces and name events the procedure raises: a
+// misspelt metric would score zero in silence, a misspelt event would never fail anyone.
+void checkRubricAgainst(const ProcedureSpec& procedure, const ProcedureDefinition& definition,
+                        const ScenarioDocument& d, const assessment::Rubric& rubric) {
+    std::vector<std::string> metrics, events;
+    for (const MetricSpec& m : imagingMetrics()) metrics.push_back(m.name);
+    for (const MetricSpec& m : definition.metrics()) metrics.push_back(m.name);
+    for (const EventSpec& e : imagingEvents()) events.push_back(e.kind);
+    for (const EventSpec& e : procedure.events) events.push_back(e.kind);
+    const auto has = [](const std::vector<std::string>& v, const std::string& x) {
+        return std::find(v.begin(), v.end(), x) != v.end();
+    };
+    const auto unknown = [&](const std::string& what, const std::string& name, const std::vector<std::string>& known) {
+        const std::string near = closestWord(name, known);
+        return "procedure '" + procedure.name + "' produces no " + what + " '" + name + "'" +
+               (near.empty() ? "" : "; did you mean '" + near + "'?");
+    };
+    for (size_t i = 0; i < rubric.metrics.size(); ++i)
+        if (!has(metrics, rubric.metrics[i].name))
+            d.fail("rubric.metric[" + std::to_string(i) + "].name", unknown("metric", rubric.metrics[i].name, metrics));
+    for (size_t i = 0; i < rubric.critical.size(); ++i) {
+        const assessment::CriticalError& c = rubric.critical[i];
+        const std::string p = "rubric.critical[" + std::to_string(i) + "]";
+        if (!c.metric.empty() && !has(metrics, c.metric)) d.fail(p + ".metric", unknown("metric", c.metric, metrics));
+        if (!c.eventKind.empty() && !has(events, c.eventKind)) d.fail(p + ".event", unknown("event", c.eventKind, events));
+    }
+}
+
 }  // namespace
 
 Scenario parseScenario(const std::string& tomlText, const std::string& file) {
@@ -221,6 +318,10 @@ Scenario parseScenario(const std::string& tomlText, const std::string& file) {
         p.phantomSeed = static_cast<uint64_t>(d.number("patient.phantom.seed", 1.0, 0.0, 4294967295.0));
         p.phantomVoxelMm = d.number("patient.phantom.voxel_mm", 1.5, 0.5, 5.0);
         p.michelsType = d.text("patient.phantom.michels", "");
+        if (!p.michelsType.empty() && !patient::parseMichelsType(p.michelsType))
+            d.fail("patient.phantom.michels", "expected a Michels type I to X");
+        p.osteoporotic = d.flag("patient.phantom.osteoporotic", false);
+        p.bodySize = d.number("patient.phantom.body_size", 1.0, 0.3, 3.0);
         const size_t nt = d.arraySize("patient.phantom.tumour");
         for (size_t i = 0; i < nt; ++i) {
             const std::string tp = "patient.phantom.tumour[" + std::to_string(i) + "]";
@@ -228,6 +329,9 @@ Scenario parseScenario(const std::string& tomlText, const std::string& file) {
             t.site = d.requireText(tp + ".site");
             t.kind = d.requireText(tp + ".kind");
             t.diameterMm = d.number(tp + ".diameter_mm", 20.0, 2.0, 150.0);
+            if (!patient::parseLesionKind(t.kind))
+                d.fail(tp + ".kind", "expected hypervascular, lytic or compression_fracture");
+            t.heightLoss = d.number(tp + ".height_loss", 0.3, 0.0, 0.8);
             p.tumours.push_back(t);
         }
     }
@@ -250,6 +354,14 @@ Scenario parseScenario(const std::string& tomlText, const std::string& file) {
     s.pulseRatePps = d.number("carm.pulse_rate", 15.0, 1.0, 30.0);
 
     s.rubric = parseRubric(d);
+
+    const ProcedureSpec* procedure = findProcedure(s.procedure);
+    if (!procedure)
+        d.fail("scenario.procedure",
+               "unknown procedure '" + s.procedure + "'; expected " + joinWords(procedureNames(), "or"));
+    s.definition = procedure->parse(s);
+    d.refuseUnreadKeys();
+    checkRubricAgainst(*procedure, *s.definition, d, s.rubric);
     return s;
 }
 

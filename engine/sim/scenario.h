@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 
 #include "assessment/rubric.h"
 #include "imaging/carm.h"
+#include "sim/procedure.h"
 
 namespace irsim::sim {
 
@@ -23,6 +26,8 @@ struct ScenarioDocument {
     std::map<std::string, int> lines;  // dotted path ("carm.lao_deg", "goal.view[1].name") -> line
 
     int lineOf(const std::string& path) const;
+    // Every path asked for is remembered (found or not): the keys nobody asked for are the
+    // unknown ones (unreadKeysError), and the ones asked for are what "did you mean" offers.
     const nlohmann::json* find(const std::string& path) const;
     [[noreturn]] void fail(const std::string& path, const std::string& what) const;
 
@@ -32,12 +37,20 @@ struct ScenarioDocument {
     std::string requireText(const std::string& path) const;
     bool flag(const std::string& path, bool fallback) const;
     size_t arraySize(const std::string& path) const;  // 0 when absent
+
+    // Throws DataError naming the first key of the file that nothing read, with the nearest key
+    // that was asked for in the same table.
+    void refuseUnreadKeys() const;
+
+    mutable std::set<std::string> asked;  // paths asked for, array indices as "[]"
+    mutable std::set<std::string> read;   // paths found, and their parents
 };
 
 struct ScenarioTumour {
     std::string site;       // "liver_segment_8", "vertebrae_T12"
     std::string kind;       // "hypervascular", "lytic", "compression_fracture"
     double diameterMm = 0.0;
+    double heightLoss = 0.3;  // compression fracture: fraction of the body's height lost
 };
 
 struct ScenarioPatient {
@@ -49,6 +62,8 @@ struct ScenarioPatient {
     uint64_t phantomSeed = 1;
     double phantomVoxelMm = 1.5;
     std::string michelsType;  // "" = chosen by the seed
+    bool osteoporotic = false;
+    double bodySize = 1.0;
     std::vector<ScenarioTumour> tumours;
 };
 
@@ -65,7 +80,9 @@ struct Scenario {
     double pulseRatePps = 15.0;
     double timeLimitS = 3600.0;  // the session ends by itself here
     assessment::Rubric rubric;
-    ScenarioDocument doc;    // for the procedure's own sections
+    ScenarioDocument doc;    // for errors that need the patient (file, line, field)
+    // The procedure's sections, typed (its ProcedureSpec::parse).
+    std::shared_ptr<const ProcedureDefinition> definition;
 };
 
 Scenario loadScenario(const std::string& path);

@@ -3,19 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <mutex>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "imaging/drr.h"
 
 namespace irsim::sim {
 
 namespace {
-std::map<std::string, ProcedureFactory>& procedures() {
-    static std::map<std::string, ProcedureFactory> m;
-    return m;
-}
-
 std::string fmt1(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f", v);
@@ -41,30 +36,19 @@ const char* toString(ImageKind kind) {
     return "?";
 }
 
-void registerProcedure(const std::string& name, ProcedureFactory factory) {
-    procedures()[name] = std::move(factory);
-}
-
-std::vector<std::string> procedureNames() {
-    std::vector<std::string> names;
-    for (const auto& [n, f] : procedures()) names.push_back(n);
-    return names;
-}
-
-void registerBuiltinProcedures();  // procedures.cpp
-
 Session::Session(Scenario scenario, std::shared_ptr<const patient::Patient> patient)
     : scenario_(std::move(scenario)), patient_(std::move(patient)) {
-    static std::once_flag once;
-    std::call_once(once, registerBuiltinProcedures);
-    auto it = procedures().find(scenario_.procedure);
-    if (it == procedures().end()) {
-        std::string known;
-        for (const auto& n : procedureNames()) known += (known.empty() ? "" : ", ") + n;
-        throw DataError(scenario_.file, scenario_.doc.lineOf("scenario.procedure"),
-                        "scenario.procedure",
-                        "unknown procedure '" + scenario_.procedure + "'; expected one of: " + known);
-    }
+    spec_ = findProcedure(scenario_.procedure);
+    if (!spec_)
+        throw DataError(scenario_.file, scenario_.doc.lineOf("scenario.procedure"), "scenario.procedure",
+                        "unknown procedure '" + scenario_.procedure + "'; expected " +
+                            joinWords(procedureNames(), "or"));
+    for (const ActionSpec& a : imagingActions()) actions_[a.name] = &a;
+    for (const ActionSpec& a : spec_->actions) actions_[a.name] = &a;
+    for (const EventSpec& e : imagingEvents()) eventCategories_[e.kind] = e.category;
+    for (const EventSpec& e : spec_->events) eventCategories_[e.kind] = e.category;
+    quantitySpecs_ = imagingQuantities();
+    quantitySpecs_.insert(quantitySpecs_.end(), spec_->quantities.begin(), spec_->quantities.end());
     state_.carm = scenario_.carm;
     if (!scenario_.target.empty()) {
         auto c = patient_->centroidOf(scenario_.target);
@@ -75,7 +59,7 @@ Session::Session(Scenario scenario, std::shared_ptr<const patient::Patient> pati
     }
     state_.pulseRatePps = scenario_.pulseRatePps;
     state_.rng = Rng::seeded(scenario_.patient.phantomSeed);
-    procedure_ = it->second(scenario_, *patient_);
+    procedure_ = spec_->make(scenario_, *patient_);
     // Contrast flows in the arterial tree (or the only tree a loader found).
     const patient::VesselTree* tree = patient_->vesselTree("arterial");
     if (!tree && !patient_->vessels.empty()) tree = &patient_->vessels.front();
@@ -88,7 +72,23 @@ Session::Session(Scenario scenario, std::shared_ptr<const patient::Patient> pati
 
 Session::~Session() = default;
 
+const ActionSpec& Session::specOf(const Action& a) const {
+    auto it = actions_.find(a.kind);
+    if (it == actions_.end()) {
+        std::vector<std::string> names;
+        for (const auto& [n, spec] : actions_) names.push_back(n);
+        const std::string near = closestWord(a.kind, names);
+        throw DataError(a.file, a.line, "action",
+                        "unknown action '" + a.kind + "' for procedure '" + scenario_.procedure + "'" +
+                            (near.empty() ? "" : "; did you mean '" + near + "'?") + " (docs/actions.md)");
+    }
+    return *it->second;
+}
+
 void Session::submit(Action action) {
+    // Checked now, against its declaration, so a bad action from a log or a window control is an
+    // error before anything has happened rather than in the middle of a tick.
+    validate(specOf(action), action);
     if (action.time_s + 1e-9 < time_s())
         throw DataError(action.file, action.line, "t",
                         "action '" + action.kind + "' at " + fmt1(action.time_s) +
@@ -125,7 +125,18 @@ void Session::end(const std::string& reason) {
 }
 
 void Session::addEvent(const std::string& kind, const std::string& details) {
-    state_.events.push_back({time_s(), kind, details});
+    auto it = eventCategories_.find(kind);
+    // A programming error, not bad input: every event a procedure raises is in its declaration.
+    if (it == eventCategories_.end())
+        throw std::logic_error("event kind '" + kind + "' is not declared by procedure '" + spec_->name + "'");
+    state_.events.push_back({time_s(), kind, details, it->second});
+}
+
+std::vector<double> Session::quantities() const {
+    std::vector<double> q = {state_.contrastMl};
+    const std::vector<double> own = procedure_->quantities(*this);
+    q.insert(q.end(), own.begin(), own.end());
+    return q;
 }
 
 void Session::stepOnce() {
@@ -200,9 +211,7 @@ void Session::sampleTimeline() {
     t.referenceAirKermaMGy = state_.dose.report.referenceAirKermaGy * 1e3;
     t.kermaAreaProductGyCm2 = state_.dose.report.kermaAreaProductGyCm2;
     t.fluoroTimeS = state_.dose.fluoroTimeS;
-    t.contrastMl = state_.contrastMl;
-    t.activityGBq = state_.activityGBq;
-    t.cementMl = state_.cementMl;
+    t.quantities = quantities();
     state_.timeline.push_back(t);
 }
 
@@ -212,111 +221,94 @@ void Session::poseChanged() {
         imaging::waterEquivalentPathMm(patient_->ct, f.source, f.detectorCentre, 1.0);
 }
 
-void Session::apply(const Action& a) {
-    if (applyImaging(a) || applyImagingModes(a)) return;
-    if (procedure_->apply(a, *this)) return;
-    throw DataError(a.file, a.line, "action", "unknown action '" + a.kind + "' for procedure '" +
-                                                  scenario_.procedure + "' (docs/actions.md)");
+void Session::apply(const Action& a) { specOf(a).apply(*procedure_, a, *this); }
+
+void Session::carmMove(const Action& a) {
+    imaging::CArmPose& c = state_.carm;
+    const bool absolute = a.kind == "carm.set";
+    const double lao = absolute ? a.number("lao_deg", c.laoDeg) : c.laoDeg + a.number("dlao_deg", 0.0);
+    const double cran = absolute ? a.number("cran_deg", c.cranDeg) : c.cranDeg + a.number("dcran_deg", 0.0);
+    // The mechanical range of a typical floor-mounted C-arm.
+    c.laoDeg = std::clamp(lao, -120.0, 120.0);
+    c.cranDeg = std::clamp(cran, -45.0, 45.0);
+    poseChanged();
 }
 
-bool Session::applyImaging(const Action& a) {
-    SimState& s = state_;
-    imaging::CArmPose& c = s.carm;
-    if (a.kind == "carm.set" || a.kind == "carm.rotate") {
-        const bool absolute = a.kind == "carm.set";
-        const double lao = absolute ? a.number("lao_deg", c.laoDeg) : c.laoDeg + a.number("dlao_deg", 0.0);
-        const double cran = absolute ? a.number("cran_deg", c.cranDeg) : c.cranDeg + a.number("dcran_deg", 0.0);
-        // The mechanical range of a typical floor-mounted C-arm.
-        c.laoDeg = std::clamp(lao, -120.0, 120.0);
-        c.cranDeg = std::clamp(cran, -45.0, 45.0);
-        poseChanged();
-        return true;
-    }
-    if (a.kind == "table.move") {
-        // Moving the table carries the patient; the isocentre moves the other way through the
-        // patient. Arguments say where the isocentre goes in the patient: lateral + to the
-        // patient's left, longitudinal + toward the head, height + toward the back.
-        c.isocentre.x += a.number("lateral_mm", 0.0);
-        c.isocentre.z += a.number("longitudinal_mm", 0.0);
-        c.isocentre.y += a.number("height_mm", 0.0);
-        poseChanged();
-        return true;
-    }
-    if (a.kind == "carm.field_of_view") {
-        const double fov = a.requireNumber("mm");
-        if (fov < 100.0 || fov > 480.0)
-            throw DataError(a.file, a.line, "mm", "expected a field of view from 100 to 480 mm");
-        c.detectorWidthMm = c.detectorHeightMm = fov;
-        return true;
-    }
-    if (a.kind == "carm.collimate") {
-        c.collimationX = std::clamp(a.number("x", c.collimationX), 0.1, 1.0);
-        c.collimationY = std::clamp(a.number("y", c.collimationY), 0.1, 1.0);
-        return true;
-    }
-    if (a.kind == "fluoro.rate") {
-        const double pps = a.requireNumber("pps");
-        if (pps != 7.5 && pps != 15.0 && pps != 30.0)
-            throw DataError(a.file, a.line, "pps", "expected a pulse rate of 7.5, 15 or 30 pulses/s");
-        s.pulseRatePps = pps;
-        return true;
-    }
-    if (a.kind == "fluoro.on") {
-        if (s.fluoroOn) return true;
-        s.fluoroOn = true;
-        s.fluoroOnSince_s = time_s();
-        s.nextPulseTick = s.tick;
-        addEvent("fluoro.on", fmt1(s.pulseRatePps) + " pulses/s at LAO " + fmt1(c.laoDeg) +
-                                  " CRAN " + fmt1(c.cranDeg));
-        return true;
-    }
-    if (a.kind == "fluoro.off") {
-        if (!s.fluoroOn) return true;
-        s.fluoroOn = false;
-        // Last-image-hold: the last pulse stays on the monitor.
-        imageTaken(imageOf(time_s(), ImageKind::FluoroHold, c, s.kvp, "last image hold"));
-        addEvent("fluoro.off", fmt1(time_s() - s.fluoroOnSince_s) + " s of fluoroscopy");
-        return true;
-    }
-    if (a.kind == "cine.run") {
-        const double fps = a.number("fps", 7.5);
-        const double dur = a.number("duration_s", 4.0);
-        if (fps < 1.0 || fps > 30.0) throw DataError(a.file, a.line, "fps", "expected 1 to 30 frames/s");
-        if (dur <= 0.0 || dur > 60.0) throw DataError(a.file, a.line, "duration_s", "expected 0 to 60 s");
-        s.cineFps = fps;
-        s.nextCineTick = s.tick;
-        s.cineUntilTick = s.tick + tickAtOrAfter(dur);
-        addEvent("cine.run", fmt1(dur) + " s at " + fmt1(fps) + " frames/s");
-        return true;
-    }
-    if (a.kind == "image.store") {
-        const std::string label = a.text("label", "image " + std::to_string(s.images.size() + 1));
-        if (s.images.empty() || s.images.back().kind == ImageKind::Stored)
-            throw DataError(a.file, a.line, "action",
-                            "image.store needs an image on the monitor: take fluoro first");
-        ImageTaken stored = s.images.back();
-        stored.kind = ImageKind::Stored;
-        stored.label = label;
-        stored.time_s = time_s();
-        imageTaken(stored);
-        addEvent("image.store", label + " at LAO " + fmt1(stored.pose.laoDeg) + " CRAN " +
-                                    fmt1(stored.pose.cranDeg));
-        return true;
-    }
-    if (a.kind == "session.start") {
-        // The header line the app writes: which scenario the log belongs to.
-        const std::string id = a.text("scenario", scenario_.id);
-        if (id != scenario_.id)
-            throw DataError(a.file, a.line, "scenario",
-                            "this log was recorded on scenario '" + id + "', not '" + scenario_.id + "'");
-        return true;
-    }
-    if (a.kind == "procedure.end") {
-        end(a.text("reason", "the trainee ended the procedure"));
-        return true;
-    }
-    return false;
+void Session::tableMove(const Action& a) {
+    // Moving the table carries the patient; the isocentre moves the other way through the
+    // patient. Arguments say where the isocentre goes in the patient: lateral + to the
+    // patient's left, longitudinal + toward the head, height + toward the back.
+    imaging::CArmPose& c = state_.carm;
+    c.isocentre.x += a.number("lateral_mm", 0.0);
+    c.isocentre.z += a.number("longitudinal_mm", 0.0);
+    c.isocentre.y += a.number("height_mm", 0.0);
+    poseChanged();
 }
+
+void Session::fieldOfView(const Action& a) {
+    imaging::CArmPose& c = state_.carm;
+    c.detectorWidthMm = c.detectorHeightMm = a.requireNumber("mm");
+}
+
+void Session::collimate(const Action& a) {
+    imaging::CArmPose& c = state_.carm;
+    c.collimationX = a.number("x", c.collimationX);
+    c.collimationY = a.number("y", c.collimationY);
+}
+
+void Session::fluoroRate(const Action& a) { state_.pulseRatePps = a.requireNumber("pps"); }
+
+void Session::fluoroOn(const Action&) {
+    SimState& s = state_;
+    if (s.fluoroOn) return;
+    s.fluoroOn = true;
+    s.fluoroOnSince_s = time_s();
+    s.nextPulseTick = s.tick;
+    addEvent("fluoro.on", fmt1(s.pulseRatePps) + " pulses/s at LAO " + fmt1(s.carm.laoDeg) + " CRAN " +
+                              fmt1(s.carm.cranDeg));
+}
+
+void Session::fluoroOff(const Action&) {
+    SimState& s = state_;
+    if (!s.fluoroOn) return;
+    s.fluoroOn = false;
+    // Last-image-hold: the last pulse stays on the monitor.
+    imageTaken(imageOf(time_s(), ImageKind::FluoroHold, s.carm, s.kvp, "last image hold"));
+    addEvent("fluoro.off", fmt1(time_s() - s.fluoroOnSince_s) + " s of fluoroscopy");
+}
+
+void Session::cineRun(const Action& a) {
+    SimState& s = state_;
+    const double fps = a.number("fps", 7.5);
+    const double dur = a.number("duration_s", 4.0);
+    s.cineFps = fps;
+    s.nextCineTick = s.tick;
+    s.cineUntilTick = s.tick + tickAtOrAfter(dur);
+    addEvent("cine.run", fmt1(dur) + " s at " + fmt1(fps) + " frames/s");
+}
+
+void Session::imageStore(const Action& a) {
+    SimState& s = state_;
+    const std::string label = a.text("label", "image " + std::to_string(s.images.size() + 1));
+    if (s.images.empty() || s.images.back().kind == ImageKind::Stored)
+        throw DataError(a.file, a.line, "action", "image.store needs an image on the monitor: take fluoro first");
+    ImageTaken stored = s.images.back();
+    stored.kind = ImageKind::Stored;
+    stored.label = label;
+    stored.time_s = time_s();
+    imageTaken(stored);
+    addEvent("image.store", label + " at LAO " + fmt1(stored.pose.laoDeg) + " CRAN " + fmt1(stored.pose.cranDeg));
+}
+
+void Session::sessionStart(const Action& a) {
+    // The header line the app writes: which scenario the log belongs to.
+    const std::string id = a.text("scenario", scenario_.id);
+    if (id != scenario_.id)
+        throw DataError(a.file, a.line, "scenario",
+                        "this log was recorded on scenario '" + id + "', not '" + scenario_.id + "'");
+}
+
+void Session::procedureEnd(const Action& a) { end(a.text("reason", "the trainee ended the procedure")); }
 
 assessment::Metrics Session::metrics() const {
     assessment::Metrics m;
@@ -346,6 +338,65 @@ assessment::Metrics Session::metrics() const {
 
 assessment::Assessment Session::assess() const {
     return assessment::assess(scenario_.rubric, metrics(), state_.events);
+}
+
+}  // namespace irsim::sim
+
+namespace irsim::sim {
+
+SessionSnapshot Session::snapshot() const {
+    return {state_, std::shared_ptr<const Procedure>(procedure_->clone()),
+            std::make_shared<const imaging::SkinDoseMap>(*skinDose_), queueHead_};
+}
+
+void Session::restore(const SessionSnapshot& snap) {
+    state_ = snap.state;
+    procedure_ = snap.procedure->clone();
+    skinDose_ = std::make_unique<imaging::SkinDoseMap>(*snap.skinDose);
+    queueHead_ = snap.queueHead;
+}
+
+namespace {
+
+void hashPose(StateHash& h, const imaging::CArmPose& p) {
+    h.add(p.laoDeg).add(p.cranDeg).add(p.isocentre).add(p.sourceToIsocentreMm).add(p.sourceToImageMm);
+    h.add(p.detectorWidthMm).add(p.detectorHeightMm).add(p.collimationX).add(p.collimationY);
+}
+
+}  // namespace
+
+uint64_t Session::stateHash() const {
+    StateHash h;
+    const SimState& s = state_;
+    h.add(s.tick);
+    hashPose(h, s.carm);
+    h.add(s.kvp).add(s.fluoroOn).add(s.pulseRatePps).add(s.nextPulseTick).add(s.fluoroOnSince_s);
+    h.add(s.cineUntilTick).add(s.cineFps).add(s.nextCineTick);
+    const DoseTally& d = s.dose;
+    h.add(d.fluoroTimeS).add(d.fluoroPulses).add(d.cineFrames).add(d.dsaFrames).add(d.ctAcquisitions);
+    h.add(d.ctDlpGyCm).add(d.ctMaxCtdiVolGy).add(d.report.referenceAirKermaGy).add(d.report.kermaAreaProductGyCm2);
+    h.add(d.report.fluoroscopyTimeS).add(d.report.runs.size());
+    const ImagingModesState& m = s.modes;
+    h.add(m.dsaUntilTick).add(m.dsaFps).add(m.nextDsaTick).add(m.dsaMaskIndex).add(m.dsaPeakIndex).add(m.dsaPeakMg);
+    h.add(m.roadmapOn).add(m.roadmapIndex);
+    h.add(s.contrast.injectedMl).add(s.contrast.injectedMg).add(s.contrast.forgottenMg).add(s.contrast.boluses.size());
+    for (const therapy::Bolus& b : s.contrast.boluses)
+        h.add(b.segment).add(b.leftToInjectMl).add(b.rateMlPerS).add(b.mixingMg).add(b.pumpedMl).add(b.injectedMg);
+    h.add(s.centralRayWaterMm);
+    h.add(s.events.size());
+    for (const assessment::SessionEvent& e : s.events) h.add(e.time_s).add(e.kind).add(e.details);
+    h.add(s.images.size());
+    for (const ImageTaken& i : s.images) {
+        h.add(i.time_s).add(static_cast<int>(i.kind)).add(i.kvp).add(i.label).add(i.maskIndex).add(i.roadmapIndex);
+        hashPose(h, i.pose);
+    }
+    h.add(s.timeline.size());
+    for (const TimelineSample& t : s.timeline)
+        h.add(t.time_s).add(t.referenceAirKermaMGy).add(t.kermaAreaProductGyCm2).add(t.fluoroTimeS).add(t.quantities);
+    h.add(s.contrastMl).add(s.ended).add(s.endReason).add(s.rng.state).add(s.rng.inc);
+    h.add(skinDose_->doseGy());
+    procedure_->hashState(h);
+    return h.value();
 }
 
 }  // namespace irsim::sim

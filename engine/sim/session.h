@@ -5,6 +5,7 @@
 // the same state and metrics bit for bit, with a window or without.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "imaging/radiopaque.h"
 #include "patient/patient.h"
 #include "sim/action.h"
+#include "sim/procedure.h"
 #include "sim/scenario.h"
 #include "therapy/contrast.h"
 
@@ -63,15 +65,14 @@ struct DoseTally {
     imaging::DoseReport report;           // air kerma, KAP and runs as the system displays them
 };
 
-// Cumulative quantities sampled once per simulated second, for the debrief's plots.
+// Cumulative quantities sampled once per simulated second, for the debrief's plots. `quantities`
+// follow Session::quantitySpecs(): the imaging ones (contrast), then the procedure's.
 struct TimelineSample {
     double time_s = 0.0;
     double referenceAirKermaMGy = 0.0;
     double kermaAreaProductGyCm2 = 0.0;
     double fluoroTimeS = 0.0;
-    double contrastMl = 0.0;         // iodinated contrast injected so far
-    double activityGBq = 0.0;        // Y-90 activity delivered so far
-    double cementMl = 0.0;           // bone cement injected so far
+    std::vector<double> quantities;
 };
 
 // DSA runs, the roadmap and CT acquisitions (imaging_modes.cpp).
@@ -104,10 +105,7 @@ struct SimState {
     std::vector<assessment::SessionEvent> events;
     std::vector<ImageTaken> images;
     std::vector<TimelineSample> timeline;  // one a second, and one at the end
-    // Running totals procedures keep up to date (the status bar and the timeline read them).
-    double contrastMl = 0.0;
-    double activityGBq = 0.0;
-    double cementMl = 0.0;
+    double contrastMl = 0.0;           // iodinated contrast injected so far
     bool ended = false;
     std::string endReason;
     Rng rng;
@@ -117,31 +115,14 @@ struct SimState {
 
 class Session;
 
-// What a procedure adds to the common imaging session: its own actions, its per-tick physics and
-// its metrics. Made by name from the scenario (registerProcedure).
-class Procedure {
-public:
-    virtual ~Procedure() = default;
-    // True when the action was this procedure's; throw DataError for bad arguments.
-    virtual bool apply(const Action& action, Session& session) = 0;
-    virtual void step(Session& session) { (void)session; }
-    virtual void addMetrics(const Session& session, assessment::Metrics& metrics) const = 0;
-    // What the X-ray beam sees besides the anatomy now: devices, contrast, cement.
-    virtual imaging::FrameContents radiopaqueContents(const Session& session) const {
-        (void)session;
-        return {};
-    }
-    // Where a catheter's tip is now (LPS mm), for contrast.inject at "catheter_tip".
-    virtual std::optional<glm::dvec3> catheterTip(const Session& session) const {
-        (void)session;
-        return std::nullopt;
-    }
+// Everything a session needs to go on from one moment exactly as it would have: its state, its
+// procedure's state, the skin dose so far and where it is in the queued actions.
+struct SessionSnapshot {
+    SimState state;
+    std::shared_ptr<const Procedure> procedure;
+    std::shared_ptr<const imaging::SkinDoseMap> skinDose;
+    size_t queueHead = 0;
 };
-
-using ProcedureFactory =
-    std::function<std::unique_ptr<Procedure>(const Scenario&, const patient::Patient&)>;
-void registerProcedure(const std::string& name, ProcedureFactory factory);
-std::vector<std::string> procedureNames();
 
 class Session {
 public:
@@ -166,10 +147,22 @@ public:
     std::shared_ptr<const patient::Patient> patientPtr() const { return patient_; }
     const SimState& state() const { return state_; }
     SimState& state() { return state_; }
-    // The procedure's own state for readouts (dynamic_cast to the procedure's class).
-    const Procedure* procedure() const { return procedure_.get(); }
+    // The running procedure, and what it declared (actions, events, quantities, panel).
+    const Procedure& procedure() const { return *procedure_; }
+    const ProcedureSpec& procedureSpec() const { return *spec_; }
 
+    // Records an event of a declared kind (imagingEvents() or the procedure's); its category
+    // comes from the declaration.
     void addEvent(const std::string& kind, const std::string& details);
+    // The running quantities now, in the order of quantitySpecs().
+    const std::vector<QuantitySpec>& quantitySpecs() const { return quantitySpecs_; }
+    std::vector<double> quantities() const;
+
+    SessionSnapshot snapshot() const;
+    // Goes back (or forward) to a snapshot of this session; queued actions are kept.
+    void restore(const SessionSnapshot& snapshot);
+    // FNV-1a over the plain-data state, the procedure's included: equal only when bit-identical.
+    uint64_t stateHash() const;
     // The procedure's devices and agents, then the contrast in the arteries.
     imaging::FrameContents radiopaqueContents() const;
     // The arterial tree's contrast model; nullptr when the patient has no vessel tree.
@@ -189,9 +182,27 @@ public:
 private:
     void stepOnce();
     void apply(const Action& a);
-    bool applyImaging(const Action& a);
-    // imaging_modes.cpp: contrast.inject, dsa.run, roadmap.on/off, image.recall, ct.scan, ct.fluoro.
-    bool applyImagingModes(const Action& a);
+    const ActionSpec& specOf(const Action& a) const;  // throws DataError for an unknown action
+    // The imaging actions' handlers (session.cpp; imaging_modes.cpp: contrast.inject, dsa.run,
+    // roadmap.on/off, image.recall, ct.scan, ct.fluoro). imagingActions() binds them.
+    friend const std::vector<ActionSpec>& imagingActions();
+    void carmMove(const Action& a);
+    void tableMove(const Action& a);
+    void fieldOfView(const Action& a);
+    void collimate(const Action& a);
+    void fluoroRate(const Action& a);
+    void fluoroOn(const Action& a);
+    void fluoroOff(const Action& a);
+    void cineRun(const Action& a);
+    void imageStore(const Action& a);
+    void sessionStart(const Action& a);
+    void procedureEnd(const Action& a);
+    void contrastInject(const Action& a);
+    void dsaRun(const Action& a);
+    void roadmapOn(const Action& a);
+    void roadmapOff(const Action& a);
+    void imageRecall(const Action& a);
+    void ctAcquire(const Action& a);
     void stepImagingModes();
     void firePulse(bool cine);
     void poseChanged();
@@ -199,7 +210,11 @@ private:
 
     Scenario scenario_;
     std::shared_ptr<const patient::Patient> patient_;
+    const ProcedureSpec* spec_ = nullptr;
     std::unique_ptr<Procedure> procedure_;
+    std::map<std::string, const ActionSpec*> actions_;
+    std::map<std::string, assessment::EventCategory> eventCategories_;
+    std::vector<QuantitySpec> quantitySpecs_;
     SimState state_;
     std::vector<Action> queue_;  // sorted by time, FIFO for equal times
     size_t queueHead_ = 0;

@@ -10,10 +10,12 @@
 #include "sim/scenario.h"
 #include "sim/session.h"
 #include "sim/ui_actions.h"
-#include "sim/vertebroplasty.h"
+#include "procedures/vertebroplasty/vertebroplasty.h"
 
 using namespace irsim;
 namespace ui = irsim::sim::ui;
+namespace vpns = irsim::procedures::vertebroplasty;
+namespace ctl = irsim::procedures::vertebroplasty::controls;
 
 namespace {
 
@@ -23,36 +25,36 @@ sim::Action roundTrip(const sim::Action& a) { return sim::parseActionLine(sim::t
 }  // namespace
 
 TEST_CASE("procedure controls produce the documented actions and arguments", "[app][controls]") {
-    const sim::Action tap = roundTrip(ui::needleTap(12.5));
+    const sim::Action tap = roundTrip(ctl::needleTap(12.5));
     CHECK(tap.kind == "needle.tap");
     CHECK(tap.time_s == 12.5);
     CHECK(tap.requireNumber("energy_j") == Approx(0.5));
 
-    const sim::Action place = roundTrip(ui::needlePlace(3.0, "vertebrae_L1", ui::Side::Left, 11.0, 2.0));
+    const sim::Action place = roundTrip(ctl::needlePlace(3.0, "vertebrae_L1", ctl::Side::Left, 11.0, 2.0));
     CHECK(place.kind == "needle.place");
     CHECK(place.text("entry", "") == "vertebrae_L1.pedicle_left.entry");
     CHECK(place.requireNumber("medial_deg") == Approx(11.0));
     CHECK(place.requireNumber("caudal_deg") == Approx(2.0));
-    CHECK(ui::needlePlace(0, "vertebrae_T12", ui::Side::Right, 0, 0).args["entry"] == "vertebrae_T12.pedicle_right.entry");
+    CHECK(ctl::needlePlace(0, "vertebrae_T12", ctl::Side::Right, 0, 0).args["entry"] == "vertebrae_T12.pedicle_right.entry");
 
-    const sim::Action adv = roundTrip(ui::needleAdvance(1.0, true));
+    const sim::Action adv = roundTrip(ctl::needleAdvance(1.0, true));
     CHECK(adv.kind == "needle.advance");
-    CHECK(adv.requireNumber("mm") == Approx(ui::kAdvanceStepMm));
-    CHECK(adv.requireNumber("speed_mm_s") == Approx(ui::kHandSpeedMmS));
+    CHECK(adv.requireNumber("mm") == Approx(ctl::kAdvanceStepMm));
+    CHECK(adv.requireNumber("speed_mm_s") == Approx(ctl::kHandSpeedMmS));
     CHECK(adv.args["twist"] == true);
-    CHECK(ui::needleAdvance(1.0, false).args["twist"] == false);
+    CHECK(ctl::needleAdvance(1.0, false).args["twist"] == false);
 
-    CHECK(ui::needleWithdraw(0).kind == "needle.withdraw");
-    CHECK(ui::needleWithdraw(0).requireNumber("mm") == Approx(ui::kWithdrawStepMm));
-    CHECK(ui::needleRemove(0).kind == "needle.remove");
-    const sim::Action re = roundTrip(ui::needleReangle(0, -1.0, 1.0));
+    CHECK(ctl::needleWithdraw(0).kind == "needle.withdraw");
+    CHECK(ctl::needleWithdraw(0).requireNumber("mm") == Approx(ctl::kWithdrawStepMm));
+    CHECK(ctl::needleRemove(0).kind == "needle.remove");
+    const sim::Action re = roundTrip(ctl::needleReangle(0, -1.0, 1.0));
     CHECK(re.kind == "needle.reangle");
     CHECK(re.requireNumber("medial_deg") == Approx(-1.0));
     CHECK(re.requireNumber("cranial_deg") == Approx(1.0));
-    CHECK(ui::styletOut(0).kind == "needle.stylet_out");
-    CHECK(ui::styletIn(0).kind == "needle.stylet_in");
-    CHECK(ui::cementMix(0).kind == "cement.mix");
-    const sim::Action inj = roundTrip(ui::cementInject(0));
+    CHECK(ctl::styletOut(0).kind == "needle.stylet_out");
+    CHECK(ctl::styletIn(0).kind == "needle.stylet_in");
+    CHECK(ctl::cementMix(0).kind == "cement.mix");
+    const sim::Action inj = roundTrip(ctl::cementInject(0));
     CHECK(inj.kind == "cement.inject");
     CHECK(inj.requireNumber("ml") == Approx(0.5));
     CHECK(inj.requireNumber("rate_ml_s") == Approx(0.1));
@@ -80,23 +82,34 @@ TEST_CASE("scripted controls place the trocar on the left pedicle and advance it
     const std::string path = std::string(IRSIM_SOURCE_DIR) + "/scenarios/vertebroplasty-l1.toml";
     const sim::Scenario scenario = sim::loadScenario(path);
     sim::Session session(scenario, sim::loadScenarioPatient(scenario));
-    const auto* vp = dynamic_cast<const sim::vertebroplasty::Vertebroplasty*>(session.procedure());
+    const auto* vp = dynamic_cast<const vpns::Vertebroplasty*>(&session.procedure());
     REQUIRE(vp != nullptr);
-    REQUIRE(ui::needleReadout(session).has_value());
-    CHECK_FALSE(ui::needleReadout(session)->placed);
+    CHECK_FALSE(ctl::needleReadout(*vp, session).placed);
 
     // The resident aims along the textbook left pedicle path's angles (what the angle inputs hold).
     const auto& ideal = vp->anatomy().ideal[1];
     REQUIRE(ideal.found);
     double t = 0.5;
-    session.submit(ui::needleSelect(t, "trocar_11g_diamond"));
-    session.submit(ui::needlePlace(t + 0.5, scenario.target, ui::Side::Left, ideal.medialDeg, ideal.caudalDeg));
+    session.submit(ctl::needleSelect(t, "trocar_11g_diamond"));
+    // The panel's own controls, pressed as a hand would: the left pedicle, the ideal angles typed
+    // into the inputs, "Place on skin".
+    const sim::PanelSpec& panel = session.procedureSpec().panel;
+    sim::PanelInputs inputs = sim::initialInputs(panel);
+    inputs.choices["side"] = 1;
+    inputs.numbers["medial"] = ideal.medialDeg;
+    inputs.numbers["caudal"] = ideal.caudalDeg;
+    session.advanceTo(t + 0.5);
+    const auto placed = sim::pressControl(panel, "place", inputs, session);
+    REQUIRE(placed.size() == 1);
+    CHECK(placed[0].kind == "needle.place");
+    CHECK(placed[0].text("entry", "") == scenario.target + ".pedicle_left.entry");
+    session.submit(placed[0]);
     session.advanceTo(t + 1.0);
-    const sim::vertebroplasty::State& s = vp->state();
+    const vpns::State& s = vp->state();
     REQUIRE(s.placed);
     CHECK(s.deviceName == "trocar_11g_diamond");
     // Placed aimed along the requested angles: the heading is the one those angles define.
-    const glm::dvec3 want = sim::vertebroplasty::headingFromAngles(+1, ideal.medialDeg, ideal.caudalDeg);
+    const glm::dvec3 want = vpns::headingFromAngles(+1, ideal.medialDeg, ideal.caudalDeg);
     CHECK(glm::dot(s.needle.tipDir, want) == Approx(1.0).margin(1e-9));
     // On the patient's left: the skin entry lies left (+x, LPS) of the vertebra's midline.
     CHECK(s.needle.tipLps.x > vp->anatomy().level.midlineXMm);
@@ -107,38 +120,37 @@ TEST_CASE("scripted controls place the trocar on the left pedicle and advance it
     t = session.time_s();
     double depth = s.needle.insertedMm;
     CHECK(depth == Approx(0.0).margin(1e-9));
-    const double pressS = ui::kAdvanceStepMm / ui::kHandSpeedMmS + 0.1;
+    const double pressS = ctl::kAdvanceStepMm / ctl::kHandSpeedMmS + 0.1;
     int fullSteps = 0;
     for (int i = 0; i < presses; ++i) {
-        session.submit(ui::needleAdvance(t, i % 2 == 1));
+        session.submit(ctl::needleAdvance(t, i % 2 == 1));
         t += pressS;
         session.advanceTo(t);
         const double now = s.needle.insertedMm;
         // The track never shortens on a push and never outruns the hand (1e-6 mm rounding).
         CHECK(now >= depth - 1e-9);
-        CHECK(now - depth <= ui::kAdvanceStepMm + 1e-6);
+        CHECK(now - depth <= ctl::kAdvanceStepMm + 1e-6);
         // Between membranes the trocar cuts in by the whole push; at the skin and the fascia the
         // membrane first indents (mm) and then gives, so some presses add little or nothing.
-        if (std::fabs(now - depth - ui::kAdvanceStepMm) < 1e-6) ++fullSteps;
+        if (std::fabs(now - depth - ctl::kAdvanceStepMm) < 1e-6) ++fullSteps;
         depth = now;
     }
     CHECK(fullSteps >= presses / 2);
-    CHECK(depth > 0.5 * presses * ui::kAdvanceStepMm);
-    CHECK(depth <= presses * ui::kAdvanceStepMm + 1e-6);
+    CHECK(depth > 0.5 * presses * ctl::kAdvanceStepMm);
+    CHECK(depth <= presses * ctl::kAdvanceStepMm + 1e-6);
     CHECK_FALSE(s.needle.stalled);
-    const auto r = ui::needleReadout(session);
-    REQUIRE(r.has_value());
-    CHECK(r->placed);
-    CHECK(r->depthMm == Approx(depth));
-    CHECK(r->tipTissue != "air");
-    CHECK(r->cementInjectedMl == 0.0);
-    CHECK(r->lastAlarm.empty());
+    const auto r = ctl::needleReadout(*vp, session);
+    CHECK(r.placed);
+    CHECK(r.depthMm == Approx(depth));
+    CHECK(r.tipTissue != "air");
+    CHECK(r.cementInjectedMl == 0.0);
+    CHECK(r.lastAlarm.empty());
 
     // Withdrawing 2 mm shortens the track by that much (soft tissue gives no resistance to it).
-    session.submit(ui::needleWithdraw(t));
-    t += ui::kWithdrawStepMm / 10.0 + 0.2;
+    session.submit(ctl::needleWithdraw(t));
+    t += ctl::kWithdrawStepMm / 10.0 + 0.2;
     session.advanceTo(t);
-    CHECK(s.needle.insertedMm == Approx(depth - ui::kWithdrawStepMm).margin(0.1));
+    CHECK(s.needle.insertedMm == Approx(depth - ctl::kWithdrawStepMm).margin(0.1));
 
     // The imaging controls on the same session: a CT of +/- 40 mm around the isocentre acquires that
     // range, and a contrast injection at a branch of the phantom's arterial tree counts its volume.

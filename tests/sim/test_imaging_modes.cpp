@@ -211,7 +211,8 @@ TEST_CASE("contrast injected in the session is counted and a wrong vessel names 
     auto s = std::make_unique<sim::Session>(sim::parseScenario(kScenario, "test.toml"), patientWithArtery());
     s->play({act(1.0, "contrast.inject", {{"at", "test_artery"}, {"ml", 5}, {"rate_ml_s", 2}}), act(5.0, "procedure.end")});
     CHECK(s->state().contrastMl == Approx(5.0).epsilon(1e-9));
-    CHECK(s->state().timeline.back().contrastMl == Approx(5.0).epsilon(1e-9));
+    REQUIRE(s->quantitySpecs().at(0).key == "contrast_ml");
+    CHECK(s->state().timeline.back().quantities.at(0) == Approx(5.0).epsilon(1e-9));
     CHECK(s->metrics().at("contrast_ml").value == Approx(5.0).epsilon(1e-9));
     sim::Session bad(sim::parseScenario(kScenario, "test.toml"), patientWithArtery());
     CHECK_THROWS_WITH(bad.play({sim::Action{0.5, "contrast.inject", {{"at", "splenic"}, {"ml", 5}}, "log.jsonl", 3}}),
@@ -232,16 +233,31 @@ namespace {
 // A needle from the anterior skin to a tip in the water, for CT guidance.
 const glm::dvec3 kHub{-40.0, -140.0, 4.0}, kTip{-10.0, -30.0, 4.0};
 
+// A procedure that only holds a needle still: the CT follows its tip.
 class NeedleFixture final : public sim::Procedure {
 public:
-    bool apply(const sim::Action&, sim::Session&) override { return false; }
+    std::unique_ptr<sim::Procedure> clone() const override { return std::make_unique<NeedleFixture>(*this); }
     void addMetrics(const sim::Session&, assessment::Metrics&) const override {}
     imaging::FrameContents radiopaqueContents(const sim::Session&) const override {
         imaging::FrameContents c;
         c.paths.push_back(imaging::needle(kHub, kTip, 18.0));
         return c;
     }
+    std::optional<glm::dvec3> ctFollowPoint(const sim::Session&) const override { return kTip; }
+    void hashState(StateHash&) const override {}
 };
+
+struct NoSections final : sim::ProcedureDefinition {
+    std::vector<sim::MetricSpec> metrics() const override { return {}; }
+};
+
+[[maybe_unused]] const bool kNeedleFixtureRegistered = [] {
+    sim::ProcedureSpec spec;
+    spec.name = "needle-fixture";
+    spec.parse = [](const sim::Scenario&) { return std::make_shared<NoSections>(); };
+    spec.make = [](const sim::Scenario&, const patient::Patient&) { return std::make_unique<NeedleFixture>(); };
+    return sim::registerProcedure(spec);
+}();
 
 const char* kNeedleScenario = R"(
 [scenario]
@@ -262,9 +278,6 @@ zero_at = 1000
 }  // namespace
 
 TEST_CASE("CT acquisitions count CTDIvol and DLP = CTDIvol x range and show the needle at its tip", "[sim][ct]") {
-    sim::registerProcedure("needle-fixture", [](const sim::Scenario&, const patient::Patient&) {
-        return std::make_unique<NeedleFixture>();
-    });
     Rendered r;
     auto s = play({act(1.0, "ct.scan", {{"from_mm", -20}, {"to_mm", 20}, {"kind", "helical"}}),
                    act(2.0, "ct.fluoro", {{"slices", 3}, {"z_mm", -10}, {"slice_mm", 2.5}}),

@@ -7,7 +7,7 @@
 #include "sim/run_headless.h"
 #include "sim/scenario.h"
 #include "sim/session.h"
-#include "sim/vertebroplasty.h"
+#include "procedures/vertebroplasty/vertebroplasty.h"
 
 namespace irsim::test {
 

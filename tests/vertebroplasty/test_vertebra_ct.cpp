@@ -210,7 +210,7 @@ TEST_CASE("the phantom's canal and pedicles come out the same from its spinal co
 
 TEST_CASE("on the real CT a trocar along the derived transpedicular path reaches the anterior third without breach, and 15 degrees more medial breaches",
           "[vertebroplasty][ct]") {
-    const auto a = sim::vertebroplasty::buildAnatomy(*scenarioPatient("vertebroplasty-ct"), "vertebrae_L1",
+    const auto a = irsim::procedures::vertebroplasty::buildAnatomy(*scenarioPatient("vertebroplasty-ct"), "vertebrae_L1",
                                                      sim::loadScenario(scenarioPath("vertebroplasty-ct")).doc,
                                                      "vertebroplasty.level");
     const physics::VertebraGeometry& v = a.level;
@@ -234,7 +234,7 @@ TEST_CASE("on the real CT a trocar along the derived transpedicular path reaches
     }
     // 15 degrees more medial from the left pedicle's entry: into the canal.
     const auto& left = a.ideal[1];
-    const glm::dvec3 medial = sim::vertebroplasty::headingFromAngles(+1, left.medialDeg + 15.0, left.caudalDeg);
+    const glm::dvec3 medial = irsim::procedures::vertebroplasty::headingFromAngles(+1, left.medialDeg + 15.0, left.caudalDeg);
     const Drive off = drive(a.tissue, a.vertebrae, left.entryLps, medial, 45.0);
     REQUIRE(!off.breaches.empty());
     bool medialBreach = false;

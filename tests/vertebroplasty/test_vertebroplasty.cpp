@@ -22,9 +22,9 @@ const patient::VertebraDimensions& dimensionsOf(const std::string& level) {
     return patient::phantomVertebrae().front();
 }
 
-sim::vertebroplasty::Anatomy anatomyOf(const std::string& scenario, const std::string& level) {
+irsim::procedures::vertebroplasty::Anatomy anatomyOf(const std::string& scenario, const std::string& level) {
     const sim::Scenario s = sim::loadScenario(scenarioPath(scenario));
-    return sim::vertebroplasty::buildAnatomy(*scenarioPatient(scenario), level, s.doc, "vertebroplasty.level");
+    return irsim::procedures::vertebroplasty::buildAnatomy(*scenarioPatient(scenario), level, s.doc, "vertebroplasty.level");
 }
 
 // Places the trocar at the left pedicle's entry with these angles, pushes to the bone, taps
@@ -119,7 +119,10 @@ TEST_CASE("cement volume is conserved through the procedure: injected = in bone 
         const double bySite = m.at("cement_leak_epidural_ml").value + m.at("cement_leak_disc_ml").value +
                               m.at("cement_leak_venous_ml").value + m.at("cement_leak_paravertebral_ml").value;
         CHECK(bySite == Approx(m.at("cement_leak_ml").value).margin(1e-9));
-        CHECK(s->state().cementMl == Approx(3.0).margin(1e-9));
+        // The running quantity the status bar and the timeline show: declared, then sampled.
+        REQUIRE(s->quantitySpecs().back().key == "cement_ml");
+        CHECK(s->quantities().back() == Approx(3.0).margin(1e-9));
+        CHECK(s->state().timeline.back().quantities.back() == Approx(3.0).margin(1e-9));
     }
     // Doughy cement stays in the bone; liquid cement finds the basivertebral vein and the canal.
     CHECK(played(s, "vertebroplasty-l1", "expert").metrics().at("cement_leak_ml").value < 0.05);

@@ -81,6 +81,9 @@ struct DebriefView::Impl {
     bool haveFrame = false;
     std::future<ReplayResult> pending;
     double pendingT = -1.0;
+    // Session snapshots for scrubbing, made by the first replay (in its thread; one replay runs at
+    // a time).
+    std::shared_ptr<std::shared_ptr<ReplayCache>> replayCache = std::make_shared<std::shared_ptr<ReplayCache>>();
 
     // The image on the GPU: one texture of kReportImagePixels^2, re-filled when the frame changes.
     render::Image texture;
@@ -126,11 +129,15 @@ struct DebriefView::Impl {
     void requestReplay(double t) {
         if (!canReplay() || pending.valid()) return;
         pendingT = t;
-        auto job = [scenario = *data.scenario, log = data.log, debrief = data.debrief, p = patient, t]() mutable {
+        // The first scrub builds the snapshots (one replay of the whole session); later ones
+        // replay a few seconds from the nearest.
+        auto job = [scenario = *data.scenario, log = data.log, debrief = data.debrief, p = patient, t,
+                    cache = replayCache]() mutable {
             ReplayResult r;
             try {
                 r.patient = p ? p : sim::loadScenarioPatient(scenario);
-                r.frame = replayTo(scenario, r.patient, log, t, &debrief);
+                if (!*cache) *cache = std::make_shared<ReplayCache>(scenario, r.patient, log);
+                r.frame = (*cache)->replayTo(t, &debrief);
             } catch (const std::exception& e) {
                 r.error = e.what();
             }
@@ -344,7 +351,7 @@ struct DebriefView::Impl {
         dl->AddRectFilled(p0, {p0.x + w, p0.y + h}, IM_COL32(40, 40, 48, 255));
         for (const as::SessionEvent& e : d.events) {
             const float x = p0.x + static_cast<float>(e.time_s / dur) * w;
-            const as::EventCategory c = as::categoryOf(e.kind);
+            const as::EventCategory c = e.category;
             dl->AddLine({x, p0.y + 3}, {x, p0.y + h - 3}, categoryColour(c), c == as::EventCategory::Complication ? 4.0f : 2.0f);
         }
         const float sx = p0.x + scrubT / dur * w;
@@ -382,8 +389,9 @@ struct DebriefView::Impl {
             ImGui::Text("At %.2f s%s", f.time_s, pending.valid() ? "  (replaying...)" : "");
             ImGui::Text("C-arm LAO %+.1f  CRAN %+.1f   fluoro %s", f.carm.laoDeg, f.carm.cranDeg, f.fluoroOn ? "ON" : "off");
             ImGui::Text("Air kerma %.3f mGy  KAP %.4f Gy.cm2", f.airKermaMGy, f.kapGyCm2);
-            ImGui::Text("Fluoro %.1f s  Contrast %.1f ml", f.fluoroTimeS, f.contrastMl);
-            ImGui::Text("Y-90 %.2f GBq  Cement %.1f ml", f.activityGBq, f.cementMl);
+            ImGui::Text("Fluoro %.1f s", f.fluoroTimeS);
+            for (const ScrubFrame::Quantity& q : f.quantities)
+                ImGui::Text("%s %.2f %s", q.label.c_str(), q.value, q.unit.c_str());
             if (f.imageIndex >= 0 && static_cast<size_t>(f.imageIndex) < d.images.size()) {
                 const as::DebriefImage& im = d.images[static_cast<size_t>(f.imageIndex)];
                 ImGui::TextWrapped("Image %d of %zu: %s%s%s at %.2f s, LAO %+.1f CRAN %+.1f", f.imageIndex + 1,
@@ -398,7 +406,7 @@ struct DebriefView::Impl {
         for (size_t i = 0; i < d.events.size(); ++i) {
             const as::SessionEvent& e = d.events[i];
             const bool past = e.time_s <= scrubT + 1e-6;
-            const as::EventCategory c = as::categoryOf(e.kind);
+            const as::EventCategory c = e.category;
             ImGui::PushStyleColor(ImGuiCol_Text, past ? ImGui::ColorConvertU32ToFloat4(categoryColour(c)) : kGrey);
             char label[256];
             std::snprintf(label, sizeof label, "%7.2f s  %s##%zu", e.time_s, as::eventLabel(e.kind).c_str(), i);

@@ -2,112 +2,110 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+
 #include "sim/ui_actions.h"
 
 namespace irsim::app {
 
 namespace {
-
-// The trocar presets by their action names (sim::vertebroplasty::deviceNamed).
-const char* const kDevices[] = {"trocar_11g_bevel", "trocar_11g_diamond", "trocar_13g_bevel", "trocar_13g_diamond"};
 const ImVec4 kAlarmRed{1.0f, 0.3f, 0.3f, 1.0f};
-
-// A key press, not the key held: true on the frame it goes down.
-bool pressed(bool now, bool& was) {
-    const bool edge = now && !was;
-    was = now;
-    return edge;
-}
-
 }  // namespace
 
 ProcedurePanel::ProcedurePanel(const sim::Session& session)
-    : branches_(sim::ui::arterialBranches(session.patient())) {
+    : panel_(session.procedureSpec().panel), inputs_(sim::initialInputs(panel_)),
+      branches_(sim::ui::arterialBranches(session.patient())) {
     for (size_t i = 0; i < branches_.size(); ++i)
         if (branches_[i] == "common_hepatic") branch_ = static_cast<int>(i);  // the usual first run
 }
 
-std::vector<sim::Action> ProcedurePanel::draw(const sim::Session& session, const ProcedureKeys& keys) {
+std::vector<std::string> ProcedurePanel::helpLines() const {
+    std::vector<std::string> lines = panel_.help;
+    for (const sim::PanelControl& c : panel_.controls)
+        if (!c.key.empty() && !c.help.empty()) lines.push_back(c.help);
+    return lines;
+}
+
+bool ProcedurePanel::bindsCtrlArrows() const {
+    return std::any_of(panel_.controls.begin(), panel_.controls.end(),
+                       [](const sim::PanelControl& c) { return c.key.rfind("Ctrl+", 0) == 0; });
+}
+
+std::vector<sim::Action> ProcedurePanel::draw(const sim::Session& session, const KeyDown& keyDown) {
     std::vector<sim::Action> out;
-    if (session.scenario().procedure == "vertebroplasty") vertebroplasty(session, keys, out);
+    if (!panel_.controls.empty()) procedure(session, keyDown, out);
     imaging(session, out);
     return out;
 }
 
-void ProcedurePanel::vertebroplasty(const sim::Session& session, const ProcedureKeys& keys,
-                                    std::vector<sim::Action>& out) {
-    namespace ui = sim::ui;
+void ProcedurePanel::procedure(const sim::Session& session, const KeyDown& keyDown, std::vector<sim::Action>& out) {
     const double t = session.time_s();
-    if (!ImGui::CollapsingHeader("Vertebroplasty", ImGuiTreeNodeFlags_DefaultOpen)) {
-        tapDown_ = keys.tap, injectDown_ = keys.inject;
-        return;
-    }
+    const bool open = ImGui::CollapsingHeader(panel_.title.c_str(), ImGuiTreeNodeFlags_DefaultOpen);
     ImGui::PushItemWidth(150.0f);
-    if (ImGui::Combo("Trocar", &device_, kDevices, IM_ARRAYSIZE(kDevices))) out.push_back(ui::needleSelect(t, kDevices[device_]));
-    ImGui::RadioButton("Right pedicle", &side_, 0);
-    ImGui::SameLine();
-    ImGui::RadioButton("Left", &side_, 1);
-    ImGui::InputFloat("Medial deg", &medialDeg_, 1.0f, 5.0f, "%.1f");
-    ImGui::InputFloat("Caudal deg", &caudalDeg_, 1.0f, 5.0f, "%.1f");
+    for (const sim::PanelControl& c : panel_.controls) {
+        // A key acts even with the header folded: the hand stays on the device.
+        const bool down = !c.key.empty() && keyDown(c.key);
+        const bool edge = down && !keyWasDown_[c.id];
+        keyWasDown_[c.id] = down;
+        const bool handFree = t >= handFreeAt_[c.id];
+        bool pressed = c.holdRepeats ? down && handFree : edge;
+        if (open) {
+            if (c.sameLine) ImGui::SameLine();
+            const std::string label = c.liveLabel ? c.liveLabel(session) : c.label;
+            const std::string id = label + "##" + c.id;
+            switch (c.kind) {
+                case sim::ControlKind::Choice: {
+                    int& v = inputs_.choices[c.id];
+                    bool changed = false;
+                    if (c.radio) {
+                        for (size_t i = 0; i < c.options.size(); ++i) {
+                            if (i > 0) ImGui::SameLine();
+                            changed |= ImGui::RadioButton((c.options[i] + "##" + c.id).c_str(), &v, static_cast<int>(i));
+                        }
+                    } else if (ImGui::BeginCombo(id.c_str(), c.options[static_cast<size_t>(v)].c_str())) {
+                        for (size_t i = 0; i < c.options.size(); ++i)
+                            if (ImGui::Selectable(c.options[i].c_str(), static_cast<int>(i) == v)) {
+                                changed = v != static_cast<int>(i);
+                                v = static_cast<int>(i);
+                            }
+                        ImGui::EndCombo();
+                    }
+                    pressed |= changed;
+                    break;
+                }
+                case sim::ControlKind::Number: {
+                    double& v = inputs_.numbers[c.id];
+                    if (ImGui::InputDouble(id.c_str(), &v, c.step, 5.0 * c.step, c.format.c_str()))
+                        v = std::clamp(v, c.lo, c.hi);
+                    break;
+                }
+                case sim::ControlKind::Button:
+                    pressed |= c.small ? ImGui::SmallButton(id.c_str()) : ImGui::Button(id.c_str());
+                    break;
+            }
+        }
+        if (pressed && c.press) {
+            for (sim::Action& a : c.press(inputs_, session)) out.push_back(std::move(a));
+            if (c.handBusyS > 0.0) handFreeAt_[c.id] = t + c.handBusyS;
+        }
+    }
     ImGui::PopItemWidth();
-    if (ImGui::Button("Place on skin", {-1, 0}))
-        out.push_back(ui::needlePlace(t, session.scenario().target, side_ == 1 ? ui::Side::Left : ui::Side::Right,
-                                      medialDeg_, caudalDeg_));
-    // One hand movement at a time: a held key pushes again once the last push has had its time.
-    const bool handFree = t >= nextHandS_;
-    const double pushS = ui::kAdvanceStepMm / ui::kHandSpeedMmS;
-    if (ImGui::Button("Advance 2 mm") || (keys.advance && handFree)) {
-        out.push_back(ui::needleAdvance(t, false));
-        nextHandS_ = t + pushS;
-    }
-    ImGui::SameLine();
-    if (ImGui::Button("Twist 2 mm")) {
-        out.push_back(ui::needleAdvance(t, true));
-        nextHandS_ = t + pushS;
-    }
-    ImGui::SameLine();
-    if (ImGui::Button("Tap (T)") || pressed(keys.tap, tapDown_)) out.push_back(ui::needleTap(t));
-    if (ImGui::Button("Withdraw 2 mm") || (keys.withdraw && handFree)) {
-        out.push_back(ui::needleWithdraw(t));
-        nextHandS_ = t + ui::kWithdrawStepMm / 10.0;  // needle.withdraw's default 10 mm/s
-    }
-    ImGui::SameLine();
-    if (ImGui::Button("Remove")) out.push_back(ui::needleRemove(t));
-    ImGui::TextUnformatted("Re-angle 1 deg");
-    ImGui::SameLine();
-    if (ImGui::SmallButton("med+")) out.push_back(ui::needleReangle(t, ui::kReangleStepDeg, 0.0));
-    ImGui::SameLine();
-    if (ImGui::SmallButton("med-")) out.push_back(ui::needleReangle(t, -ui::kReangleStepDeg, 0.0));
-    ImGui::SameLine();
-    if (ImGui::SmallButton("cr+")) out.push_back(ui::needleReangle(t, 0.0, ui::kReangleStepDeg));
-    ImGui::SameLine();
-    if (ImGui::SmallButton("cr-")) out.push_back(ui::needleReangle(t, 0.0, -ui::kReangleStepDeg));
-
-    const auto r = ui::needleReadout(session);
-    if (ImGui::Button(r && !r->styletIn ? "Stylet in" : "Stylet out"))
-        out.push_back(r && !r->styletIn ? ui::styletIn(t) : ui::styletOut(t));
-    ImGui::SameLine();
-    if (ImGui::Button("Mix cement")) out.push_back(ui::cementMix(t));
-    ImGui::SameLine();
-    if (ImGui::Button("Inject 0.5 (I)") || pressed(keys.inject, injectDown_)) out.push_back(ui::cementInject(t));
-    if (!r) return;
-    ImGui::Text("%s, stylet %s", r->device.c_str(), r->styletIn ? "in" : "out");
-    ImGui::Text("Depth %.1f mm, tip: %s", r->depthMm, r->placed ? r->tipTissue.c_str() : "-");
-    ImGui::Text("Hub force %.1f N", r->axialHubForceN);
-    ImGui::Text("Cement %s, %.2f ml, fill %.1f %%", r->cementMixed ? "mixed" : "not mixed", r->cementInjectedMl,
-                r->cementFillPercent);
-    if (!r->lastAlarm.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, kAlarmRed);
-        ImGui::TextWrapped("%s", r->lastAlarm.c_str());
-        ImGui::PopStyleColor();
+    if (!open || !panel_.readout) return;
+    for (const sim::ReadoutLine& line : panel_.readout(session)) {
+        if (line.alarm) {
+            ImGui::PushStyleColor(ImGuiCol_Text, kAlarmRed);
+            ImGui::TextWrapped("%s", line.text.c_str());
+            ImGui::PopStyleColor();
+        } else {
+            ImGui::TextUnformatted(line.text.c_str());
+        }
     }
 }
 
 void ProcedurePanel::imaging(const sim::Session& session, std::vector<sim::Action>& out) {
     namespace ui = sim::ui;
     const double t = session.time_s();
-    const ImGuiTreeNodeFlags open =
-        session.scenario().procedure == "vertebroplasty" ? 0 : ImGuiTreeNodeFlags_DefaultOpen;
+    const ImGuiTreeNodeFlags open = panel_.imagingControlsOpen ? ImGuiTreeNodeFlags_DefaultOpen : 0;
     if (!ImGui::CollapsingHeader("Contrast, DSA, CT", open)) return;
     ImGui::PushItemWidth(150.0f);
     if (branches_.empty()) {

@@ -26,6 +26,7 @@
 #include "core/image_io.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/text.h"
 #include "patient/labels.h"
 #include "render/ct_slice.h"
 #include "render/fluoro_monitor.h"
@@ -94,8 +95,8 @@ public:
         const bool f1 = glfwGetKey(window_, GLFW_KEY_F1) == GLFW_PRESS;
         if (f1 && !f1Down_) help_ = !help_;
         f1Down_ = f1;
-        procedureKeys_ = {};  // typing into a field is not a hand on the trocar
-        if (io.WantTextInput) return;
+        typing_ = io.WantTextInput;  // typing into a field is not a hand on a device
+        if (typing_) return;
         const bool pedal = ImGui::IsKeyDown(ImGuiKey_Space) || pedalButton_;
         if (pedal != pedalDown_) {
             act(pedal ? "fluoro.on" : "fluoro.off");
@@ -103,8 +104,8 @@ public:
         }
         const double dlao = (ImGui::IsKeyDown(ImGuiKey_RightArrow) - ImGui::IsKeyDown(ImGuiKey_LeftArrow)) *
                             kRotateDegPerS * dt;
-        // Ctrl+Up/Down are the trocar's hand (procedure_panel.h), not the C-arm.
-        const double dcran = io.KeyCtrl ? 0.0
+        // Ctrl+Up/Down belong to the procedure's hand when its panel binds them, not to the C-arm.
+        const double dcran = io.KeyCtrl && procedurePanel_.bindsCtrlArrows() ? 0.0
                                         : (ImGui::IsKeyDown(ImGuiKey_UpArrow) - ImGui::IsKeyDown(ImGuiKey_DownArrow)) *
                                               kRotateDegPerS * dt;
         if (dlao != 0.0 || dcran != 0.0) act("carm.rotate", {{"dlao_deg", dlao}, {"dcran_deg", dcran}});
@@ -113,8 +114,17 @@ public:
         const double lon = (key(GLFW_KEY_W) - key(GLFW_KEY_S)) * kTablePerS * dt;
         if (lat != 0.0 || lon != 0.0) act("table.move", {{"lateral_mm", lat}, {"longitudinal_mm", lon}});
         if (ImGui::IsKeyPressed(ImGuiKey_Enter, false)) act("image.store");
-        procedureKeys_ = {io.KeyCtrl && ImGui::IsKeyDown(ImGuiKey_UpArrow),
-                          io.KeyCtrl && ImGui::IsKeyDown(ImGuiKey_DownArrow), key(GLFW_KEY_T) == 1, key(GLFW_KEY_I) == 1};
+    }
+
+    // A key as a procedure's panel names it: a letter, or Ctrl with an arrow.
+    bool keyDown(const std::string& name) const {
+        if (typing_) return false;
+        const ImGuiIO& io = ImGui::GetIO();
+        if (name == "Ctrl+Up") return io.KeyCtrl && ImGui::IsKeyDown(ImGuiKey_UpArrow);
+        if (name == "Ctrl+Down") return io.KeyCtrl && ImGui::IsKeyDown(ImGuiKey_DownArrow);
+        if (name.size() == 1 && name[0] >= 'A' && name[0] <= 'Z')
+            return glfwGetKey(window_, GLFW_KEY_A + (name[0] - 'A')) == GLFW_PRESS;
+        return false;
     }
 
     void panels(ImagePanel& monitor, ImagePanel& ct, ImagePanel& ct3d) {
@@ -157,10 +167,17 @@ public:
         ImGui::SetNextWindowPos({0, viewH});
         ImGui::SetNextWindowSize({W, statusH});
         ImGui::Begin("Status", nullptr, fixed | ImGuiWindowFlags_NoTitleBar);
-        ImGui::Text("Time %6.1f s | Fluoro %5.1f s | Air kerma %.2f mGy | KAP %.3f Gy.cm2 | Contrast %.1f ml | "
-                    "Cement %.1f ml | %s",
-                    s.time_s(), s.dose.fluoroTimeS, 1000.0 * s.dose.report.referenceAirKermaGy, s.dose.report.kermaAreaProductGyCm2,
-                    s.contrastMl, s.cementMl, session_.ended() ? ("ended: " + s.endReason).c_str() : message_.c_str());
+        // The dose figures every session has, then the running quantities the procedure declares.
+        std::string status = formatted("Time %6.1f s | Fluoro %5.1f s | Air kerma %.2f mGy | KAP %.3f Gy.cm2", s.time_s(),
+                                       s.dose.fluoroTimeS, 1000.0 * s.dose.report.referenceAirKermaGy,
+                                       s.dose.report.kermaAreaProductGyCm2);
+        const std::vector<double> values = session_.quantities();
+        for (size_t i = 0; i < values.size(); ++i) {
+            const sim::QuantitySpec& q = session_.quantitySpecs()[i];
+            status += formatted(" | %s %.1f %s", q.label.c_str(), values[i], q.unit.c_str());
+        }
+        status += " | " + (session_.ended() ? "ended: " + s.endReason : message_);
+        ImGui::TextUnformatted(status.c_str());
         ImGui::End();
         if (help_) helpOverlay();
     }
@@ -216,7 +233,8 @@ public:
         if (ImGui::Button("End procedure", {-1, 0})) act("procedure.end");
         ImGui::TextDisabled("F1: help");
         ImGui::Separator();
-        for (const sim::Action& a : procedurePanel_.draw(session_, procedureKeys_)) act(a.kind, a.args);
+        const KeyDown keyDown = [this](const std::string& k) { return this->keyDown(k); };
+        for (const sim::Action& a : procedurePanel_.draw(session_, keyDown)) act(a.kind, a.args);
         ImGui::End();
     }
 
@@ -231,9 +249,7 @@ public:
         ImGui::BulletText("Enter: store the image on the monitor");
         ImGui::BulletText("Mouse: sliders and buttons in the C-arm panel (angles, table, field of");
         ImGui::BulletText("  view, shutters, pulse rate, cine, store image, end procedure)");
-        ImGui::BulletText("Vertebroplasty: Ctrl+Up (hold) advance the trocar 2 mm a push at hand");
-        ImGui::BulletText("  speed; Ctrl+Down (hold) withdraw; T mallet tap (0.5 J); I inject 0.5 ml");
-        ImGui::BulletText("  cement. Entry, angles, stylet, cement and re-angle: panel buttons");
+        for (const std::string& line : procedurePanel_.helpLines()) ImGui::BulletText("%s", line.c_str());
         ImGui::BulletText("Contrast, DSA, roadmap, CT scan and CT fluoro: panel below the C-arm");
         ImGui::BulletText("F1: this help");
         ImGui::TextWrapped("The monitor shows the live image while the pedal is down and the last "
@@ -245,7 +261,7 @@ public:
     GLFWwindow* window_;
     sim::Session& session_;
     ProcedurePanel procedurePanel_;
-    ProcedureKeys procedureKeys_;
+    bool typing_ = false;
     std::unique_ptr<sim::ActionRecorder> recorder_;
     bool replaying_ = false;
     bool help_ = false, f1Down_ = false;

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <limits>
 
-#include "core/error.h"
-#include "sim/procedures.h"
+#include "procedures/carm_positioning/carm_positioning.h"
+#include "sim/session.h"
 
-namespace irsim::sim {
+namespace irsim::procedures::carm_positioning {
+
+using namespace sim;
 
 namespace {
 
@@ -20,27 +22,51 @@ struct ViewGoal {
     glm::dvec3 targetLps{0.0};
 };
 
+// The [[goal.view]] tables of a scenario: the views to obtain.
+struct Definition final : ProcedureDefinition {
+    std::vector<ViewGoal> goals;  // targetLps unset until the patient is known
+    std::vector<MetricSpec> metrics() const override {
+        std::vector<MetricSpec> m;
+        for (const ViewGoal& g : goals) {
+            m.push_back({"view_" + g.name + "_angle_error_deg", "deg", g.name + " view: angle from the true view"});
+            m.push_back({"view_" + g.name + "_centring_mm", "mm", g.name + " view: target from the centre"});
+        }
+        return m;
+    }
+};
+
+std::shared_ptr<const ProcedureDefinition> parse(const Scenario& s) {
+    const ScenarioDocument& d = s.doc;
+    auto def = std::make_shared<Definition>();
+    const size_t n = d.arraySize("goal.view");
+    if (n == 0) d.fail("goal.view", "a carm-positioning scenario needs at least one [[goal.view]]");
+    for (size_t i = 0; i < n; ++i) {
+        const std::string path = "goal.view[" + std::to_string(i) + "]";
+        ViewGoal g;
+        g.name = d.requireText(path + ".name");
+        g.target = d.text(path + ".target", s.target);
+        g.laoDeg = d.requireNumber(path + ".lao_deg", -120.0, 120.0);
+        g.cranDeg = d.number(path + ".cran_deg", 0.0, -45.0, 45.0);
+        def->goals.push_back(g);
+    }
+    return def;
+}
+
 class CArmPositioning final : public Procedure {
 public:
     CArmPositioning(const Scenario& s, const patient::Patient& p) {
-        const ScenarioDocument& d = s.doc;
-        const size_t n = d.arraySize("goal.view");
-        if (n == 0) d.fail("goal.view", "a carm-positioning scenario needs at least one [[goal.view]]");
-        for (size_t i = 0; i < n; ++i) {
-            const std::string path = "goal.view[" + std::to_string(i) + "]";
-            ViewGoal g;
-            g.name = d.requireText(path + ".name");
-            g.target = d.text(path + ".target", s.target);
-            g.laoDeg = d.requireNumber(path + ".lao_deg", -120.0, 120.0);
-            g.cranDeg = d.number(path + ".cran_deg", 0.0, -45.0, 45.0);
+        goals_ = static_cast<const Definition&>(*s.definition).goals;
+        for (size_t i = 0; i < goals_.size(); ++i) {
+            ViewGoal& g = goals_[i];
             auto c = p.centroidOf(g.target);
-            if (!c) d.fail(path + ".target", "the patient has no structure '" + g.target + "'");
+            if (!c) s.doc.fail("goal.view[" + std::to_string(i) + "].target", "the patient has no structure '" + g.target + "'");
             g.targetLps = *c;
-            goals_.push_back(g);
         }
     }
 
-    bool apply(const Action&, Session&) override { return false; }
+    std::unique_ptr<Procedure> clone() const override { return std::make_unique<CArmPositioning>(*this); }
+    // The goals are the model; the exercise keeps no state of its own beyond the session's.
+    void hashState(StateHash&) const override {}
 
     void addMetrics(const Session& session, assessment::Metrics& m) const override {
         for (const ViewGoal& g : goals_) {
@@ -88,10 +114,17 @@ private:
 
 }  // namespace
 
-void registerCArmPositioning() {
-    registerProcedure("carm-positioning", [](const Scenario& s, const patient::Patient& p) {
-        return std::make_unique<CArmPositioning>(s, p);
-    });
+ProcedureSpec spec() {
+    ProcedureSpec s;
+    s.name = "carm-positioning";
+    s.title = "C-arm positioning";
+    s.docs = "engine/procedures/carm_positioning/README.md";
+    s.parse = parse;
+    s.make = [](const Scenario& scenario, const patient::Patient& patient) {
+        return std::make_unique<CArmPositioning>(scenario, patient);
+    };
+    // Only the imaging actions: the exercise is the C-arm itself.
+    return s;
 }
 
-}  // namespace irsim::sim
+}  // namespace irsim::procedures::carm_positioning

@@ -15,10 +15,27 @@
 #include "physics/needle.h"
 #include "physics/tissue.h"
 #include "physics/vertebra.h"
+#include "sim/procedure.h"
 #include "sim/session.h"
 #include "therapy/cement.h"
 
-namespace irsim::sim::vertebroplasty {
+namespace irsim::procedures::vertebroplasty {
+
+using sim::Action;
+using sim::ScenarioDocument;
+using sim::Session;
+
+// The procedure's declaration: actions, events, metrics, quantities, panel (the registration line
+// in engine/procedures/builtin.cpp adds it).
+sim::ProcedureSpec spec();
+
+// The [vertebroplasty] section of a scenario, typed.
+struct Definition final : sim::ProcedureDefinition {
+    std::string level;       // "vertebrae_L1"
+    std::string levelField;  // where the level was named, for errors that need the patient
+    std::string device;      // the trocar on the tray until needle.select
+    std::vector<sim::MetricSpec> metrics() const override;
+};
 
 // The transpedicular path a textbook would draw for one pedicle: from the pedicle's entry on the
 // posterior elements along its axis to a point in the anterior body.
@@ -46,7 +63,7 @@ struct Anatomy {
 // Builds the anatomy around `levelName` ("vertebrae_L1"). Throws via `doc.fail(field, ...)` when
 // the patient lacks the level, its canal or its pedicles.
 Anatomy buildAnatomy(const patient::Patient& patient, const std::string& levelName,
-                     const ScenarioDocument& doc, const std::string& field);
+                     const sim::ScenarioDocument& doc, const std::string& field);
 
 // Trocar presets by the names actions use: trocar_11g_bevel, trocar_11g_diamond,
 // trocar_13g_bevel, trocar_13g_diamond. nullopt for an unknown name.
@@ -98,27 +115,86 @@ struct State {
 
 class Vertebroplasty final : public sim::Procedure {
 public:
-    Vertebroplasty(const Scenario& scenario, const patient::Patient& patient);
+    Vertebroplasty(const sim::Scenario& scenario, const patient::Patient& patient);
 
-    bool apply(const Action& action, Session& session) override;
+    std::unique_ptr<sim::Procedure> clone() const override { return std::make_unique<Vertebroplasty>(*this); }
     void step(Session& session) override;
     void addMetrics(const Session& session, assessment::Metrics& metrics) const override;
+    std::vector<double> quantities(const Session& session) const override;
     imaging::FrameContents radiopaqueContents(const Session& session) const override;
+    std::optional<glm::dvec3> ctFollowPoint(const Session& session) const override;
+    void hashState(StateHash& hash) const override;
 
-    const Anatomy& anatomy() const { return anatomy_; }
+    const Anatomy& anatomy() const { return *anatomy_; }
     const State& state() const { return state_; }
 
-private:
-    // vertebroplasty.cpp: the trainee's actions and the per-tick hands.
+    // The actions (the table in spec() binds them; vertebroplasty.cpp).
+    void select(const Action& a, Session& session);
     void place(const Action& a, Session& session);
+    void advance(const Action& a, Session& session);
+    void tap(const Action& a, Session& session);
+    void withdraw(const Action& a, Session& session);  // needle.withdraw and needle.remove
+    void reangle(const Action& a, Session& session);
+    void stylet(const Action& a, Session& session);
+    void mixCement(const Action& a, Session& session);
+    void injectCement(const Action& a, Session& session);
+
+private:
+    bool inPatient() const;
+    // Refuses a hand on the trocar before it is placed (an event, not an error: it is a trainee's
+    // mistake, not a bad log).
+    bool refusedUnplaced(const Action& a, Session& session);
     glm::dvec3 pointArg(const Action& a, const std::string& field, const Session& session) const;
     void inject(Session& session, double ml);
     void reportNeedleEvents(Session& session);
     void reportLeaks(Session& session);
 
-    Anatomy anatomy_;
-    physics::NeedleModel needleModel_;
+    std::shared_ptr<const Anatomy> anatomy_;  // the model, shared by copies
+    physics::NeedleModel needleModel_;        // its Bullet world is a cache built from the anatomy
     State state_;
 };
 
-}  // namespace irsim::sim::vertebroplasty
+// The window's controls (panel.cpp): the actions its buttons record, as plain functions so a test
+// can check them; and what the readout shows.
+namespace controls {
+constexpr double kAdvanceStepMm = 2.0;      // one press: a hand push of a few mm
+constexpr double kHandSpeedMmS = 5.0;       // within the 2-10 mm/s of a manual trocar insertion
+constexpr double kWithdrawStepMm = 2.0;
+constexpr double kReangleStepDeg = 1.0;
+constexpr double kMalletTapJ = 0.5;         // the expert logs' tap (README.md, "The mallet")
+constexpr double kCementStrokeMl = 0.5;     // one syringe stroke (0.1-0.5 ml usual)
+constexpr double kCementRateMlS = 0.1;
+enum class Side { Right = -1, Left = +1 };  // patient's right / left pedicle
+
+Action needleSelect(double time_s, const std::string& device);
+// The trocar on the skin over the `side` pedicle entry landmark of `level`, aimed `medialDeg`
+// toward the midline and `caudalDeg` tip toward the feet.
+Action needlePlace(double time_s, const std::string& level, Side side, double medialDeg, double caudalDeg);
+Action needleAdvance(double time_s, bool twist, double mm = kAdvanceStepMm, double speedMmS = kHandSpeedMmS);
+Action needleTap(double time_s, double energyJ = kMalletTapJ);
+Action needleWithdraw(double time_s, double mm = kWithdrawStepMm);
+Action needleRemove(double time_s);
+Action needleReangle(double time_s, double dMedialDeg, double dCranialDeg);
+Action styletOut(double time_s);
+Action styletIn(double time_s);
+Action cementMix(double time_s);
+Action cementInject(double time_s, double ml = kCementStrokeMl, double rateMlS = kCementRateMlS);
+
+struct NeedleReadout {
+    bool placed = false;
+    std::string device;
+    double depthMm = 0.0;          // track length inside the body
+    std::string tipTissue;         // "skin", "cortical_bone", ...
+    double axialHubForceN = 0.0;   // + resisting the push
+    bool styletIn = true;
+    bool cementMixed = false;
+    double cementInjectedMl = 0.0;
+    double cementFillPercent = 0.0;
+    std::string lastAlarm;         // the last breach or leak event, "" when none
+};
+NeedleReadout needleReadout(const Vertebroplasty& procedure, const Session& session);
+
+sim::PanelSpec panel();
+}  // namespace controls
+
+}  // namespace irsim::procedures::vertebroplasty

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <map>
 
-#include "sim/vertebroplasty.h"
+#include "procedures/vertebroplasty/vertebroplasty.h"
 
-namespace irsim::sim::vertebroplasty {
+namespace irsim::procedures::vertebroplasty {
 
 namespace {
 
@@ -20,7 +20,7 @@ constexpr double kCementCellMm = 2.0;
 void Vertebroplasty::addMetrics(const Session& session, assessment::Metrics& m) const {
     (void)session;
     const State& s = state_;
-    const physics::VertebraGeometry& v = anatomy_.level;
+    const physics::VertebraGeometry& v = anatomy_->level;
     m["needle_placements"] = {static_cast<double>(s.placements), "placements"};
     m["needle_repositionings"] = {static_cast<double>(s.repositionings), "repositionings"};
     m["mallet_taps"] = {static_cast<double>(s.tapsTotal), "taps"};
@@ -33,7 +33,7 @@ void Vertebroplasty::addMetrics(const Session& session, assessment::Metrics& m) 
         const glm::dvec3 inBone = n.tipLps - n.boneEntryLps;
         const glm::dvec3 dir = glm::length(inBone) >= 3.0 ? glm::normalize(inBone) : n.tipDir;
         const int side = n.boneEntryLps.x >= v.midlineXMm ? 1 : -1;
-        const IdealPath& ideal = anatomy_.ideal[side > 0 ? 1 : 0];
+        const IdealPath& ideal = anatomy_->ideal[side > 0 ? 1 : 0];
         if (ideal.found) {
             const double c = std::clamp(glm::dot(dir, ideal.direction), -1.0, 1.0);
             m["trajectory_angle_error_deg"] = {std::acos(c) / kDeg, "deg"};
@@ -46,8 +46,8 @@ void Vertebroplasty::addMetrics(const Session& session, assessment::Metrics& m) 
         const double depth = v.canalAnteriorYMm - v.bodyAnteriorYMm;
         m["tip_depth_percent"] = {depth > 0.0 ? 100.0 * (v.canalAnteriorYMm - n.tipLps.y) / depth : 0.0, "%"};
         m["tip_from_midline_mm"] = {std::fabs(n.tipLps.x - v.midlineXMm), "mm"};
-        const uint16_t label = anatomy_.tissue.labelAt(n.tipLps);
-        const bool inBody = (label == v.label || anatomy_.tissue.isVertebralLesionLabel(label)) &&
+        const uint16_t label = anatomy_->tissue.labelAt(n.tipLps);
+        const bool inBody = (label == v.label || anatomy_->tissue.isVertebralLesionLabel(label)) &&
                             n.tipLps.y < v.canalAnteriorYMm;
         m["tip_in_body"] = {inBody ? 1.0 : 0.0, "yes/no"};
     }
@@ -55,7 +55,7 @@ void Vertebroplasty::addMetrics(const Session& session, assessment::Metrics& m) 
     const therapy::CementState& c = s.cement;
     m["cement_injected_ml"] = {therapy::injectedMl(c), "ml"};
     m["cement_in_bone_ml"] = {therapy::inBoneMl(c), "ml"};
-    m["cement_fill_percent"] = {therapy::bodyFillPercent(anatomy_.cement, c), "%"};
+    m["cement_fill_percent"] = {therapy::bodyFillPercent(anatomy_->cement, c), "%"};
     m["cement_leak_ml"] = {therapy::leakedMl(c), "ml"};
     std::map<therapy::LeakSite, double> bySite = {{therapy::LeakSite::Epidural, 0.0},
                                                   {therapy::LeakSite::Disc, 0.0},
@@ -69,7 +69,7 @@ void Vertebroplasty::addMetrics(const Session& session, assessment::Metrics& m) 
     // The viscosity when the first stroke went in: the best single predictor of leaks.
     if (c.mixedAtS >= 0.0 && s.firstInjectionS >= 0.0)
         m["cement_viscosity_first_injection_PaS"] = {
-            therapy::viscosityPaS(anatomy_.cement.cement, (s.firstInjectionS - c.mixedAtS) / 60.0), "Pa s"};
+            therapy::viscosityPaS(anatomy_->cement.cement, (s.firstInjectionS - c.mixedAtS) / 60.0), "Pa s"};
 }
 
 imaging::FrameContents Vertebroplasty::radiopaqueContents(const Session& session) const {
@@ -86,7 +86,7 @@ imaging::FrameContents Vertebroplasty::radiopaqueContents(const Session& session
         if (!s.styletIn) trocar.innerRadiusMm = 0.5 * needleModel_.device.innerDiameterMm;
         out.paths.push_back(std::move(trocar));
     }
-    const therapy::CementModel& cm = anatomy_.cement;
+    const therapy::CementModel& cm = anatomy_->cement;
     const therapy::CementState& c = s.cement;
     if (c.injectedNl > 0) {
         // Sum the cement of each coarse cell; a cell's BaSO4 spread over the cell keeps the mass.
@@ -119,11 +119,55 @@ imaging::FrameContents Vertebroplasty::radiopaqueContents(const Session& session
             const size_t nx = static_cast<size_t>(d.grid.dims.x), ny = static_cast<size_t>(d.grid.dims.y);
             const glm::dvec3 ijk(static_cast<double>(index % nx), static_cast<double>((index / nx) % ny),
                                  static_cast<double>(index / (nx * ny)));
-            const double gPerCm3 = anatomy_.cementBaSO4GPerCm3 * static_cast<double>(nl) / sphereNl;
+            const double gPerCm3 = anatomy_->cementBaSO4GPerCm3 * static_cast<double>(nl) / sphereNl;
             out.spheres.push_back({d.grid.voxelToPatient(ijk), radius, imaging::Material::BariumSulfate, gPerCm3});
         }
     }
     return out;
 }
 
-}  // namespace irsim::sim::vertebroplasty
+}  // namespace irsim::procedures::vertebroplasty
+
+namespace irsim::procedures::vertebroplasty {
+
+std::vector<double> Vertebroplasty::quantities(const Session&) const { return {therapy::injectedMl(state_.cement)}; }
+
+std::optional<glm::dvec3> Vertebroplasty::ctFollowPoint(const Session& session) const {
+    // The CT slice follows the trocar's tip: the end of the steel path the X-ray sees.
+    for (const imaging::RadiopaquePath& p : radiopaqueContents(session).paths)
+        if (p.material == imaging::Material::Steel && !p.pointsLps.empty()) return p.pointsLps.back();
+    return std::nullopt;
+}
+
+namespace {
+void hashNeedle(StateHash& h, const physics::NeedleState& n) {
+    h.add(n.timeS).add(n.steps).add(static_cast<int>(n.phase)).add(n.tipLps).add(n.tipDir).add(n.bevelDir);
+    h.add(n.hubAxis).add(n.skinEntryLps).add(n.insertedMm).add(n.track.size());
+    for (double l : n.lengthInMm) h.add(l);
+    h.add(static_cast<int>(n.tipTissue)).add(static_cast<int>(n.indentTissue)).add(n.indentationMm).add(n.skinLeftMm);
+    h.add(n.heldInBone).add(n.boneEntryArcMm).add(n.boneEntryLps).add(n.boneTrackDir).add(n.bendDeflectionMm);
+    h.add(n.stiffnessN).add(n.cuttingN).add(n.frictionN).add(n.axialHubForceN).add(n.lateralHubForceN);
+    h.add(n.hubForceLps).add(n.stalled).add(static_cast<int>(n.lastBoneVertebra)).add(n.openBreach);
+    h.add(n.breachExitArcMm).add(n.events.size()).add(static_cast<int>(n.shaftContactLabel));
+    h.add(n.shaftContactDepthMm).add(n.shaftContactLps);
+}
+}  // namespace
+
+void Vertebroplasty::hashState(StateHash& h) const {
+    const State& s = state_;
+    h.add(s.deviceChosen).add(s.deviceName).add(s.placed).add(s.styletIn).add(s.removing);
+    hashNeedle(h, s.needle);
+    h.add(s.placements).add(s.repositionings).add(s.maxAxialHubForceN);
+    h.add(s.advanceLeftMm).add(s.advanceSpeedMmS).add(s.twisting).add(s.withdrawLeftMm).add(s.withdrawSpeedMmS);
+    h.add(s.reangleOmega).add(s.reangleTicksLeft).add(s.tapsLeft).add(s.nextTapTick).add(s.tapIntervalTicks);
+    h.add(s.tapEnergyJ).add(s.tapsTotal).add(s.needleEventsSeen).add(s.breaches);
+    for (const auto& [needleEvent, sessionEvent] : s.breachEvents) h.add(needleEvent).add(sessionEvent);
+    h.add(s.cement.mixedAtS).add(s.cement.cementNl).add(s.cement.injectedNl).add(s.cement.inBoneNl);
+    for (const therapy::CementLeak& l : s.cement.leaks) h.add(static_cast<int>(l.site)).add(l.firstLps).add(l.volumeMl);
+    h.add(s.cement.leakNl);
+    h.add(s.injectLeftMl).add(s.injectRateMlS).add(s.injectAccumMl).add(s.leakEvents);
+    h.add(s.haveDeliveryPose).add(s.firstInjectionS);
+    hashNeedle(h, s.finalPose);
+}
+
+}  // namespace irsim::procedures::vertebroplasty

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/vertebroplasty.h"
+#include "procedures/vertebroplasty/vertebroplasty.h"
 
-namespace irsim::sim::vertebroplasty {
+namespace irsim::procedures::vertebroplasty {
 
 namespace {
 
@@ -134,4 +134,4 @@ std::string breachEventKind(physics::BreachKind k) {
     return "breach";
 }
 
-}  // namespace irsim::sim::vertebroplasty
+}  // namespace irsim::procedures::vertebroplasty

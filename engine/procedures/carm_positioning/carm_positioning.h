@@ -1,0 +1,7 @@
+#pragma once
+// The C-arm positioning exercise (README.md beside this file).
+#include "sim/procedure.h"
+
+namespace irsim::procedures::carm_positioning {
+sim::ProcedureSpec spec();
+}

@@ -1,0 +1,129 @@
+#pragma once
+// The procedure seam (docs/architecture.md). A procedure (C-arm positioning, vertebroplasty, ...)
+// lives in its own folder under engine/procedures/ and is added to the simulator by one
+// registration line. It declares everything it adds to the common imaging session, and shared code
+// (session, report, debrief, window) iterates over those declarations without naming it:
+// - its scenario sections, parsed once at load into its typed definition; a key it does not read
+//   is an error naming the file, the line and the key;
+// - its actions, as a table of arguments with types, units and ranges, and their handlers;
+// - its metrics and event kinds (with their category), so a rubric naming something the procedure
+//   never produces is refused at load;
+// - its running quantities (cement ml, activity GBq, ...) for the status bar, timeline and debrief;
+// - its panel: controls, key bindings, readouts and help lines, as data (sim/panel.h);
+// - what it adds to images (devices and agents for the X-ray, a CT overlay) and the point the CT
+//   follows.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "assessment/rubric.h"
+#include "core/state_hash.h"
+#include "imaging/radiopaque.h"
+#include "patient/patient.h"
+#include "sim/action_spec.h"
+#include "sim/panel.h"
+
+namespace irsim::sim {
+
+class Session;
+struct Scenario;
+struct ScenarioDocument;
+
+struct MetricSpec {
+    std::string name;   // report key ("cement_injected_ml")
+    std::string unit;
+    std::string label;  // how the debrief names it by default
+};
+
+struct EventSpec {
+    std::string kind;  // "cement.leak"
+    assessment::EventCategory category = assessment::EventCategory::Device;
+    std::string label; // "Cement leak"
+};
+
+// A running total the status bar shows, the timeline samples and the debrief plots.
+struct QuantitySpec {
+    std::string key;    // timeline field in the report ("cement_ml")
+    std::string label;  // "Cement injected"
+    std::string unit;   // "ml"
+};
+
+// What a procedure's scenario sections say, typed, parsed once when the scenario loads. The
+// procedure's own class; shared code keeps it behind this base.
+class ProcedureDefinition {
+public:
+    virtual ~ProcedureDefinition() = default;
+    // The metrics a session of this scenario produces (some depend on the definition: one per
+    // view goal of a C-arm positioning exercise).
+    virtual std::vector<MetricSpec> metrics() const = 0;
+};
+
+// A running procedure: the immutable model (patient-derived anatomy, devices, collision shapes,
+// shared between copies) and a plain-data state that is copied by clone() and hashed.
+class Procedure {
+public:
+    virtual ~Procedure() = default;
+    // A copy with the same model and a copy of the state (session snapshots).
+    virtual std::unique_ptr<Procedure> clone() const = 0;
+    virtual void step(Session& session) { (void)session; }
+    virtual void addMetrics(const Session& session, assessment::Metrics& metrics) const = 0;
+    // Running quantities, in the order of ProcedureSpec::quantities.
+    virtual std::vector<double> quantities(const Session& session) const {
+        (void)session;
+        return {};
+    }
+    // What the X-ray beam sees besides the anatomy now: devices and agents, each with its material.
+    virtual imaging::FrameContents radiopaqueContents(const Session& session) const {
+        (void)session;
+        return {};
+    }
+    // Where a catheter's tip is now (LPS mm), for contrast.inject at "catheter_tip".
+    virtual std::optional<glm::dvec3> catheterTip(const Session& session) const {
+        (void)session;
+        return std::nullopt;
+    }
+    // The point a CT acquisition's displayed slice follows (a needle tip, a probe), when any.
+    virtual std::optional<glm::dvec3> ctFollowPoint(const Session& session) const {
+        (void)session;
+        return std::nullopt;
+    }
+    // Feeds the plain-data state into the session's state hash.
+    virtual void hashState(StateHash& hash) const = 0;
+};
+
+struct ProcedureSpec {
+    std::string name;                   // scenario.procedure ("vertebroplasty")
+    std::string title;                  // "Vertebroplasty"
+    std::string docs;                   // its page ("engine/procedures/vertebroplasty/README.md")
+    // Reads its sections (and the common fields it needs) into its definition; errors through
+    // doc.fail(field, ...). Every key it reads is consumed; the loader refuses the rest.
+    std::function<std::shared_ptr<const ProcedureDefinition>(const Scenario&)> parse;
+    // The running procedure for this scenario and patient; patient-dependent errors through
+    // scenario.doc.fail(field, ...).
+    std::function<std::unique_ptr<Procedure>(const Scenario&, const patient::Patient&)> make;
+    std::vector<ActionSpec> actions;
+    std::vector<EventSpec> events;
+    std::vector<QuantitySpec> quantities;
+    PanelSpec panel;
+};
+
+// Adds a procedure (the one registration line of each, engine/procedures/builtin.cpp; a test may
+// register its own). Returns true, so a registration can initialise a static.
+bool registerProcedure(ProcedureSpec spec);
+// nullptr when no procedure has this name.
+const ProcedureSpec* findProcedure(const std::string& name);
+std::vector<std::string> procedureNames();
+
+// What every session has whatever its procedure: the imaging actions, events, metrics and
+// quantities (session.cpp, imaging_modes.cpp).
+const std::vector<ActionSpec>& imagingActions();
+const std::vector<EventSpec>& imagingEvents();
+const std::vector<MetricSpec>& imagingMetrics();
+const std::vector<QuantitySpec>& imagingQuantities();
+
+// docs/actions.md's generated part: the imaging actions and every registered procedure's.
+std::string actionsMarkdown();
+
+}  // namespace irsim::sim
