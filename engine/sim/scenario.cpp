@@ -96,7 +96,13 @@ std::string shapeOf(const std::string& path) {
 }  // namespace
 
 const nlohmann::json* ScenarioDocument::find(const std::string& path) const {
-    asked.insert(shapeOf(path));
+    // The path and the tables above it were asked for.
+    for (std::string p = shapeOf(path); !p.empty();) {
+        asked.insert(p);
+        const auto cut = p.find_last_of('.');
+        if (cut == std::string::npos) break;
+        p = p.substr(0, cut);
+    }
     const nlohmann::json* found = nullptr;
     const nlohmann::json* cur = &root;
     size_t pos = 0;

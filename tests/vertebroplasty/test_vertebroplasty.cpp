@@ -196,3 +196,25 @@ TEST_CASE("the trocar shows dark on a lateral image where its tip projects, and 
     const int cc = static_cast<int>(std::lround(pc.x)), rc = static_cast<int>(std::lround(pc.y));
     CHECK(filled.at(cc, rc) < bare.at(cc, rc) - 0.15f);
 }
+
+TEST_CASE("a vertebroplasty restored from a snapshot mid-procedure plays on to the same state bit for bit",
+          "[vertebroplasty][snapshot]") {
+    // The expert log: the trocar in bone and cement going in after the snapshot, so the needle, its
+    // Bullet shaft contacts (a cache rebuilt from the model) and the cement all play on from it.
+    const auto log = sim::readActionLog(std::string(IRSIM_SOURCE_DIR) + "/scenarios/vertebroplasty-l1.expert.jsonl");
+    REQUIRE(log.size() > 10);
+    auto straight = test::newSession("vertebroplasty-l1");
+    straight->play(log);
+
+    auto s = test::newSession("vertebroplasty-l1");
+    for (const sim::Action& a : log) s->submit(a);
+    const double middle = 0.5 * log.back().time_s;
+    s->advanceTo(middle);
+    const sim::SessionSnapshot snap = s->snapshot();
+    s->advanceTo(log.back().time_s);
+    s->restore(snap);
+    s->advanceTo(log.back().time_s);
+    if (!s->ended()) s->end("end of the action log");
+    CHECK(s->stateHash() == straight->stateHash());
+    CHECK(s->metrics().at("cement_injected_ml").value == straight->metrics().at("cement_injected_ml").value);
+}
