@@ -79,9 +79,15 @@ bool BodyOutline::inside(const glm::dvec3& p) const {
 }
 
 BodyOutline bodyOutlineOf(const patient::CtVolume& ct, const patient::LabelMap* labels, int thresholdHu) {
+    return bodyOutlineOf(ct, labels, patient::irsimMaterials(), thresholdHu);
+}
+
+BodyOutline bodyOutlineOf(const patient::CtVolume& ct, const patient::LabelMap* labels,
+                          const patient::MaterialTable& materials, int thresholdHu) {
     const auto& g = ct.geometry;
     if (labels && labels->voxels.size() != ct.voxels.size()) labels = nullptr;
-    constexpr uint16_t kPatientTable = 220;  // labels.h
+    std::vector<uint8_t> outside(65536, 0);
+    for (const auto& [label, m] : materials.rows()) outside[label] = m.outsideBody ? 1 : 0;
     BodyOutline out;
     out.sliceSpacingMm = std::abs((g.direction * glm::dvec3(0.0, 0.0, g.spacing.z)).z);
     for (int k = 0; k < g.dims.z; ++k) {
@@ -90,7 +96,7 @@ BodyOutline bodyOutlineOf(const patient::CtVolume& ct, const patient::LabelMap* 
             for (int i = 0; i < g.dims.x; ++i) {
                 const size_t idx = g.index(i, j, k);
                 if (ct.voxels[idx] <= thresholdHu) continue;
-                if (labels && labels->voxels[idx] == kPatientTable) continue;
+                if (labels && outside[labels->voxels[idx]]) continue;
                 const glm::dvec3 p = g.voxelToPatient({i, j, k});
                 n += 1.0, sx += p.x, sy += p.y, sxx += p.x * p.x, syy += p.y * p.y;
             }

@@ -7,6 +7,7 @@
 
 #include "imaging/carm.h"
 #include "imaging/spectrum.h"
+#include "patient/materials.h"
 #include "patient/volume.h"
 
 namespace irsim::imaging {
@@ -109,7 +110,11 @@ struct BodyOutline {
     const Slice* sliceAt(double zMm) const;
     bool inside(const glm::dvec3& p) const;
 };
-// Labels, when given (same grid), leave out the patient table (irsim label 220).
+// Labels, when given (same grid), leave out what the material table marks outside the body (the
+// patient table).
+BodyOutline bodyOutlineOf(const patient::CtVolume& ct, const patient::LabelMap* labels,
+                          const patient::MaterialTable& materials, int thresholdHu = -300);
+// labels named by patient::irsimLabels().
 BodyOutline bodyOutlineOf(const patient::CtVolume& ct, const patient::LabelMap* labels = nullptr,
                           int thresholdHu = -300);
 

@@ -26,8 +26,8 @@ struct TissueSums {
 };
 
 // The drr.h march, reading each stencil corner's composition (fluoroscope.h).
-TissueSums marchTissue(const patient::CtVolume& ct, const patient::LabelMap* labels, const glm::dvec3& from,
-                       const glm::dvec3& to, double stepMm) {
+TissueSums marchTissue(const patient::CtVolume& ct, const patient::LabelMap* labels, const LabelClasses& classes,
+                       const glm::dvec3& from, const glm::dvec3& to, double stepMm) {
     const TissueTable& table = tissueTable();
     TissueSums sums;
     double basisMm[kTissueBasisCount] = {0.0, 0.0, 0.0};
@@ -37,7 +37,7 @@ TissueSums marchTissue(const patient::CtVolume& ct, const patient::LabelMap* lab
         double water = 0.0;
         for (int m = 0; m < 8; ++m) {
             const int16_t hu = ct.voxels[s.index[m]];
-            const TissueClass cls = labels ? table.classOf(labels->voxels[s.index[m]]) : TissueClass::ByHu;
+            const TissueClass cls = labels ? classes[labels->voxels[s.index[m]]] : TissueClass::ByHu;
             const VoxelComposition& v = table.at(hu, cls);
             for (int b = 0; b < kTissueBasisCount; ++b) acc[b] += s.weight[m] * v.basis[b];
             water += s.weight[m] * (1.0 + std::max<double>(hu, -1000.0) / 1000.0);
@@ -131,7 +131,13 @@ bool FluoroscopeView::isOpen(int c, int r) const { return c >= c0_ && c < c1_ &&
 
 FluoroscopeView::FluoroscopeView(const patient::CtVolume& ct, const patient::LabelMap* labels,
                                  const CArmPose& pose, const DetectorGrid& grid, const FluoroSettings& settings)
+    : FluoroscopeView(ct, labels, patient::irsimMaterials(), pose, grid, settings) {}
+
+FluoroscopeView::FluoroscopeView(const patient::CtVolume& ct, const patient::LabelMap* labels,
+                                 const patient::MaterialTable& materials, const CArmPose& pose,
+                                 const DetectorGrid& grid, const FluoroSettings& settings)
     : pose_(pose), grid_(grid), frame_(frameOf(pose)), settings_(settings) {
+    const LabelClasses classes(materials);
     if (labels && labels->voxels.size() != ct.voxels.size()) labels = nullptr;
     const size_t n = static_cast<size_t>(grid.cols) * grid.rows;
     for (auto& b : basis_) b.assign(n, 0.0f);
@@ -151,7 +157,7 @@ FluoroscopeView::FluoroscopeView(const patient::CtVolume& ct, const patient::Lab
     forEachRow(grid.rows, [&](int r) {
         if (r < r0_ || r >= r1_) return;
         for (int c = c0_; c < c1_; ++c) {
-            const TissueSums s = marchTissue(ct, labels, frame_.source,
+            const TissueSums s = marchTissue(ct, labels, classes, frame_.source,
                                              detectorPixelCentre(frame_, pose_, grid_, c, r), settings.stepMm);
             for (int b = 0; b < kTissueBasisCount; ++b) basis_[b][idx(c, r)] = static_cast<float>(s.basis[b]);
             water_[idx(c, r)] = static_cast<float>(s.waterMm);
@@ -159,7 +165,7 @@ FluoroscopeView::FluoroscopeView(const patient::CtVolume& ct, const patient::Lab
     }, settings.threads);
 
     // The AEC: kVp from the central ray, and the quanta that give its detector kerma.
-    const TissueSums central = marchTissue(ct, labels, frame_.source, frame_.detectorCentre, settings.stepMm);
+    const TissueSums central = marchTissue(ct, labels, classes, frame_.source, frame_.detectorCentre, settings.stepMm);
     centralWaterMm_ = central.waterMm;
     kVp_ = settings.kVp > 0.0 ? settings.kVp : aecKvp(centralWaterMm_);
     const SpectrumTables tables = spectrumTables(kVp_, settings);
@@ -363,7 +369,7 @@ GreyImage composeFluoroImage(const FluoroscopeView& view, const FrameContents& f
 GreyImage takeFluoroImage(const patient::Patient& patient, const CArmPose& pose, const DetectorGrid& grid,
                           const FrameContents& frame, const FluoroMode& mode, uint64_t seed,
                           const FluoroSettings& settings) {
-    const FluoroscopeView view(patient.ct, &patient.labels, pose, grid, settings);
+    const FluoroscopeView view(patient.ct, &patient.labels, patient::materialsOf(patient), pose, grid, settings);
     return composeFluoroImage(view, frame, mode, seed);
 }
 
@@ -388,7 +394,8 @@ GreyImage Fluoroscope::takeImage(const patient::Patient& patient, const CArmPose
                                  const FluoroSettings& settings, FluoroStages* stages) {
     if (!view_ || patient_ != &patient || !sameGeometry(view_->pose(), pose) || view_->grid().cols != grid.cols ||
         view_->grid().rows != grid.rows || !sameSettings(view_->settings(), settings)) {
-        view_ = std::make_unique<FluoroscopeView>(patient.ct, &patient.labels, pose, grid, settings);
+        view_ = std::make_unique<FluoroscopeView>(patient.ct, &patient.labels, patient::materialsOf(patient), pose,
+                                                  grid, settings);
         patient_ = &patient;
         ++viewsBuilt_;
     }

@@ -91,7 +91,12 @@ struct FluoroSettings {
 
 class FluoroscopeView {
 public:
-    // labels may be null or empty (HU rule alone); else same geometry as ct.
+    // labels may be null or empty (HU rule alone); else same geometry as ct. materials says what each
+    // label is made of (patient::materialsOf(patient)).
+    FluoroscopeView(const patient::CtVolume& ct, const patient::LabelMap* labels,
+                    const patient::MaterialTable& materials, const CArmPose& pose, const DetectorGrid& grid,
+                    const FluoroSettings& settings = {});
+    // labels named by patient::irsimLabels() (a phantom, or a CT loaded without a label table).
     FluoroscopeView(const patient::CtVolume& ct, const patient::LabelMap* labels, const CArmPose& pose,
                     const DetectorGrid& grid, const FluoroSettings& settings = {});
 

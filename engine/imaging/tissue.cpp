@@ -14,14 +14,12 @@ constexpr double kBoneHu = 1500.0, kBoneDensity = 1.92;  // ICRU-44 cortical bon
 
 }  // namespace
 
-TissueClass tissueClassOfLabel(uint16_t label) {
-    if (label == 0) return TissueClass::ByHu;
-    // TotalSegmentator "total": sacrum and vertebrae 25-50, humerus..hip 69-78, skull 91, ribs
-    // 92-115, sternum 116 (labels.cpp). Costal cartilage (117) is not calcified bone.
-    if ((label >= 25 && label <= 50) || (label >= 69 && label <= 78) || (label >= 91 && label <= 116))
-        return TissueClass::Bone;
-    return TissueClass::SoftTissue;
+TissueClass tissueClassOf(const patient::StructureMaterial& structure) {
+    if (!structure.named) return TissueClass::ByHu;
+    return patient::isBone(structure.xray) ? TissueClass::Bone : TissueClass::SoftTissue;
 }
+
+TissueClass tissueClassOfLabel(uint16_t label) { return tissueClassOf(patient::irsimMaterials()[label]); }
 
 VoxelComposition voxelComposition(int hu, TissueClass cls) {
     VoxelComposition v;
@@ -51,12 +49,15 @@ VoxelComposition voxelComposition(int hu, TissueClass cls) {
     return v;
 }
 
-TissueTable::TissueTable() : table_(3 * kHuCount), labelClass_(65536) {
+TissueTable::TissueTable() : table_(3 * kHuCount) {
     for (int c = 0; c < 3; ++c)
         for (int h = kMinHu; h <= kMaxHu; ++h)
             table_[static_cast<size_t>(c) * kHuCount + static_cast<size_t>(h - kMinHu)] =
                 voxelComposition(h, static_cast<TissueClass>(c));
-    for (int l = 0; l < 65536; ++l) labelClass_[l] = tissueClassOfLabel(static_cast<uint16_t>(l));
+}
+
+LabelClasses::LabelClasses(const patient::MaterialTable& materials) : byLabel_(65536, TissueClass::ByHu) {
+    for (const auto& [label, structure] : materials.rows()) byLabel_[label] = tissueClassOf(structure);
 }
 
 }  // namespace irsim::imaging

@@ -17,10 +17,12 @@
 //                             is ~12-18% cortical bone by volume, as its ash density says
 //   HU > 1500                 cortical bone, rho = 1.92 * (1000 + HU) / 2500 (capped at 3071 HU)
 // Labels only correct what HU cannot tell: a voxel of a soft-tissue structure (organs, vessels,
-// muscle; anything but bone) above +40 HU (contrast-enhanced CT) is soft tissue at the density its
-// HU gives (1.05 + (HU - 40) / 1000) instead of a bone mix, so an enhanced aorta does not look
-// like bone. Unlabelled voxels (0) and CTs without labels use HU alone. Iodinated contrast, cement
-// and devices added during a procedure are not in the CT; they come per frame (radiopaque.h).
+// muscle; anything the patient's material table, patient/materials.h, does not make of bone)
+// above +40 HU (contrast-enhanced CT) is soft tissue at the density its HU gives
+// (1.05 + (HU - 40) / 1000) instead of a bone mix, so an enhanced aorta does not look like bone.
+// Unlabelled voxels (0), label values the patient's label table does not name and CTs without
+// labels use HU alone. Iodinated contrast, cement and devices added during a procedure are not in
+// the CT; they come per frame (radiopaque.h).
 //
 // Every voxel also has its water-equivalent density 1 + max(HU, -1000) / 1000 (drr.h step 4), so
 // the one march gives the AEC's water thickness too.
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "imaging/attenuation.h"
+#include "patient/materials.h"
 
 namespace irsim::imaging {
 
@@ -45,21 +48,23 @@ struct VoxelComposition {
 };
 
 enum class TissueClass : uint8_t {
-    ByHu = 0,        // unlabelled or label unknown: the HU rule alone
-    Bone = 1,        // skeleton labels: the HU rule (bone mix above +40 HU)
-    SoftTissue = 2,  // any other structure: never bone
+    ByHu = 0,        // unlabelled or unnamed label: the HU rule alone
+    Bone = 1,        // a structure of bone (patient::XrayMaterial): the HU rule (bone mix above +40 HU)
+    SoftTissue = 2,  // any other named structure: never bone
 };
 
-// Class of a TotalSegmentator / irsim label value (labels.h): vertebrae, sacrum, ribs, sternum,
-// hips, femurs, humeri, scapulae, clavicles, skull are Bone; costal cartilage, discs and everything
-// else labelled are SoftTissue; 0 is ByHu.
+// Class of a structure of the patient's material table (patient/materials.h).
+TissueClass tissueClassOf(const patient::StructureMaterial& structure);
+// Class of a label value in a map named by irsimLabels() (TotalSegmentator's values and irsim's):
+// vertebrae, sacrum, ribs, sternum, hips, femurs, humeri, scapulae, clavicles, skull are Bone;
+// costal cartilage, discs and everything else named are SoftTissue; 0 is ByHu.
 TissueClass tissueClassOfLabel(uint16_t label);
 
 // The rule above for one voxel.
 VoxelComposition voxelComposition(int hu, TissueClass cls);
 
-// The rule tabulated for every HU in [kMinHu, kMaxHu] and class (HU outside is clamped), with the
-// label -> class map: what the ray march reads.
+// The rule tabulated for every HU in [kMinHu, kMaxHu] and class (HU outside is clamped): what the
+// ray march reads.
 class TissueTable {
 public:
     static constexpr int kMinHu = -1024, kMaxHu = 3071;
@@ -68,12 +73,20 @@ public:
         const int h = hu < kMinHu ? kMinHu : (hu > kMaxHu ? kMaxHu : hu);
         return table_[static_cast<size_t>(cls) * kHuCount + static_cast<size_t>(h - kMinHu)];
     }
-    TissueClass classOf(uint16_t label) const { return labelClass_[label]; }
 
 private:
     static constexpr int kHuCount = kMaxHu - kMinHu + 1;
     std::vector<VoxelComposition> table_;  // (3 classes x kHuCount)
-    std::vector<TissueClass> labelClass_;  // 65536 entries
+};
+
+// The class of every label value of one patient's material table, indexed by the voxel's label.
+class LabelClasses {
+public:
+    explicit LabelClasses(const patient::MaterialTable& materials);
+    TissueClass operator[](uint16_t label) const { return byLabel_[label]; }
+
+private:
+    std::vector<TissueClass> byLabel_;  // 65536 entries
 };
 
 }  // namespace irsim::imaging

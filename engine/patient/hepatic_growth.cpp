@@ -3,8 +3,10 @@
 // at about T12-L1, where the liver's hilum lies a little above) and the intrahepatic tree is grown.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/error.h"
+#include "patient/materials.h"
 #include "patient/vessel_growth.h"
 
 namespace irsim::patient {
@@ -19,7 +21,12 @@ VesselTree growHepaticArteries(const Patient& patient, const HepaticGrowthOption
     if (!liver) throw DataError(patient.source, 0, "labels.liver", "the label map has no liver; cannot grow hepatic arteries");
     if (!patient.labelOf("aorta"))
         throw DataError(patient.source, 0, "labels.aorta", "the label map has no aorta; cannot connect hepatic arteries");
-    const auto tumour = patient.labelOf("liver_tumour");
+    // Tumours the material table knows by name ("liver_tumour", or "tumour" of a liver-only map), not
+    // lesions of bone.
+    const MaterialTable materials = materialsOf(patient);
+    std::vector<uint8_t> isTumour(65536, 0);
+    for (const auto& [label, m] : materials.rows())
+        isTumour[label] = m.lesion && m.needle != NeedleTissue::Bone ? 1 : 0;
     if (progress) progress("hepatic arteries", 0.0);
 
     VesselTree tree = extractCentrelines(patient, {"aorta"}, "arterial");
@@ -38,9 +45,9 @@ VesselTree growHepaticArteries(const Patient& patient, const HepaticGrowthOption
         for (int j = 0; j < g.dims.y; j += stride.y)
             for (int i = 0; i < g.dims.x; i += stride.x) {
                 const uint16_t l = lm.at(i, j, k);
-                const bool isTumour = tumour && l == *tumour;
-                if (l != *liver && !isTumour) continue;
-                PerfusionSample s{g.voxelToPatient(dvec3(i, j, k)), ml * (isTumour ? o.tumourRelativePerfusion : 1.0)};
+                const bool tumour = isTumour[l] != 0;
+                if (l != *liver && !tumour) continue;
+                PerfusionSample s{g.voxelToPatient(dvec3(i, j, k)), ml * (tumour ? o.tumourRelativePerfusion : 1.0)};
                 samples.push_back(s);
                 centroid += s.position * s.weight;
                 total += s.weight;

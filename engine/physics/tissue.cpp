@@ -23,29 +23,20 @@ const char* toString(Tissue t) {
     return "?";
 }
 
-namespace {
-bool has(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
-}  // namespace
-
-Tissue tissueOfStructureName(const std::string& n) {
-    // Bone: vertebrae_*, sacrum, rib_*, hip, femur... cortical/cancellous is decided by HU.
-    if (has(n, "vertebrae_") || n == "sacrum" || has(n, "rib_") || has(n, "hip_") ||
-        has(n, "femur") || n == "sternum" || has(n, "scapula") || has(n, "clavicula") ||
-        has(n, "humerus"))
-        return Tissue::CancellousBone;
-    // A lytic metastasis is bone replaced by tumour: still bone for the trocar (its low HU makes
-    // it very soft, boneDensityFactor) and a space the cement fills.
-    if (has(n, "metastasis")) return Tissue::CancellousBone;
-    if (has(n, "disc")) return Tissue::Disc;
-    if (has(n, "spinal_cord") || has(n, "spinal_canal") || has(n, "epidural")) return Tissue::SpinalCanal;
-    if (n == "aorta" || n == "inferior_vena_cava") return Tissue::GreatVessel;
-    if (has(n, "vein") || has(n, "vena")) return Tissue::Vein;
-    if (n == "liver" || has(n, "kidney") || n == "spleen" || n == "pancreas") return Tissue::Liver;
-    if (has(n, "autochthon") || has(n, "iliopsoas") || has(n, "gluteus") || has(n, "muscle"))
-        return Tissue::Muscle;
-    if (has(n, "fat")) return Tissue::Fat;
-    if (n == "gel" || has(n, "tissue_simulant")) return Tissue::Gel;
-    if (has(n, "lung")) return Tissue::Air;
+Tissue tissueOf(patient::NeedleTissue t) {
+    using N = patient::NeedleTissue;
+    switch (t) {
+        case N::ByHu: return Tissue::Air;
+        case N::Fat: return Tissue::Fat;
+        case N::Muscle: return Tissue::Muscle;
+        case N::Parenchyma: return Tissue::Liver;
+        case N::Bone: return Tissue::CancellousBone;  // cortical or cancellous is decided by HU
+        case N::Disc: return Tissue::Disc;
+        case N::SpinalCanal: return Tissue::SpinalCanal;
+        case N::GreatVessel: return Tissue::GreatVessel;
+        case N::Vein: return Tissue::Vein;
+        case N::Gel: return Tissue::Gel;
+    }
     return Tissue::Air;
 }
 
@@ -57,13 +48,14 @@ TissueMap::TissueMap(const patient::CtVolume& ct, const patient::LabelMap& label
     isVertebra_.assign(65536, 0);
     isLesion_.assign(65536, 0);
     names_.assign(65536, std::string());
-    for (const auto& [label, name] : names) {
-        Tissue t = tissueOfStructureName(name);
+    const patient::MaterialTable materials(names);
+    for (const auto& [label, m] : materials.rows()) {
+        const Tissue t = tissueOf(m.needle);
         labelClass_[label] = t;
         isBoneLabel_[label] = isBone(t) ? 1 : 0;
-        isVertebra_[label] = name.rfind("vertebrae_", 0) == 0 ? 1 : 0;
-        isLesion_[label] = has(name, "metastasis") ? 1 : 0;
-        names_[label] = name;
+        isVertebra_[label] = m.vertebra ? 1 : 0;
+        isLesion_[label] = m.lesion && isBone(t) ? 1 : 0;
+        names_[label] = m.name;
     }
 }
 

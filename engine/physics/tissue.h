@@ -1,13 +1,15 @@
 #pragma once
 // Tissue classes the needle and the cement see, and TissueMap: a read-only view over a patient's
-// label map and CT that answers "what tissue is at this LPS point". Labels decide the organ;
-// within bone labels the CT decides cortical versus cancellous bone.
+// label map and CT that answers "what tissue is at this LPS point". The patient's material table
+// (patient/materials.h) decides each label's class; within bone labels the CT decides cortical
+// versus cancellous bone.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include <glm/glm.hpp>
 
+#include "patient/materials.h"
 #include "patient/patient.h"
 #include "patient/volume.h"
 
@@ -64,7 +66,7 @@ public:
     const TissueMapOptions& options() const { return options_; }
     const patient::CtVolume* ct() const { return ct_; }
     const patient::LabelMap* labels() const { return labels_; }
-    // Label classes decided from the names ("vertebrae_L1" -> bone).
+    // Label classes from the material table of `names` ("vertebrae_L1" -> bone).
     Tissue classOfLabel(uint16_t label) const;
     bool isVertebraLabel(uint16_t label) const;
     // A lesion that replaces bone inside a vertebra ("vertebral_metastasis"): the tip or cement
@@ -85,7 +87,7 @@ private:
     std::vector<std::string> names_;   // indexed by label
 };
 
-// Tissue class of a TotalSegmentator structure name; Air means "not decided by name".
-Tissue tissueOfStructureName(const std::string& name);
+// The force model's class of a structure's needle tissue; Air means "decide from HU".
+Tissue tissueOf(patient::NeedleTissue t);
 
 }  // namespace irsim::physics

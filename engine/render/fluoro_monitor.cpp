@@ -136,10 +136,11 @@ struct FluoroMonitor::Chain {
 };
 
 FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const patient::LabelMap* labels,
-                             const FluoroMonitorDef& def)
+                             const FluoroMonitorDef& def, const patient::MaterialTable& materials)
     : ctx_(ctx),
       ct_(ct),
       labels_(labels && labels->voxels.size() == ct.voxels.size() && !labels->voxels.empty() ? labels : nullptr),
+      materials_(materials),
       def_(def),
       view_(ctx, kViewSpirv, sizeof(kViewSpirv),
             {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,
@@ -321,6 +322,7 @@ Image uploadVolume(Context& ctx, const glm::ivec3& dims, Fill&& fill) {
 void FluoroMonitor::uploadComposition() {
     const auto& g = ct_.geometry;
     const imaging::TissueTable table;
+    const imaging::LabelClasses classes(materials_);
     const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
     // The preview reads a volume of 2x2x2-voxel means when the CT is finer than 2 mm: fewer
     // samples miss the cache (the full view always reads the CT's own grid).
@@ -333,7 +335,7 @@ void FluoroMonitor::uploadComposition() {
         for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i) {
             const int16_t hu = ct_.voxels[first + i];
             const imaging::TissueClass cls =
-                labels_ ? table.classOf(labels_->voxels[first + i]) : imaging::TissueClass::ByHu;
+                labels_ ? classes[labels_->voxels[first + i]] : imaging::TissueClass::ByHu;
             const imaging::VoxelComposition& v = table.at(hu, cls);
             const glm::vec4 c(v.basis[0], v.basis[1], v.basis[2],
                               static_cast<float>(1.0 + std::max<double>(hu, -1000.0) / 1000.0));
@@ -389,7 +391,7 @@ void FluoroMonitor::prepareView(Chain& c, const imaging::CArmPose& pose, double 
     imaging::FluoroSettings probeSettings = st;
     probeSettings.stepMm = def_.settings.stepMm;
     probeSettings.threads = 1;
-    const imaging::FluoroscopeView probe(ct_, labels_, pose, {1, 1}, probeSettings);
+    const imaging::FluoroscopeView probe(ct_, labels_, materials_, pose, {1, 1}, probeSettings);
     c.kVp = probe.kVp();
     c.quantaPerGy = probe.quantaPerGy() / (pose.detectorWidthMm * pose.detectorHeightMm / 100.0) *
                     (pose.detectorWidthMm / n * pose.detectorHeightMm / n / 100.0);

@@ -28,6 +28,7 @@
 #include "imaging/dose.h"
 #include "imaging/fluoroscope.h"
 #include "imaging/radiopaque.h"
+#include "patient/materials.h"
 #include "patient/volume.h"
 #include "render/context.h"
 #include "render/kernel.h"
@@ -63,9 +64,12 @@ struct GpuFluoroStages {
 
 class FluoroMonitor {
 public:
-    // labels may be null or empty (HU rule alone); else the same geometry as ct.
+    // labels may be null or empty (HU rule alone); else the same geometry as ct. materials says what
+    // each label is made of (patient::materialsOf(patient)); the default reads labels named by
+    // patient::irsimLabels().
     FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const patient::LabelMap* labels,
-                  const FluoroMonitorDef& def = {});
+                  const FluoroMonitorDef& def = {},
+                  const patient::MaterialTable& materials = patient::irsimMaterials());
     ~FluoroMonitor();
     FluoroMonitor(const FluoroMonitor&) = delete;
     FluoroMonitor& operator=(const FluoroMonitor&) = delete;
@@ -107,6 +111,7 @@ private:
     Context& ctx_;
     const patient::CtVolume& ct_;
     const patient::LabelMap* labels_;
+    patient::MaterialTable materials_;
     FluoroMonitorDef def_;
     ComputeKernel view_, box_, compose_, noise_, present_;
     VkSampler linear_ = VK_NULL_HANDLE;

@@ -9,7 +9,6 @@
 
 #include "patient/labels.h"
 #include "patient/phantom.h"
-#include "patient/tissue.h"
 #include "patient/vessel_growth.h"
 
 using namespace irsim;
@@ -268,21 +267,4 @@ TEST_CASE("bad phantom options are refused with the field named", "[patient][pha
     CHECK(parseMichelsType("type III") == MichelsType::III);
     CHECK(parseMichelsType("10") == MichelsType::X);
     CHECK_FALSE(parseMichelsType("XI"));
-}
-
-TEST_CASE("every structure has tissue properties, ordered by density as in the IT'IS database", "[patient][tissue]") {
-    for (const auto& [value, name] : irsimLabels()) {
-        const TissueProperties& t = tissueOf(name);
-        INFO(name);
-        CHECK(t.densityKgPerM3 > 1.0);
-        CHECK(t.densityKgPerM3 < 2000.0);
-        CHECK(t.heatCapacityJPerKgK > 1000.0);
-    }
-    CHECK(tissueOf("vertebrae_L1").material == "cancellous_bone");
-    CHECK(tissueOf("aorta").material == "blood");
-    CHECK(tissueOf("lung_lower_lobe_left").densityKgPerM3 < tissueOf("subcutaneous_fat").densityKgPerM3);
-    CHECK(tissueOf("subcutaneous_fat").densityKgPerM3 < tissueOf("liver").densityKgPerM3);
-    CHECK(tissueOf("liver").densityKgPerM3 < tissueOf("vertebrae_L1").densityKgPerM3);
-    // Hypervascular tumour: more perfused than liver.
-    CHECK(tissueOf("liver_tumour").perfusionMlPerMinPerKg > tissueOf("liver").perfusionMlPerMinPerKg);
 }
