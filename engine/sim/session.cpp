@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/text.h"
 #include "imaging/drr.h"
+#include "patient/materials.h"
 
 namespace irsim::sim {
 
@@ -66,7 +67,8 @@ Session::Session(Scenario scenario, std::shared_ptr<const patient::Patient> pati
     if (tree && !tree->nodes.empty())
         contrast_ = std::make_unique<therapy::ContrastModel>(therapy::makeContrastModel(*tree));
     skinDose_ = std::make_unique<imaging::SkinDoseMap>(
-        imaging::bodyOutlineOf(patient_->ct, patient_->labels.voxels.empty() ? nullptr : &patient_->labels));
+        imaging::bodyOutlineOf(patient_->ct, patient_->labels.voxels.empty() ? nullptr : &patient_->labels,
+                               patient::materialsOf(*patient_)));
     poseChanged();
 }
 

@@ -28,6 +28,7 @@
 #include "core/paths.h"
 #include "core/text.h"
 #include "patient/labels.h"
+#include "patient/materials.h"
 #include "render/ct_slice.h"
 #include "render/fluoro_monitor.h"
 #include "render/image_blit.h"
@@ -301,7 +302,7 @@ int runWindowed(const WindowRunOptions& opts) {
         // when the C-arm stops, the full view is marched 96 rows a pulse behind the preview.
         render::FluoroMonitorDef monitorDef;
         monitorDef.progressiveRows = 96;
-        render::FluoroMonitor monitor(ctx, patient->ct, &patient->labels, monitorDef);
+        render::FluoroMonitor monitor(ctx, patient->ct, &patient->labels, monitorDef, patient::materialsOf(*patient));
         render::CtSliceView slice(ctx, drr, 512);
         render::ImageBlitter blitter(ctx, presenter.renderPass());
         ImagePanel monitorPanel{&blitter, blitter.setFor(monitor.display())};
