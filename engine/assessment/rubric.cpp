@@ -33,6 +33,20 @@ std::string fmt(double v) {
 std::string withUnit(double v, const std::string& unit) {
     return unit.empty() ? fmt(v) : fmt(v) + " " + unit;
 }
+
+// "no cement in the vertebral body (cement_in_bone_ml 0 ml, at least 1.5 needed)" for a goal the
+// session missed, nothing for one it reached.
+std::optional<std::string> missedGoal(const Goal& g, const Metrics& metrics) {
+    auto it = metrics.find(g.metric);
+    std::string needed;
+    if (g.atLeast) needed = "at least " + fmt(*g.atLeast);
+    if (g.atMost) needed += (needed.empty() ? "" : " and ") + ("at most " + fmt(*g.atMost));
+    if (it == metrics.end()) return g.reason + " (" + g.metric + " was not measured; " + needed + " needed)";
+    const double v = it->second.value;
+    const bool reached = std::isfinite(v) && (!g.atLeast || v >= *g.atLeast) && (!g.atMost || v <= *g.atMost);
+    if (reached) return std::nullopt;
+    return g.reason + " (" + g.metric + " " + withUnit(v, it->second.unit) + ", " + needed + " needed)";
+}
 }  // namespace
 
 double marksFor(const RubricMetric& m, double value) {
@@ -46,6 +60,10 @@ double marksFor(const RubricMetric& m, double value) {
 Assessment assess(const Rubric& rubric, const Metrics& metrics,
                   const std::vector<SessionEvent>& events) {
     Assessment a;
+    std::vector<std::string> missed;
+    for (const Goal& g : rubric.goals)
+        if (auto m = missedGoal(g, metrics)) missed.push_back(*m);
+
     std::vector<std::string> critical;
     for (const CriticalError& c : rubric.critical) {
         if (!c.eventKind.empty()) {
@@ -103,7 +121,21 @@ Assessment assess(const Rubric& rubric, const Metrics& metrics,
     // Rounded to 0.1 so the stored score reads the same in every export.
     a.score = std::round(a.score * 10.0) / 10.0;
 
-    a.passed = critical.empty() && a.score >= rubric.passScore;
+    // A session that misses the procedure's goal ranks below every session that reached it with a
+    // passing technique, as an assessor ranks them: its score is held just under the pass mark.
+    const double techniqueScore = a.score;
+    if (!missed.empty()) a.score = std::min(a.score, std::max(0.0, std::round(rubric.passScore * 10.0 - 1.0) / 10.0));
+
+    a.passed = missed.empty() && critical.empty() && a.score >= rubric.passScore;
+    if (!missed.empty()) {
+        std::string s = "Failed: goal not reached: ";
+        for (size_t i = 0; i < missed.size(); ++i) s += (i ? "; " : "") + missed[i];
+        a.reasons.push_back(s + ".");
+        if (a.score < techniqueScore)
+            a.reasons.push_back("The technique scored " + fmt(techniqueScore) +
+                                "; without the goal the score is held below the pass mark " +
+                                fmt(rubric.passScore) + ", at " + fmt(a.score) + ".");
+    }
     if (a.passed) {
         a.reasons.push_back("Passed: score " + fmt(a.score) + " is at or above the pass mark " +
                             fmt(rubric.passScore) + " and no critical error occurred.");
@@ -111,7 +143,7 @@ Assessment assess(const Rubric& rubric, const Metrics& metrics,
         a.reasons.push_back("Failed: " + std::to_string(critical.size()) + " critical error" +
                             (critical.size() > 1 ? "s" : "") + ".");
         a.reasons.insert(a.reasons.end(), critical.begin(), critical.end());
-    } else {
+    } else if (missed.empty()) {
         a.reasons.push_back("Failed: score " + fmt(a.score) + " is below the pass mark " +
                             fmt(rubric.passScore) + ".");
     }

@@ -49,9 +49,21 @@ struct CriticalError {
     std::optional<double> below;     //   < below
 };
 
+// What the procedure is for (the therapeutic goal: cement in the vertebral body; or an exercise's:
+// a lateral view stored): a session that does not reach it fails whatever else went well. A goal whose metric the session did not produce
+// is not reached: what was not measured was not shown. (A critical error is harm that happened, so an
+// unmeasured one does not fire.)
+struct Goal {
+    std::string reason;              // "no cement in the vertebral body"
+    std::string metric;              // reached when this metric is
+    std::optional<double> atLeast;   //   >= atLeast, and
+    std::optional<double> atMost;    //   <= atMost
+};
+
 struct Rubric {
     std::vector<RubricMetric> metrics;
     std::vector<CriticalError> critical;
+    std::vector<Goal> goals;
     double passScore = 70.0;  // 0-100
 };
 
@@ -64,9 +76,9 @@ struct MetricScore {
 };
 
 struct Assessment {
-    double score = 0.0;  // 0-100, weighted mean of marks
+    double score = 0.0;  // 0-100, weighted mean of marks; below the pass mark when a goal is missed
     bool passed = false;
-    std::vector<std::string> reasons;  // sentences, critical errors first
+    std::vector<std::string> reasons;  // sentences, missed goals first, then critical errors
     std::vector<MetricScore> perMetric;
 };
 

@@ -254,6 +254,17 @@ assessment::Rubric parseRubric(const ScenarioDocument& d) {
             d.fail(p, "a metric critical error needs 'above' or 'below'");
         r.critical.push_back(c);
     }
+    const size_t ng = d.arraySize("rubric.goal");
+    for (size_t i = 0; i < ng; ++i) {
+        const std::string p = "rubric.goal[" + std::to_string(i) + "]";
+        assessment::Goal g;
+        g.reason = d.requireText(p + ".reason");
+        g.metric = d.requireText(p + ".metric");
+        if (d.find(p + ".at_least")) g.atLeast = d.number(p + ".at_least", 0.0, -1e12, 1e12);
+        if (d.find(p + ".at_most")) g.atMost = d.number(p + ".at_most", 0.0, -1e12, 1e12);
+        if (!g.atLeast && !g.atMost) d.fail(p, "a goal needs 'at_least' or 'at_most'");
+        r.goals.push_back(g);
+    }
     return r;
 }
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -45,9 +46,31 @@ std::string readAll(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("every shipped action log replays headless: experts pass, the others fail for their reason", "[app][scenarios]") {
+namespace {
+
+// What each shipped log is named for: the words its failing reasons must hold. Experts and
+// intermediates pass; a novice log misses the procedure's goal, and says which.
+struct Expected {
+    bool passes = false;
+    bool novice = false;                 // misses the goal: ranks below the intermediate
+    std::vector<std::string> reasonWords;
+};
+
+Expected expectedFor(const std::string& label) {
+    if (label == "expert" || label == "intermediate") return {true, false, {}};
+    if (label == "breach" || label == "leak") return {false, false, {label}};
+    if (label == "nocement" || label == "stylet") return {false, true, {"goal not reached", "cement", "vertebral body"}};
+    if (label == "short") return {false, true, {"goal not reached", "trocar tip", "vertebral body"}};
+    if (label == "aponly") return {false, true, {"goal not reached", "lateral view"}};
+    return {false, false, {}};  // e.g. "hunting": fails on its score
+}
+
+}  // namespace
+
+TEST_CASE("every shipped action log replays headless: experts and intermediates pass, the others fail for their reason, and scores rank novice < intermediate < expert", "[app][scenarios]") {
     const auto logs = shippedLogs();
     REQUIRE(!logs.empty());
+    std::map<std::string, std::map<std::string, double>> scores;  // scenario -> label -> score
     for (const ShippedLog& s : logs) {
         const fs::path out = freshDir("shipped-" + s.log.stem().string());
         const fs::path report = out / "report.json";
@@ -61,13 +84,27 @@ TEST_CASE("every shipped action log replays headless: experts pass, the others f
             CHECK(j.contains(field));
         CHECK(j["score"].get<double>() >= 0.0);
         CHECK(j["score"].get<double>() <= 100.0);
-        if (s.label == "expert") {
-            CHECK(j["passed"].get<bool>());
-        } else {
-            CHECK_FALSE(j["passed"].get<bool>());
-            // A log named for an error ("breach", "leak") fails with a reason that says so.
-            if (s.label == "breach" || s.label == "leak") CHECK_THAT(j["reasons"].dump(), Catch::Contains(s.label));
+        scores[s.scenario.stem().string()][s.label] = j["score"].get<double>();
+        const Expected e = expectedFor(s.label);
+        INFO("reasons: " << j["reasons"].dump());
+        CHECK(j["passed"].get<bool>() == e.passes);
+        for (const std::string& w : e.reasonWords) CHECK_THAT(j["reasons"].dump(), Catch::Contains(w));
+        // A missed goal is the first thing the trainee reads.
+        if (e.novice) CHECK_THAT(j["reasons"][0].get<std::string>(), Catch::StartsWith("Failed: goal not reached"));
+    }
+    for (const auto& [scenario, byLabel] : scores) {
+        INFO(scenario);
+        REQUIRE(byLabel.count("expert"));
+        REQUIRE(byLabel.count("intermediate"));
+        CHECK(byLabel.at("intermediate") < byLabel.at("expert"));
+        int novices = 0;
+        for (const auto& [label, score] : byLabel) {
+            if (!expectedFor(label).novice) continue;
+            ++novices;
+            INFO(label);
+            CHECK(score < byLabel.at("intermediate"));
         }
+        CHECK(novices > 0);
     }
 }
 

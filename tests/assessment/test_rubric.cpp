@@ -131,3 +131,51 @@ TEST_CASE("the same record scored twice, and again after the store, gives the sa
     }
     CHECK_FALSE(first.passed);  // the breach
 }
+
+TEST_CASE("a missed goal fails the session first, whatever the score, and holds the score below the pass mark", "[rubric]") {
+    Rubric r = taceRubric();
+    Goal covered;
+    covered.reason = "the tumour is not covered";
+    covered.metric = "coverage_pct";
+    covered.atLeast = 90.0;
+    r.goals = {covered};
+    Metrics m = perfect();
+    CHECK(assess(r, m, {}).passed);
+
+    m["coverage_pct"].value = 89.0;  // marks 0.6 of 1 on coverage: a score of 90 without the goal
+    const Assessment a = assess(r, m, {});
+    CHECK_FALSE(a.passed);
+    CHECK(a.score == 69.9);
+    REQUIRE(a.reasons.size() >= 2);
+    CHECK(a.reasons[0] == "Failed: goal not reached: the tumour is not covered (coverage_pct 89 %, at least 90 needed).");
+    CHECK(a.reasons[1].find("technique scored 90") != std::string::npos);
+
+    // What was not measured was not shown: a missing metric misses the goal.
+    m.erase("coverage_pct");
+    const Assessment missing = assess(r, m, {});
+    CHECK_FALSE(missing.passed);
+    CHECK(missing.reasons[0].find("coverage_pct was not measured") != std::string::npos);
+
+    // An upper bound, and a score already under the pass mark stays where it is.
+    Goal fast;
+    fast.reason = "too slow";
+    fast.metric = "fluoro_time_min";
+    fast.atMost = 9.0;
+    r.goals = {fast};
+    m = perfect();
+    m["fluoro_time_min"].value = 15.0;  // marks 0 of weight 2: 50
+    const Assessment slow = assess(r, m, {});
+    CHECK_FALSE(slow.passed);
+    CHECK(slow.score == 50.0);
+    CHECK(slow.reasons[0] == "Failed: goal not reached: too slow (fluoro_time_min 15 min, at most 9 needed).");
+
+    // A goal and a critical error: both are listed, the goal first.
+    m = perfect();
+    m["fluoro_time_min"].value = 10.0;
+    const Assessment both = assess(r, m, {{3.0, "breach.medial", ""}});
+    CHECK_FALSE(both.passed);
+    CHECK(both.reasons[0].rfind("Failed: goal not reached", 0) == 0);
+    bool critical = false;
+    for (const auto& s : both.reasons) critical |= s.find("Critical error: medial pedicle breach") != std::string::npos;
+    CHECK(critical);
+}
