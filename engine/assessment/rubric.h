@@ -50,9 +50,9 @@ struct CriticalError {
 };
 
 // What the procedure is for (the therapeutic goal: cement in the vertebral body; or an exercise's:
-// a lateral view stored): a session that does not reach it fails whatever else went well. A goal whose metric the session did not produce
-// is not reached: what was not measured was not shown. (A critical error is harm that happened, so an
-// unmeasured one does not fire.)
+// a lateral view stored): a session that does not reach it fails whatever else went well. A goal
+// whose metric the session did not produce is not reached: what was not measured was not shown.
+// (A critical error is harm that happened, so an unmeasured one does not fire.)
 struct Goal {
     std::string reason;              // "no cement in the vertebral body"
     std::string metric;              // reached when this metric is

@@ -288,6 +288,9 @@ void checkRubricAgainst(const ProcedureSpec& procedure, const ProcedureDefinitio
     for (size_t i = 0; i < rubric.metrics.size(); ++i)
         if (!has(metrics, rubric.metrics[i].name))
             d.fail("rubric.metric[" + std::to_string(i) + "].name", unknown("metric", rubric.metrics[i].name, metrics));
+    for (size_t i = 0; i < rubric.goals.size(); ++i)
+        if (!has(metrics, rubric.goals[i].metric))
+            d.fail("rubric.goal[" + std::to_string(i) + "].metric", unknown("metric", rubric.goals[i].metric, metrics));
     for (size_t i = 0; i < rubric.critical.size(); ++i) {
         const assessment::CriticalError& c = rubric.critical[i];
         const std::string p = "rubric.critical[" + std::to_string(i) + "]";

@@ -5,6 +5,8 @@
 
 #include "procedures/vertebroplasty/vertebroplasty.h"
 
+#include "core/text.h"
+
 namespace irsim::procedures::vertebroplasty {
 
 namespace {
@@ -111,7 +113,14 @@ std::optional<physics::NeedleDef> deviceNamed(const std::string& name) {
     return std::nullopt;
 }
 
-std::string deviceNames() { return "trocar_11g_bevel, trocar_11g_diamond, trocar_13g_bevel, trocar_13g_diamond"; }
+const std::vector<std::string>& trocarNames() {
+    // Function-local: the registration (builtin.cpp) runs during static initialisation.
+    static const std::vector<std::string> names = {"trocar_11g_bevel", "trocar_11g_diamond", "trocar_13g_bevel",
+                                                   "trocar_13g_diamond"};
+    return names;
+}
+
+std::string deviceNames() { return joinWords(trocarNames(), "or"); }
 
 glm::dvec3 headingFromAngles(int side, double medialDeg, double caudalDeg) {
     const double m = medialDeg * kDeg, c = caudalDeg * kDeg;

@@ -13,8 +13,6 @@ Action make(double time_s, const std::string& kind, nlohmann::json args = nlohma
     return Action{time_s, kind, std::move(args), "", 0};
 }
 
-const std::vector<std::string> kTrocars = {"trocar_11g_bevel", "trocar_11g_diamond", "trocar_13g_bevel",
-                                           "trocar_13g_diamond"};
 
 const Vertebroplasty& procedureOf(const Session& session) {
     return static_cast<const Vertebroplasty&>(session.procedure());
@@ -88,10 +86,10 @@ sim::PanelSpec panel() {
     };
 
     PanelControl trocar;
-    trocar.kind = ControlKind::Choice, trocar.id = "trocar", trocar.label = "Trocar", trocar.options = kTrocars;
+    trocar.kind = ControlKind::Choice, trocar.id = "trocar", trocar.label = "Trocar", trocar.options = trocarNames();
     trocar.initialChoice = 1;
     trocar.press = [](const PanelInputs& in, const Session& s) {
-        return Actions{needleSelect(s.time_s(), kTrocars[static_cast<size_t>(in.choice("trocar"))])};
+        return Actions{needleSelect(s.time_s(), trocarNames()[static_cast<size_t>(in.choice("trocar"))])};
     };
     p.controls.push_back(trocar);
 

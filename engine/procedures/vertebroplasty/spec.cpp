@@ -13,8 +13,6 @@ using sim::ActionSpec;
 using sim::handledBy;
 using sim::numberArg;
 
-const std::vector<std::string> kTrocars = {"trocar_11g_bevel", "trocar_11g_diamond", "trocar_13g_bevel",
-                                           "trocar_13g_diamond"};
 
 std::shared_ptr<const sim::ProcedureDefinition> parse(const sim::Scenario& scenario) {
     const ScenarioDocument& d = scenario.doc;
@@ -32,7 +30,7 @@ std::vector<ActionSpec> actions() {
     using V = Vertebroplasty;
     const auto angle = [](const char* name, double limit) { return numberArg(name, "deg", -limit, limit).orElse(0); };
     return {
-        {"needle.select", {sim::textArg("device", kTrocars).require()},
+        {"needle.select", {sim::textArg("device", trocarNames()).require()},
          "chooses the trocar (refused while one is in the patient)", handledBy(&V::select)},
         {"needle.place",
          {sim::placeArg("entry").require(), sim::placeArg("target").about("aims at it instead of the angles"),

@@ -69,6 +69,7 @@ Anatomy buildAnatomy(const patient::Patient& patient, const std::string& levelNa
 // trocar_13g_bevel, trocar_13g_diamond. nullopt for an unknown name.
 std::optional<physics::NeedleDef> deviceNamed(const std::string& name);
 std::string deviceNames();
+const std::vector<std::string>& trocarNames();
 
 // Unit heading of a trocar aimed from a pedicle on `side` with this convergence and tilt.
 glm::dvec3 headingFromAngles(int side, double medialDeg, double caudalDeg);
