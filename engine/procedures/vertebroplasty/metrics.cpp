@@ -1,4 +1,4 @@
-// What a vertebroplasty session is scored on (docs/vertebroplasty.md), and what the X-ray beam
+// What a vertebroplasty session is scored on (engine/procedures/vertebroplasty/README.md), and what the X-ray beam
 // sees of it: the steel trocar and the barium-loaded cement.
 #include <cmath>
 #include <map>

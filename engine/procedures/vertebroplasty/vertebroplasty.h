@@ -1,5 +1,5 @@
 #pragma once
-// Percutaneous vertebroplasty under fluoroscopy (docs/vertebroplasty.md): the trainee chooses a
+// Percutaneous vertebroplasty under fluoroscopy (engine/procedures/vertebroplasty/README.md): the trainee chooses a
 // trocar, places it on the skin aimed at a pedicle, advances it through the pedicle into the
 // vertebral body by hand, twisting push or mallet taps, takes out the stylet, mixes PMMA cement
 // and injects it in syringe strokes while watching for leaks. The needle and cement physics are
