@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "assessment/records.h"
+#include "assessment/record_types.h"
 #include "assessment/rubric.h"
 
 namespace irsim::assessment {
