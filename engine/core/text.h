@@ -6,9 +6,6 @@
 
 namespace irsim {
 
-constexpr double kPi = 3.14159265358979323846;
-constexpr double kDegToRad = kPi / 180.0;
-
 // printf-style formatting into a std::string.
 std::string formatted(const char* format, ...) __attribute__((format(printf, 1, 2)));
 // The shortest form that reads back to the value in messages ("%g"): 0.5, 120, 1e+12.

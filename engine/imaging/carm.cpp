@@ -28,11 +28,14 @@ glm::dvec3 interventionalReferencePoint(const CArmPose& pose) {
     return pose.isocentre - f.beam * 150.0;
 }
 
-bool sameGeometry(const CArmPose& a, const CArmPose& b) {
+bool sameProjection(const CArmPose& a, const CArmPose& b) {
     return a.laoDeg == b.laoDeg && a.cranDeg == b.cranDeg && a.isocentre == b.isocentre &&
            a.sourceToIsocentreMm == b.sourceToIsocentreMm && a.sourceToImageMm == b.sourceToImageMm &&
-           a.detectorWidthMm == b.detectorWidthMm && a.detectorHeightMm == b.detectorHeightMm &&
-           a.collimationX == b.collimationX && a.collimationY == b.collimationY;
+           a.detectorWidthMm == b.detectorWidthMm && a.detectorHeightMm == b.detectorHeightMm;
+}
+
+bool sameGeometry(const CArmPose& a, const CArmPose& b) {
+    return sameProjection(a, b) && a.collimationX == b.collimationX && a.collimationY == b.collimationY;
 }
 
 }  // namespace irsim::imaging

@@ -39,5 +39,8 @@ glm::dvec3 interventionalReferencePoint(const CArmPose& pose);
 
 // True when every field of the two poses is equal (an image or dose footprint of one serves the other).
 bool sameGeometry(const CArmPose& a, const CArmPose& b);
+// The same projection whatever the shutters: angles, isocentre, distances and zoom (a roadmap stays
+// registered while the shutters move).
+bool sameProjection(const CArmPose& a, const CArmPose& b);
 
 }  // namespace irsim::imaging

@@ -1,4 +1,5 @@
 #include "imaging/dose.h"
+#include "core/units.h"
 
 #include <algorithm>
 #include <cmath>
@@ -159,9 +160,9 @@ const SkinDoseMap::Footprint& SkinDoseMap::footprint(const CArmPose& pose) {
             if (!s) continue;
             const int zBin = static_cast<int>(std::floor((skin.z - zMin_) / settings_.binZMm));
             double angle = std::atan2(skin.y - s->centre.y, skin.x - s->centre.x);
-            if (angle < 0.0) angle += 2.0 * 3.141592653589793;
+            if (angle < 0.0) angle += 2.0 * kPi;
             const int aBin = std::min(settings_.binsAround - 1,
-                                      static_cast<int>(angle / (2.0 * 3.141592653589793) * settings_.binsAround));
+                                      static_cast<int>(angle / (2.0 * kPi) * settings_.binsAround));
             if (zBin < 0 || zBin >= binsZ_) continue;
             const size_t bin = static_cast<size_t>(zBin) * settings_.binsAround + aBin;
             const double isf = (irpDistance / b) * (irpDistance / b);

@@ -1,4 +1,5 @@
 #include "imaging/radiopaque.h"
+#include "core/units.h"
 
 #include <algorithm>
 #include <cmath>
@@ -192,7 +193,7 @@ RadiopaqueSphere cementBlob(const glm::dvec3& centre, double radiusMm) {
 void appendAsSpheres(const SparseVoxelDensity& density, FrameContents& out) {
     const auto& g = density.grid;
     // A sphere of the voxel's volume carries its mass: r = (3V / 4 pi)^(1/3).
-    const double r = std::cbrt(3.0 * g.spacing.x * g.spacing.y * g.spacing.z / (4.0 * 3.141592653589793));
+    const double r = std::cbrt(3.0 * g.spacing.x * g.spacing.y * g.spacing.z / (4.0 * kPi));
     for (size_t i = 0; i < density.voxels.size() && i < density.gPerCm3.size(); ++i) {
         if (!(density.gPerCm3[i] > 0.0f)) continue;
         out.spheres.push_back({g.voxelToPatient(glm::dvec3(density.voxels[i])), r, density.material,

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "core/units.h"
 
 namespace irsim::patient {
 
@@ -237,7 +238,7 @@ VesselTree extractCentrelines(const Patient& patient, const std::vector<std::str
                 }
             if (best == 0) continue;
             discs.push_back({g.voxelToPatient(bestSum / static_cast<double>(bestCount)),
-                             std::sqrt(bestCount * pixelArea / 3.14159265358979323846)});
+                             std::sqrt(bestCount * pixelArea / kPi)});
         }
         std::sort(discs.begin(), discs.end(), [](const Disc& a, const Disc& b) { return a.centre.z > b.centre.z; });
         int parent = (name != "aorta" && aortaLast >= 0) ? aortaLast : -1;

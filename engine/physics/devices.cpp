@@ -1,4 +1,5 @@
 #include "physics/devices.h"
+#include "core/units.h"
 
 #include <cmath>
 
@@ -6,7 +7,6 @@ namespace irsim::physics {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 // Nominal outer diameters (mm) of Stubs gauges, ISO 9626:2016 Table 1, and typical regular-wall
 // inner diameters (mm) of the same tubing.

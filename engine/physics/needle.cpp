@@ -6,12 +6,12 @@
 
 #include "physics/bone_collision.h"
 #include "physics/shaft.h"
+#include "core/units.h"
 
 namespace irsim::physics {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 glm::dvec3 rotate(const glm::dvec3& v, const glm::dvec3& k, double a) {
     double c = std::cos(a), s = std::sin(a);

@@ -1,4 +1,5 @@
 #include "physics/synthetic_vertebra.h"
+#include "core/units.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +7,6 @@
 namespace irsim::physics {
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 constexpr uint16_t kVertebra = 31, kCord = 79, kAorta = 52, kDisc = 201, kVein = 202;
 }  // namespace
 

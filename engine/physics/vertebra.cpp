@@ -1,4 +1,5 @@
 #include "physics/vertebra.h"
+#include "core/units.h"
 
 #include <algorithm>
 #include <cmath>
@@ -145,7 +146,7 @@ std::vector<uint8_t> canalMask(const patient::LabelMap& labels, uint16_t label, 
 
 double PedicleGeometry::transverseAngleDeg() const {
     // Angle between the axis and the sagittal plane; sign-free (convergence toward the midline).
-    return std::atan(std::fabs(axisSlopeXPerY)) * 180.0 / 3.14159265358979323846;
+    return std::atan(std::fabs(axisSlopeXPerY)) * 180.0 / kPi;
 }
 
 std::optional<VertebraGeometry> deriveVertebra(const TissueMap& map, uint16_t label, uint16_t canalLabel,

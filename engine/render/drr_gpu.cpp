@@ -1,4 +1,5 @@
 #include "render/drr_gpu.h"
+#include "render/volume_upload.h"
 
 #include <algorithm>
 #include <cstring>
@@ -71,41 +72,13 @@ void GpuDrr::setVolume(const patient::CtVolume& ct) {
                           VK_ERROR_INITIALIZATION_FAILED);
     ctx_.release(density_);
     geometry_ = g;
-    density_ = ctx_.createImage(VK_IMAGE_TYPE_3D, VK_FORMAT_R32_SFLOAT,
-                                {static_cast<uint32_t>(g.dims.x), static_cast<uint32_t>(g.dims.y),
-                                 static_cast<uint32_t>(g.dims.z)},
-                                VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
-    // Upload in slabs of slices so the staging buffer stays small (a 512x512x300 CT is 300 MiB
-    // as float).
+    // Density relative to water, 1 + HU/1000, air and below as 0.
     const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
-    const int slab = std::max(1, static_cast<int>((32u << 20) / (sliceVoxels * sizeof(float))));
-    Buffer staging = ctx_.createBuffer(static_cast<VkDeviceSize>(slab) * sliceVoxels * sizeof(float),
-                                       VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
-    for (int k0 = 0; k0 < g.dims.z; k0 += slab) {
-        const int nk = std::min(slab, g.dims.z - k0);
-        float* dst = static_cast<float*>(staging.mapped);
+    density_ = uploadVolume(ctx_, VK_FORMAT_R32_SFLOAT, 1, g.dims, [&](int k0, int nk, float* dst) {
         const int16_t* src = ct.voxels.data() + static_cast<size_t>(k0) * sliceVoxels;
         for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i)
             dst[i] = static_cast<float>(1.0 + std::max<double>(src[i], -1000.0) / 1000.0);
-        ctx_.submitAndWait([&](VkCommandBuffer cmd) {
-            transitionImage(cmd, density_.image,
-                            k0 == 0 ? VK_IMAGE_LAYOUT_UNDEFINED : VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL,
-                            VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0,
-                            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
-            VkBufferImageCopy region{};
-            region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-            region.imageOffset = {0, 0, k0};
-            region.imageExtent = {static_cast<uint32_t>(g.dims.x), static_cast<uint32_t>(g.dims.y),
-                                  static_cast<uint32_t>(nk)};
-            vkCmdCopyBufferToImage(cmd, staging.buffer, density_.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                                   1, &region);
-            transitionImage(cmd, density_.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                            VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                            VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                            VK_ACCESS_SHADER_READ_BIT);
-        });
-    }
-    ctx_.release(staging);
+    });
 }
 
 std::unique_ptr<PathTarget> GpuDrr::makeTarget(const imaging::DetectorGrid& grid) {

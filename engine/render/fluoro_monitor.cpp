@@ -1,4 +1,5 @@
 #include "render/fluoro_monitor.h"
+#include "render/volume_upload.h"
 
 #include <algorithm>
 #include <cmath>
@@ -106,8 +107,6 @@ GreyImage readChannel(Context& ctx, const Image& image, int channel) {
 }
 
 }  // namespace
-
-bool samePose(const imaging::CArmPose& a, const imaging::CArmPose& b) { return imaging::sameGeometry(a, b); }
 
 struct FluoroMonitor::Chain {
     int size = 0;
@@ -278,47 +277,6 @@ std::array<double, 4> FluoroMonitor::lastPulseStageMs() const {
 const Image& FluoroMonitor::display() const { return full_->display; }
 double FluoroMonitor::kVp() const { return full_->kVp; }
 
-namespace {
-
-// A 3D RGBA32F image from `fill(firstSlice, slices, dst)` called slab by slab (so the staging
-// buffer stays small: a 512x512x300 CT is 1.2 GiB as 4 floats a voxel).
-template <class Fill>
-Image uploadVolume(Context& ctx, const glm::ivec3& dims, Fill&& fill) {
-    Image image = ctx.createImage(VK_IMAGE_TYPE_3D, VK_FORMAT_R32G32B32A32_SFLOAT,
-                                  {static_cast<uint32_t>(dims.x), static_cast<uint32_t>(dims.y),
-                                   static_cast<uint32_t>(dims.z)},
-                                  VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
-    const size_t sliceVoxels = static_cast<size_t>(dims.x) * dims.y;
-    const int slab = std::max(1, static_cast<int>((32u << 20) / (sliceVoxels * 16)));
-    Buffer staging = ctx.createBuffer(static_cast<VkDeviceSize>(slab) * sliceVoxels * 16,
-                                      VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
-    for (int k0 = 0; k0 < dims.z; k0 += slab) {
-        const int nk = std::min(slab, dims.z - k0);
-        fill(k0, nk, static_cast<float*>(staging.mapped));
-        ctx.submitAndWait([&](VkCommandBuffer cmd) {
-            transitionImage(cmd, image.image,
-                            k0 == 0 ? VK_IMAGE_LAYOUT_UNDEFINED : VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL,
-                            VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0,
-                            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
-            VkBufferImageCopy region{};
-            region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-            region.imageOffset = {0, 0, k0};
-            region.imageExtent = {static_cast<uint32_t>(dims.x), static_cast<uint32_t>(dims.y),
-                                  static_cast<uint32_t>(nk)};
-            vkCmdCopyBufferToImage(cmd, staging.buffer, image.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1,
-                                   &region);
-            transitionImage(cmd, image.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                            VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                            VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                            VK_ACCESS_SHADER_READ_BIT);
-        });
-    }
-    ctx.release(staging);
-    return image;
-}
-
-}  // namespace
-
 void FluoroMonitor::uploadComposition() {
     const auto& g = ct_.geometry;
     const imaging::TissueTable table;
@@ -330,7 +288,7 @@ void FluoroMonitor::uploadComposition() {
     const glm::ivec3 cdims = (g.dims + 1) / 2;
     std::vector<glm::vec4> coarseSum(coarse ? static_cast<size_t>(cdims.x) * cdims.y * cdims.z : 0, glm::vec4(0.0f));
     glm::ivec3 lo = g.dims, hi(-1);
-    composition_ = uploadVolume(ctx_, g.dims, [&](int k0, int nk, float* dst) {
+    composition_ = uploadVolume(ctx_, VK_FORMAT_R32G32B32A32_SFLOAT, 4, g.dims, [&](int k0, int nk, float* dst) {
         const size_t first = static_cast<size_t>(k0) * sliceVoxels;
         for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i) {
             const int16_t hu = ct_.voxels[first + i];
@@ -362,7 +320,7 @@ void FluoroMonitor::uploadComposition() {
     previewGeometry_.spacing = g.spacing * 2.0;
     previewGeometry_.origin = g.voxelToPatient(glm::dvec3(0.5));
     const size_t cslice = static_cast<size_t>(cdims.x) * cdims.y;
-    previewComposition_ = uploadVolume(ctx_, cdims, [&](int k0, int nk, float* dst) {
+    previewComposition_ = uploadVolume(ctx_, VK_FORMAT_R32G32B32A32_SFLOAT, 4, cdims, [&](int k0, int nk, float* dst) {
         for (size_t i = 0; i < static_cast<size_t>(nk) * cslice; ++i) {
             const size_t n = static_cast<size_t>(k0) * cslice + i;
             const glm::ivec3 b(static_cast<int>(n % cdims.x), static_cast<int>(n / cdims.x % cdims.y),
@@ -710,7 +668,7 @@ bool FluoroMonitor::refine(VkCommandBuffer cmd) {
     f.pendingRow = -1;
     ++fullViews_;
     // The image on the monitor is the preview of this pose: show the pulse again at full quality.
-    if (!lastPulse_ || lastPulse_->moving || !samePose(lastPulse_->pose, f.pose)) return false;
+    if (!lastPulse_ || lastPulse_->moving || !imaging::sameGeometry(lastPulse_->pose, f.pose)) return false;
     recordChain(cmd, f, *lastPulse_, false);
     return true;
 }
@@ -719,11 +677,11 @@ void FluoroMonitor::recordPulse(VkCommandBuffer cmd, const FluoroPulse& pulse) {
     lastPulse_ = std::make_unique<FluoroPulse>(pulse);
     bool preview = pulse.moving && preview_->size < full_->size;
     if (!preview && def_.progressiveRows > 0 && preview_->size < full_->size &&
-        (!full_->valid || !samePose(full_->pose, pulse.pose))) {
+        (!full_->valid || !imaging::sameGeometry(full_->pose, pulse.pose))) {
         // The C-arm has stopped at a new pose: march the full view a band of rows per pulse and
         // show the preview of this pose until it is complete (no frame waits for a whole view).
         Chain& f = *full_;
-        if (f.pendingRow < 0 || !samePose(f.pose, pulse.pose)) {
+        if (f.pendingRow < 0 || !imaging::sameGeometry(f.pose, pulse.pose)) {
             prepareView(f, pulse.pose, def_.settings.stepMm, false);
             f.pendingRow = 0;
         }
@@ -739,7 +697,7 @@ void FluoroMonitor::recordPulse(VkCommandBuffer cmd, const FluoroPulse& pulse) {
         }
     }
     Chain& c = preview ? *preview_ : *full_;
-    if (!c.valid || !samePose(c.pose, pulse.pose)) {
+    if (!c.valid || !imaging::sameGeometry(c.pose, pulse.pose)) {
         buildView(c, pulse.pose, preview ? def_.previewStepMm : def_.settings.stepMm, preview);
         ++(preview ? previewViews_ : fullViews_);
     }
@@ -764,7 +722,7 @@ void FluoroMonitor::recordPulse(VkCommandBuffer cmd, const FluoroPulse& pulse) {
 
 GreyImage FluoroMonitor::takeImage(const FluoroPulse& pulse, GpuFluoroStages* stages) {
     Chain& c = *full_;
-    if (!c.valid || !samePose(c.pose, pulse.pose)) {
+    if (!c.valid || !imaging::sameGeometry(c.pose, pulse.pose)) {
         buildView(c, pulse.pose, def_.settings.stepMm, false);
         ++fullViews_;
     }

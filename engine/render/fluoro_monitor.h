@@ -125,7 +125,5 @@ private:
     VkQueryPool profile_ = VK_NULL_HANDLE;
 };
 
-// True when two poses give the same projection (imaging::sameGeometry).
-bool samePose(const imaging::CArmPose& a, const imaging::CArmPose& b);
 
 }  // namespace irsim::render

@@ -19,12 +19,6 @@ std::string fmt(const char* f, double v) {
     return buf;
 }
 
-// The roadmap stays registered while the projection is unchanged; the shutters may move.
-bool sameProjection(const imaging::CArmPose& a, const imaging::CArmPose& b) {
-    return a.laoDeg == b.laoDeg && a.cranDeg == b.cranDeg && a.isocentre == b.isocentre &&
-           a.sourceToIsocentreMm == b.sourceToIsocentreMm && a.sourceToImageMm == b.sourceToImageMm &&
-           a.detectorWidthMm == b.detectorWidthMm && a.detectorHeightMm == b.detectorHeightMm;
-}
 
 }  // namespace
 
@@ -100,7 +94,7 @@ void Session::roadmapOn(const Action&) {
         addEvent("action.refused", "roadmap.on needs a DSA run with contrast first");
         return;
     }
-    if (!sameProjection(s.images[static_cast<size_t>(m.dsaPeakIndex)].pose, s.carm)) {
+    if (!imaging::sameProjection(s.images[static_cast<size_t>(m.dsaPeakIndex)].pose, s.carm)) {
         addEvent("action.refused", "roadmap.on: the C-arm or table has moved since the DSA run");
         return;
     }
@@ -187,7 +181,8 @@ void Session::ctAcquire(const Action& a) {
 void Session::stepImagingModes() {
     SimState& s = state_;
     ImagingModesState& m = s.modes;
-    if (m.roadmapOn && !sameProjection(s.images[static_cast<size_t>(m.roadmapIndex)].pose, s.carm)) {
+    // The roadmap stays registered while the projection is unchanged; the shutters may move.
+    if (m.roadmapOn && !imaging::sameProjection(s.images[static_cast<size_t>(m.roadmapIndex)].pose, s.carm)) {
         m.roadmapOn = false;
         addEvent("roadmap.off", "the C-arm or table moved: the roadmap no longer matches");
     }

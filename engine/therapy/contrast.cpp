@@ -5,12 +5,12 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/units.h"
 
 namespace irsim::therapy {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 // Cum(u) of a bolus: 0 before the first injection, linear between tick samples, flat after the last.
 double cumulativeMg(const Bolus& b, double u) {

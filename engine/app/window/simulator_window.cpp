@@ -358,7 +358,7 @@ int runWindowed(const WindowRunOptions& opts) {
             if (session.ended() && !debrief)
                 debrief = openDebriefAtEnd(opts, session, replay ? opts.replayLog : ui.recorder_->path(), ctx, blitter);
             const sim::SimState& s = session.state();
-            if (!render::samePose(s.carm, lastPose)) {
+            if (!imaging::sameGeometry(s.carm, lastPose)) {
                 lastPose = s.carm;
                 lastMoveS = s.time_s();
             }

@@ -6,6 +6,7 @@
 
 #include "patient/labels.h"
 #include "patient/phantom/anatomy.h"
+#include "core/units.h"
 
 namespace irsim::patient::phantom {
 
@@ -13,7 +14,7 @@ namespace L = labels;
 
 namespace {
 
-constexpr double kDeg = 3.14159265358979323846 / 180.0;
+constexpr double kDeg = kDegToRad;
 
 bool isLumbar(const VertebraLayout& v) { return v.dim.level[0] == 'L'; }
 

@@ -6,12 +6,12 @@
 #include "procedures/vertebroplasty/vertebroplasty.h"
 
 #include "core/text.h"
+#include "core/units.h"
 
 namespace irsim::procedures::vertebroplasty {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 constexpr double kDeg = kPi / 180.0;
 
 // Vertebral levels from the top, TotalSegmentator names.

@@ -4,12 +4,13 @@
 #include <map>
 
 #include "procedures/vertebroplasty/vertebroplasty.h"
+#include "core/units.h"
 
 namespace irsim::procedures::vertebroplasty {
 
 namespace {
 
-constexpr double kDeg = 3.14159265358979323846 / 180.0;
+constexpr double kDeg = kDegToRad;
 // Cement is drawn as one sphere holding the BaSO4 mass of each cell of this size (mm): far below what
 // a fluoroscopy image resolves at the patient (~0.3-0.5 mm pixels blurred by the focal spot and
 // motion), and it keeps a few ml of cement to a few hundred spheres.
@@ -114,7 +115,7 @@ imaging::FrameContents Vertebroplasty::radiopaqueContents(const Session& session
         // ratio so that each cell's BaSO4 mass is kept.
         const double cell = std::cbrt(d.grid.spacing.x * d.grid.spacing.y * d.grid.spacing.z);
         const double radius = 0.9 * cell;
-        const double sphereNl = 4.0 / 3.0 * 3.14159265358979323846 * radius * radius * radius * 1000.0;  // mm^3 = 1000 nl
+        const double sphereNl = 4.0 / 3.0 * kPi * radius * radius * radius * 1000.0;  // mm^3 = 1000 nl
         for (const auto& [index, nl] : cells) {
             const size_t nx = static_cast<size_t>(d.grid.dims.x), ny = static_cast<size_t>(d.grid.dims.y);
             const glm::dvec3 ijk(static_cast<double>(index % nx), static_cast<double>((index / nx) % ny),

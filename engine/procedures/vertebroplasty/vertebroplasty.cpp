@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "physics/bone_collision.h"
+#include "core/units.h"
 
 namespace irsim::procedures::vertebroplasty {
 
@@ -18,7 +19,7 @@ using sim::tickAtOrAfter;
 
 namespace {
 
-constexpr double kDeg = 3.14159265358979323846 / 180.0;
+constexpr double kDeg = kDegToRad;
 // Cement is computed in portions of this size during a stroke: fine enough that the fluoroscopy
 // sees the fill grow, coarse enough that a 0.5 ml stroke costs ten flow solutions.
 constexpr double kCementPortionMl = 0.05;
