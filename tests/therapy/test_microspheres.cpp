@@ -175,7 +175,7 @@ TEST_CASE("spheres reflux into non-target branches only above the vessel's flow 
     CHECK(therapy::activityBalance(m, proximal).nonTargetByOrgan.at("duodenum") == Approx(cOut * 80.0 / 430.0).epsilon(1e-12));
 }
 
-TEST_CASE("resin's embolic load slows the flow to stasis and shows on contrast; glass barely changes it", "[therapy][y90][spheres]") {
+TEST_CASE("resin's embolic load slows the flow to stasis and shows on contrast, and glass barely changes it", "[therapy][y90][spheres]") {
     const CeliacTree c = celiacTree();
     const therapy::MicrosphereModel resin = therapy::makeMicrosphereModel(c.tree, therapy::MicrosphereDef::resin(), 0.0);
     const therapy::MicrosphereModel glass = therapy::makeMicrosphereModel(c.tree, therapy::MicrosphereDef::glass(), 0.0);

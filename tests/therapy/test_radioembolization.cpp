@@ -126,7 +126,7 @@ TEST_CASE("partition: the normal-liver target sets the activity and the tumour g
     CHECK(therapy::planActivity(in).activityGBq == Approx(therapy::planActivity(m).activityGBq).epsilon(1e-14));
 }
 
-TEST_CASE("lung doses over 30 Gy or 50 Gy cumulative are refused; normal liver over its limit is a caution", "[therapy][y90]") {
+TEST_CASE("lung doses over 30 Gy or 50 Gy cumulative are refused, normal liver over its limit is a caution", "[therapy][y90]") {
     // A = 120 x 1.545 / (50 x 0.8) = 4.635 GBq; lung 50 x 4.635 x 0.2 = 46.35 Gy.
     const therapy::Plan lung = therapy::planActivity(mird(120.0, 1500.0, 1500.0, 0.20));
     CHECK(lung.lungDoseGy == Approx(46.35).epsilon(1e-12));
