@@ -191,15 +191,10 @@ void assemble(const CoaxialRodModel& model, CoaxialRodState& s, Assembler& A) {
     const double h = o.segmentMm, dt = o.timeStepS;
     computeFrames(model, s);
     auto restLength = [&](int j) { return j < 0 ? 0.0 : (j == n - 1 ? s.lengthMm - j * h : h); };
-    auto arc = [&](int i) { return nodeArcMm(model, s, i); };
-    auto covers = [&](int k, double a) { return s.insertedMm[static_cast<size_t>(k)] > a + 1e-9; };
 
     // Stretch (E*A of every device on the edge).
     for (int j = 0; j < n; ++j) {
-        const double mid = arc(j) + 0.5 * restLength(j);
-        double EA = 0.0;
-        for (int k = 0; k < D; ++k)
-            if (covers(k, mid)) EA += model.devices[static_cast<size_t>(k)].axialStiffnessAt(s.insertedMm[static_cast<size_t>(k)] - mid);
+        const double EA = w.edgeEA[static_cast<size_t>(j)];
         if (EA <= 0.0) continue;
         const dvec3 t = w.tangent[static_cast<size_t>(j) + 1];
         const double C = w.edgeLength[static_cast<size_t>(j) + 1] - restLength(j);
@@ -210,28 +205,20 @@ void assemble(const CoaxialRodModel& model, CoaxialRodState& s, Assembler& A) {
 
     // Bending toward each device's rest turning, in its material frame (twist of the edge before).
     for (int i = 0; i < n; ++i) {
-        const double lPrev = restLength(i - 1), lNext = restLength(i);
-        const double lbar = 0.5 * (lPrev + lNext);  // at the clamp only the free side counts
+        const double lbar = 0.5 * (restLength(i - 1) + restLength(i));  // at the clamp only the free side counts
         const size_t qa = static_cast<size_t>(i) + 1, qb = static_cast<size_t>(i);
         const dvec3 ta = w.tangent[qa], tb = w.tangent[qb];
         const dmat3 Pa = (dmat3(1.0) - glm::outerProduct(ta, ta)) / w.edgeLength[qa];
         const dmat3 Pb = (dmat3(1.0) - glm::outerProduct(tb, tb)) / w.edgeLength[qb];
         for (int k = 0; k < D; ++k) {
-            const double ell = s.insertedMm[static_cast<size_t>(k)];
-            if (!covers(k, arc(i))) continue;
-            const EndovascularDevice& dev = model.devices[static_cast<size_t>(k)];
-            const double fromTip = ell - arc(i);
-            // Springs in series: the joint's compliance is the integral of 1/EI over its region.
-            double compliance = 0.0;
-            const double a0 = std::max(fromTip - 0.5 * lNext, 0.0), a1 = fromTip + 0.5 * lPrev;
-            for (int q = 0; q < 4; ++q) compliance += 0.25 / dev.bendingStiffnessAt(a0 + (a1 - a0) * (q + 0.5) / 4.0);
-            const double EI = 1.0 / compliance;
-            const double alpha = restTurning(dev, std::max(fromTip - 0.5 * lNext, 0.0), fromTip + 0.5 * lPrev);
+            const size_t jk = static_cast<size_t>(i * D + k);
+            const double EI = w.jointEI[jk];
+            if (EI <= 0.0) continue;
             const int jt = std::max(i - 1, 0);
             const double th = s.twist[static_cast<size_t>(jt * D + k)];
             const dvec3 m2 = std::cos(th) * w.refU[qb] + std::sin(th) * w.refV[qb];
             const dvec3 dm2 = -std::sin(th) * w.refU[qb] + std::cos(th) * w.refV[qb];
-            const double ca = std::cos(alpha), sa = std::sin(alpha);
+            const double ca = w.jointCos[jk], sa = w.jointSin[jk];
             const dvec3 C3 = ta - (ca * tb + sa * m2);
             const dmat3 turn = ca * dmat3(1.0) - sa * glm::outerProduct(m2, tb);  // glm: outerProduct(c, r) = c r^T
             const dmat3 Jn = Pa, Jm = -Pa - turn * Pb, Jp = turn * Pb;
@@ -259,27 +246,23 @@ void assemble(const CoaxialRodModel& model, CoaxialRodState& s, Assembler& A) {
 
     // Twist: edge to edge, and from the hub through the length outside the patient.
     for (int k = 0; k < D; ++k) {
-        const EndovascularDevice& dev = model.devices[static_cast<size_t>(k)];
-        const double ell = s.insertedMm[static_cast<size_t>(k)];
         for (int j = 0; j < n; ++j) {
             const int dof = lay.twist(j, k);
-            const double mid = arc(j) + 0.5 * restLength(j);
-            if (!covers(k, mid)) {
+            const double k_t = w.edgeTwistStiffness[static_cast<size_t>(j * D + k)];
+            if (k_t <= 0.0) {
                 A.diagonal(dof, 1.0);  // no material here: the angle is pinned
                 continue;
             }
             A.diagonal(dof, 1e-9);
             if (j == 0) {
-                const double outside = std::max(dev.lengthMm - ell, 10.0);
                 const double C = s.twist[static_cast<size_t>(k)] - s.hubAngleRad[static_cast<size_t>(k)];
                 const double Jh = 1.0;
-                A.term(&dof, &Jh, &C, 1, 1, dev.torsionalStiffnessAt(ell) / outside);
+                A.term(&dof, &Jh, &C, 1, 1, k_t);
             } else {
-                const double lbar = 0.5 * (restLength(j - 1) + restLength(j));
                 const int dofs[2] = {dof, lay.twist(j - 1, k)};
                 const double Jt[2] = {1.0, -1.0};
                 const double C = s.twist[static_cast<size_t>(j * D + k)] - s.twist[static_cast<size_t>((j - 1) * D + k)];
-                A.term(dofs, Jt, &C, 1, 2, dev.torsionalStiffnessAt(ell - arc(j)) / lbar);
+                A.term(dofs, Jt, &C, 1, 2, k_t);
             }
         }
     }
@@ -287,13 +270,7 @@ void assemble(const CoaxialRodModel& model, CoaxialRodState& s, Assembler& A) {
     // Inertia, damping, wall contact and friction, external loads: per node.
     for (int i = 1; i <= n; ++i) {
         const size_t q = static_cast<size_t>(i);
-        const double lbar = 0.5 * (restLength(i - 1) + (i < n ? restLength(i) : 0.0));
-        double massKg = 0.0;
-        for (int k = 0; k < D; ++k)
-            if (s.insertedMm[static_cast<size_t>(k)] >= arc(i) - 1e-9)
-                massKg += model.devices[static_cast<size_t>(k)].linearDensityAt(s.insertedMm[static_cast<size_t>(k)] - arc(i)) * lbar;
-        const double inertia = massKg * 1e-3 / (dt * dt);  // N/mm
-        const double damping = o.dampingNsPerMm2 * lbar / dt;
+        const double inertia = w.nodeInertia[q], damping = w.nodeDamping[q];
         // Backward Euler about the start of the step: `moved` is the last step's motion, `disp`
         // this step's so far.
         const dvec3 moved = w.start[q] - s.previous[q];
@@ -325,6 +302,60 @@ void assemble(const CoaxialRodModel& model, CoaxialRodState& s, Assembler& A) {
         if (c.penetrationMm <= 0.0) continue;
         if (!A.energyOnly) w.active[q] = 1;
         A.term(dof, &c.normal.x, &c.penetrationMm, 1, 3, o.wallStiffnessNPerMm);
+    }
+}
+
+// The step's material properties along the rod (they change only as devices slide): per edge
+// E*A and, per device, the torsional spring G*J / length (the hub's through the length outside
+// the patient); per joint and device E*I (springs in series over the joint's region) and the
+// rest turning; per node the inertia and drag of backward Euler. 0 where a device is absent.
+void prepareProperties(const CoaxialRodModel& model, CoaxialRodState& s) {
+    auto& w = s.scratch;
+    const CoaxialRodOptions& o = model.options;
+    const int n = static_cast<int>(s.nodes.size()) - 1;
+    const int D = deviceCount(model);
+    const double h = o.segmentMm, dt = o.timeStepS;
+    auto restLength = [&](int j) { return j < 0 ? 0.0 : (j == n - 1 ? s.lengthMm - j * h : h); };
+    auto arc = [&](int i) { return nodeArcMm(model, s, i); };
+    const size_t nd = static_cast<size_t>(n) * static_cast<size_t>(D);
+    w.edgeEA.assign(static_cast<size_t>(n), 0.0);
+    w.edgeTwistStiffness.assign(nd, 0.0);
+    w.jointEI.assign(nd, 0.0);
+    w.jointCos.assign(nd, 1.0);
+    w.jointSin.assign(nd, 0.0);
+    w.nodeInertia.assign(static_cast<size_t>(n) + 1, 0.0);
+    w.nodeDamping.assign(static_cast<size_t>(n) + 1, 0.0);
+    for (int k = 0; k < D; ++k) {
+        const EndovascularDevice& dev = model.devices[static_cast<size_t>(k)];
+        const double ell = s.insertedMm[static_cast<size_t>(k)];
+        for (int j = 0; j < n; ++j) {
+            const size_t jk = static_cast<size_t>(j * D + k);
+            const double lPrev = restLength(j - 1), lNext = restLength(j);
+            const double mid = arc(j) + 0.5 * lNext;
+            if (ell > mid + 1e-9) {
+                w.edgeEA[static_cast<size_t>(j)] += dev.axialStiffnessAt(ell - mid);
+                w.edgeTwistStiffness[jk] = j == 0 ? dev.torsionalStiffnessAt(ell) / std::max(dev.lengthMm - ell, 10.0)
+                                                  : dev.torsionalStiffnessAt(ell - arc(j)) / (0.5 * (lPrev + lNext));
+            }
+            const double fromTip = ell - arc(j);
+            if (fromTip <= 1e-9) continue;
+            double compliance = 0.0;
+            const double a0 = std::max(fromTip - 0.5 * lNext, 0.0), a1 = fromTip + 0.5 * lPrev;
+            for (int q = 0; q < 4; ++q) compliance += 0.25 / dev.bendingStiffnessAt(a0 + (a1 - a0) * (q + 0.5) / 4.0);
+            w.jointEI[jk] = 1.0 / compliance;
+            const double alpha = restTurning(dev, a0, a1);
+            w.jointCos[jk] = std::cos(alpha);
+            w.jointSin[jk] = std::sin(alpha);
+        }
+        for (int i = 1; i <= n; ++i)
+            if (ell >= arc(i) - 1e-9) {
+                const double lbar = 0.5 * (restLength(i - 1) + (i < n ? restLength(i) : 0.0));
+                w.nodeInertia[static_cast<size_t>(i)] += dev.linearDensityAt(ell - arc(i)) * lbar * 1e-3 / (dt * dt);  // N/mm
+            }
+    }
+    for (int i = 1; i <= n; ++i) {
+        const double lbar = 0.5 * (restLength(i - 1) + (i < n ? restLength(i) : 0.0));
+        w.nodeDamping[static_cast<size_t>(i)] = o.dampingNsPerMm2 * lbar / dt;
     }
 }
 
@@ -367,7 +398,9 @@ int solveOnce(const CoaxialRodModel& model, CoaxialRodState& s) {
     const int D = deviceCount(model);
     const Layout lay{n, D, 3 + D};
     const int N = n * lay.B;
-    w.matrix.reset(N, 3 * lay.B - 1);
+    // A joint couples x(i-1), x(i), x(i+1) and the twist of edge i-1: blocks i-2 to i, positions
+    // first in each block, so no entry lies further than 2B + 2 from the diagonal.
+    w.matrix.reset(N, 2 * lay.B + 2);
     w.rhs.assign(static_cast<size_t>(N), 0.0);
     w.active.assign(static_cast<size_t>(n) + 1, 0);
     Assembler A{&w.matrix, &w.rhs, false, 0.0};
@@ -482,6 +515,7 @@ void stepCoaxialRod(const CoaxialRodModel& model, CoaxialRodState& s, const std:
     // after the solve it becomes the start of this one.
     s.scratch.start = s.nodes;
     s.scratch.startTwist = s.twist;
+    prepareProperties(model, s);
     prepareFriction(model, s);
     for (int it = 0; it < std::max(o.maxIterations, 1); ++it)
         if (solveOnce(model, s) == 0 && it + 1 >= o.iterations) break;
@@ -496,7 +530,6 @@ void stepCoaxialRod(const CoaxialRodModel& model, CoaxialRodState& s, const std:
         s.wallForceN[i] = 0.0;
         if (!model.lumen) continue;
         const double r = s.scratch.radius[i];
-        s.segment[i] = model.lumen->track(s.segment[i], s.nodes[i], r);
         const LumenContact c = model.lumen->contact(s.segment[i], s.nodes[i], r);
         if (c.penetrationMm <= 0.0) continue;
         s.wallForceN[i] = o.wallStiffnessNPerMm * std::min(c.penetrationMm, o.wallGuardMm);

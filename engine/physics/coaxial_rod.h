@@ -86,6 +86,7 @@ struct CoaxialRodState {
         std::vector<double> frictionNs, frictionTwist;
         std::vector<glm::dvec3> frictionNormal, lineStartNodes;
         std::vector<double> lineStartTwist;
+        std::vector<double> edgeEA, edgeTwistStiffness, jointEI, jointCos, jointSin, nodeInertia, nodeDamping;
     } scratch;
 };
 

@@ -38,8 +38,10 @@ LumenContact VesselLumen::contact(int s, const glm::dvec3& p, double deviceRadiu
     const glm::dvec3 a = start(s), b = end(s);
     const glm::dvec3 ab = b - a;
     const double len2 = glm::dot(ab, ab);
-    const double t = len2 > 0.0 ? std::clamp(glm::dot(p - a, ab) / len2, 0.0, 1.0) : 0.0;
+    const double u = len2 > 0.0 ? glm::dot(p - a, ab) / len2 : 0.0;
+    const double t = std::clamp(u, 0.0, 1.0);
     LumenContact c;
+    c.beyondEnd = u <= 0.0 || u >= 1.0;
     c.axisPoint = a + ab * t;
     const glm::dvec3 d = p - c.axisPoint;
     const double dist = glm::length(d);
@@ -58,24 +60,26 @@ LumenContact VesselLumen::contact(int s, const glm::dvec3& p, double deviceRadiu
 
 int VesselLumen::track(int s, const glm::dvec3& p, double deviceRadiusMm) const {
     int best = s;
-    double bestPen = contact(s, p, deviceRadiusMm).penetrationMm;
+    LumenContact bestContact = contact(s, p, deviceRadiusMm);
+    double bestPen = bestContact.penetrationMm;
     // A node moves well under one segment per step; a few walks cover a fast one.
     for (int walk = 0; walk < 8; ++walk) {
         int next = best;
         for (int c : adjacent(best)) {
-            const double pen = contact(c, p, deviceRadiusMm).penetrationMm;
-            if (pen < bestPen - 1e-12) {
-                bestPen = pen;
+            const LumenContact cc = contact(c, p, deviceRadiusMm);
+            if (cc.penetrationMm < bestPen - 1e-12) {
+                bestPen = cc.penetrationMm;
+                bestContact = cc;
                 next = c;
             }
         }
         if (next == best) break;
         best = next;
     }
-    // Near its capsule's wall, a node may already be deep in a capsule a few segments on (a thin
-    // branch leaving through the dome at a big vessel's end). Hand it over only while it is inside
+    // Near the wall of its capsule's end cap, a node may already be deep in a capsule a few
+    // segments on (a thin branch leaving through the dome at a big vessel's end). Hand it over only while it is inside
     // both capsules, so it never crosses a wall to get there.
-    if (bestPen > -0.5 && bestPen <= 0.05) {
+    if (bestContact.beyondEnd && bestPen > -0.5 && bestPen <= 0.05) {
         constexpr int kMaxVisited = 128, kDepth = 8;
         int visited[kMaxVisited], depth[kMaxVisited];
         int count = 0;

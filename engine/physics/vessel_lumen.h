@@ -18,6 +18,7 @@ struct LumenContact {
     double penetrationMm = 0.0;  // > 0: outside the free lumen by this much
     glm::dvec3 normal{0.0};      // unit, from the axis toward the node (the wall's outward normal)
     glm::dvec3 axisPoint{0.0};   // nearest point on the segment's axis
+    bool beyondEnd = false;      // the nearest axis point is an end of the segment (its cap)
 };
 
 class VesselLumen {
