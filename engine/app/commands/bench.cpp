@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/command.h"
+#include "app/commands/bench_endovascular.h"
 #include "core/error.h"
 #include "core/image_io.h"
 #include "core/paths.h"
@@ -39,6 +40,7 @@ struct BenchArgs {
     bool quick = false;
     std::vector<std::string> cts;
     bool noShared = false;
+    bool devicesOnly = false;
 } gBench;
 
 using Clock = std::chrono::steady_clock;
@@ -398,6 +400,10 @@ void benchLargeDrr() {
 int bench() {
     std::printf("irsim bench%s: load average %.2f, %u hardware threads\n", gBench.quick ? " --quick" : "",
                 loadAverage(), std::max(1u, std::thread::hardware_concurrency()));
+    if (gBench.devicesOnly) {
+        benchEndovascular(gBench.quick);
+        return 0;
+    }
     {
         patient::PhantomOptions o;
         o.voxelMm = gBench.quick ? 3.0 : 1.5;
@@ -423,6 +429,7 @@ int bench() {
         benchVolume(std::filesystem::path(path).filename().string(), p);
     }
     if (!gBench.quick) benchLargeDrr();
+    benchEndovascular(gBench.quick);
     benchAccuracy({0.8, 0.8, 1.0});
     benchAccuracy({3.0, 3.0, 3.0});
     return 0;
@@ -433,6 +440,7 @@ const CommandRegistration reg{"bench", [](CLI::App& root) {
     c->add_flag("--quick", gBench.quick, "a short run: fewer images, 3 mm phantom, one CT");
     c->add_option("--ct", gBench.cts, "CT files or DICOM folders to measure (default: the CTs under assets/patients)");
     c->add_flag("--phantom-only,--no-shared", gBench.noShared, "the phantom only");
+    c->add_flag("--devices-only", gBench.devicesOnly, "only the endovascular device rod's steps/s");
     c->callback([] { setExitStatus(bench()); });
 }};
 
