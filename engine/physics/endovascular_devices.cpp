@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/paths.h"
 #include "core/text.h"
+#include "core/units.h"
 
 namespace irsim::physics {
 

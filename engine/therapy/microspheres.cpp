@@ -4,12 +4,11 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/units.h"
 
 namespace irsim::therapy {
 
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 [[noreturn]] void badTree(const patient::VesselTree& t, size_t i, const std::string& what) {
     throw DataError("patient.vessels", 0, t.name + ".nodes[" + std::to_string(i) + "]", what);

@@ -7,6 +7,7 @@
 
 #include "core/state_hash.h"
 #include "core/text.h"
+#include "core/units.h"
 #include "physics/coaxial_rod.h"
 #include "vessels.h"
 

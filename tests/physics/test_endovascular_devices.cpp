@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/text.h"
+#include "core/units.h"
 #include "physics/endovascular_devices.h"
 
 using namespace irsim;
