@@ -26,6 +26,7 @@
 #include "imaging/radiopaque.h"
 #include "patient/loader.h"
 #include "patient/phantom.h"
+#include "therapy/ablation_zone.h"
 #if IRSIM_WITH_WINDOW
 #include "render/context.h"
 #include "render/drr_gpu.h"
@@ -41,6 +42,7 @@ struct BenchArgs {
     std::vector<std::string> cts;
     bool noShared = false;
     bool devicesOnly = false;
+    bool ablationOnly = false;
 } gBench;
 
 using Clock = std::chrono::steady_clock;
@@ -397,6 +399,28 @@ void benchLargeDrr() {
     }
 }
 
+// Issue 13's speed figure: 10 minutes of ablation with one applicator on a 1 mm grid covering its
+// zone, in <= 2 s on this machine's two cores; the model's preparation separately.
+void benchAblation() {
+    for (therapy::Modality m : {therapy::Modality::Rf, therapy::Modality::Microwave}) {
+        therapy::AblationPlan plan;
+        plan.modality = m;
+        plan.minutes = 10.0;
+        auto t0 = Clock::now();
+        therapy::AblationRun run = therapy::prepareAblation(plan);
+        const double prepareMs = msSince(t0);
+        t0 = Clock::now();
+        therapy::runAblation(plan, run);
+        const double runMs = msSince(t0);
+        const glm::ivec3 d = run.model.grid.dims;
+        const double cellSteps = static_cast<double>(run.model.grid.cellCount()) * (run.state.timeS / run.model.timeStepS);
+        std::printf("  ablation %-9s 10 min, 1 mm grid %dx%dx%d (%.2f M cells), %.0f steps: %.0f ms running "
+                    "(%.0f M cell-steps/s), %.0f ms preparing (load average %.2f)\n",
+                    therapy::toString(m), d.x, d.y, d.z, run.model.grid.cellCount() / 1e6, run.state.timeS / run.model.timeStepS,
+                    runMs, cellSteps / runMs / 1e3, prepareMs, loadAverage());
+    }
+}
+
 int bench() {
     std::printf("irsim bench%s: load average %.2f, %u hardware threads\n", gBench.quick ? " --quick" : "",
                 loadAverage(), std::max(1u, std::thread::hardware_concurrency()));
@@ -404,6 +428,9 @@ int bench() {
         benchEndovascular(gBench.quick);
         return 0;
     }
+    std::printf("\n== thermal ablation (bioheat, CPU)\n");
+    benchAblation();
+    if (gBench.ablationOnly) return 0;
     {
         patient::PhantomOptions o;
         o.voxelMm = gBench.quick ? 3.0 : 1.5;
@@ -441,6 +468,7 @@ const CommandRegistration reg{"bench", [](CLI::App& root) {
     c->add_option("--ct", gBench.cts, "CT files or DICOM folders to measure (default: the CTs under assets/patients)");
     c->add_flag("--phantom-only,--no-shared", gBench.noShared, "the phantom only");
     c->add_flag("--devices-only", gBench.devicesOnly, "only the endovascular device rod's steps/s");
+    c->add_flag("--ablation-only", gBench.ablationOnly, "the thermal ablation figures only");
     c->callback([] { setExitStatus(bench()); });
 }};
 

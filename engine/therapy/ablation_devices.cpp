@@ -1,0 +1,210 @@
+#include "therapy/ablation_devices.h"
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+#include "core/text.h"
+
+namespace irsim::therapy {
+
+namespace {
+
+// Gauge outer diameters, mm (Stubs' needle gauge table).
+constexpr double k17G = 1.473, k15G = 1.829, k14G = 2.108;
+// Liver at 2.45 GHz: relative permittivity 43.03, conductivity 1.69 S/m (COMSOL
+// "microwave_cancer_therapy" model; ablation.md section 1, in open-source code).
+constexpr double kLiverPermittivity = 43.03, kLiverConductivitySPerM = 1.69;
+
+std::vector<AblationDevice> makeDevices() {
+    std::vector<AblationDevice> d;
+    // Internally cooled RF electrodes (Cool-tip type). Roll-off at 100 degC: the set-point for the
+    // hottest tissue of Schramm et al. 2007 (Open Biomed Eng J 1:47; ablation.md section 6,
+    // published). The cooled wall at 20 degC is estimated (chilled saline keeps the electrode far
+    // below tissue temperature; an internally cooled MW shaft stays < 20 degC, He et al. 2010,
+    // published). 17 G and 15 G electrodes: Song et al. 2015, Br J Radiol 88:20140497 (published).
+    // Power: the generator's delivered power; 60 W is estimated, in the range a 200 W
+    // impedance-controlled generator delivers into liver once roll-off limits it.
+    d.push_back({"rf-cooled-17g-3cm", "RF internally cooled electrode 17 G, 3 cm exposed tip", Modality::Rf, k17G, 30.0,
+                 60.0, 200.0, 20.0, 1.0, 100.0, 0.0, "Song 2015 (gauges); Schramm 2007 (roll-off set-point)"});
+    d.push_back({"rf-cooled-17g-2cm", "RF internally cooled electrode 17 G, 2 cm exposed tip", Modality::Rf, k17G, 20.0,
+                 50.0, 200.0, 20.0, 1.0, 100.0, 0.0, "as rf-cooled-17g-3cm"});
+    d.push_back({"rf-cooled-15g-3cm", "RF internally cooled electrode 15 G, 3 cm exposed tip", Modality::Rf, k15G, 30.0,
+                 70.0, 200.0, 20.0, 1.0, 100.0, 0.0, "Song 2015 (15 G vs 17 G)"});
+    // 2.45 GHz cooled antenna (Amica type): active region 20 mm, needle maximum 105 W (Go-Smart
+    // AmicaCombinationSeeder.php; ablation.md section 8, in open-source code). Delivered fraction
+    // 0.73 = net 36.4 / total 49.8 kJ of the 93-tumour clinical series (JVIR 2016, PMID 27425001,
+    // published): what the cable and reflection leave for tissue.
+    d.push_back({"mw-2450-14g", "Microwave 2.45 GHz cooled antenna 14 G, 2 cm radiating section", Modality::Microwave,
+                 k14G, 20.0, 60.0, 105.0, 20.0, 36.4 / 49.8, 0.0, 2.45e9,
+                 "Go-Smart Amica seeder (active region, max power); JVIR 2016 (net energy)"});
+    // Argon cryoprobes: wall at -140 degC while freezing (Go-Smart go-smart-template_cryo.sif, 133 K,
+    // in open-source code); 2.4 mm and 1.7 mm probes of Littrup et al. 2009 (JVIR 20:1343,
+    // published). Freezing segment lengths are estimated (the reference gives none).
+    d.push_back({"cryo-2.4mm", "Cryoprobe 2.4 mm (argon), 3 cm freezing segment", Modality::Cryo, 2.4, 30.0, 0.0, 0.0,
+                 -140.0, 1.0, 0.0, 0.0, "Littrup 2009 (probe); Go-Smart cryo template (-140 degC)"});
+    d.push_back({"cryo-1.7mm", "Cryoprobe 1.7 mm (argon), 3 cm freezing segment", Modality::Cryo, 1.7, 30.0, 0.0, 0.0,
+                 -140.0, 1.0, 0.0, 0.0, "Littrup 2009 (probe); Go-Smart cryo template (-140 degC)"});
+    return d;
+}
+
+// Distance from p to the applicator's axis (beyond the tip: to the tip) and the position along it.
+struct AxisPoint {
+    double rho, z;
+};
+AxisPoint alongAxis(const Applicator& a, const glm::dvec3& p) {
+    const glm::dvec3 v = p - a.tipMm;
+    const double z = glm::dot(v, a.direction);
+    return {glm::length(v - z * a.direction), z};
+}
+
+// Relative power density at a point (arbitrary scale, 0 inside the metal).
+double relativePower(const AblationDevice& dev, double alphaPerMm, const AxisPoint& q) {
+    const double r = 0.5 * dev.diameterMm, L = dev.activeLengthMm;
+    if (q.rho < r && q.z >= -r) return 0.0;
+    const double rho = std::max(q.rho, r);
+    if (dev.modality == Modality::Rf) {
+        // |E|^2 of a uniformly charged exposed tip (a line charge from 0 to L along the axis).
+        const double r1 = std::hypot(rho, q.z), r2 = std::hypot(rho, q.z - L);
+        const double eRho = ((L - q.z) / r2 + q.z / r1) / rho;
+        const double eZ = 1.0 / r2 - 1.0 / r1;
+        return eRho * eRho + eZ * eZ;
+    }
+    if (dev.modality == Modality::Microwave) {
+        // A cylindrical wave from the radiating section: 1/rho spreading, exp(-2 alpha rho)
+        // absorption; along the axis a bell over the section reaching further back along the shaft
+        // than past the tip (the tear-drop of Schramm 2007, qualitative, published; widths estimated).
+        const double zc = 0.5 * L, width = q.z < zc ? 0.5 * L : L;
+        const double u = (q.z - zc) / width;
+        return std::exp(-2.0 * alphaPerMm * (rho - r)) / rho * std::exp(-0.5 * u * u);
+    }
+    return 0.0;
+}
+
+}  // namespace
+
+const char* toString(Modality m) {
+    switch (m) {
+        case Modality::Rf: return "rf";
+        case Modality::Microwave: return "microwave";
+        case Modality::Cryo: return "cryo";
+    }
+    return "?";
+}
+
+Modality modalityNamed(const std::string& name, const std::string& field) {
+    for (Modality m : {Modality::Rf, Modality::Microwave, Modality::Cryo})
+        if (name == toString(m)) return m;
+    throw DataError("command line", 0, field, "unknown modality \"" + name + "\": expected rf, microwave or cryo");
+}
+
+const std::vector<AblationDevice>& ablationDevices() {
+    static const std::vector<AblationDevice> d = makeDevices();
+    return d;
+}
+
+const AblationDevice& defaultDevice(Modality m) {
+    for (const AblationDevice& d : ablationDevices())
+        if (d.modality == m) return d;
+    return ablationDevices().front();
+}
+
+const AblationDevice& deviceNamed(const std::string& id, const std::string& field) {
+    std::vector<std::string> ids;
+    for (const AblationDevice& d : ablationDevices()) {
+        if (d.id == id) return d;
+        ids.push_back(d.id);
+    }
+    const std::string near = closestWord(id, ids);
+    throw DataError("command line", 0, field,
+                    "unknown device \"" + id + "\"" + (near.empty() ? "" : " (did you mean " + near + "?)") +
+                        ": expected one of " + joinWords(ids, "or"));
+}
+
+double attenuationPerM(double eps, double sigma, double f) {
+    const double eps0 = 8.8541878128e-12, c0 = 299792458.0;
+    const double w = 2.0 * kPi * f;
+    const double lossTangent = sigma / (w * eps0 * eps);
+    return w / c0 * std::sqrt(eps / 2.0 * (std::sqrt(1.0 + lossTangent * lossTangent) - 1.0));
+}
+
+void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vector<Applicator>& apps) {
+    const BioheatGrid& g = m.grid;
+    const size_t n = g.cellCount();
+    if (m.sourceWPerW.size() != n) m.sourceWPerW.assign(n, 0.0f);
+    if (m.group.size() != n) m.group.assign(n, 0);
+    const double h = g.spacingMm, r = 0.5 * dev.diameterMm;
+    // A shaft thinner than the grid still holds the cells its axis runs through.
+    const double heldRadius = std::max(r, 0.5 * h);
+    const double alpha = dev.modality == Modality::Microwave
+                             ? attenuationPerM(kLiverPermittivity, kLiverConductivitySPerM, dev.frequencyHz) * 1e-3
+                             : 0.0;
+    const bool cryo = dev.modality == Modality::Cryo;
+    m.freezing = m.freezing || dev.heldC < 0.0;
+    std::vector<double> pattern(n);
+    for (const Applicator& a : apps) {
+        std::fill(pattern.begin(), pattern.end(), 0.0);
+        double total = 0.0;
+        for (int k = 0; k < g.dims.z; ++k)
+            for (int j = 0; j < g.dims.y; ++j)
+                for (int i = 0; i < g.dims.x; ++i) {
+                    const size_t c = g.index(i, j, k);
+                    const glm::dvec3 p = g.centreMm(i, j, k);
+                    const AxisPoint q = alongAxis(a, p);
+                    // RF and MW shafts are cooled along their length; a cryo probe freezes only its
+                    // segment (the rest of its shaft is vacuum-insulated).
+                    const bool inShaft = q.rho <= heldRadius && q.z >= -0.5 * h && (!cryo || q.z <= dev.activeLengthMm);
+                    if (inShaft && m.role[c] == CellRole::Tissue) {
+                        m.role[c] = CellRole::Applicator;
+                        m.group[c] = 0;
+                    }
+                    if (cryo || m.role[c] != CellRole::Tissue) continue;
+                    // Average over sub-points near the applicator, where the pattern is steep.
+                    const double dist = std::max(q.rho, std::max(-q.z, q.z - dev.activeLengthMm));
+                    const int sub = dist < 3.0 * h ? 4 : 1;
+                    double sum = 0.0;
+                    for (int a3 = 0; a3 < sub * sub * sub; ++a3) {
+                        const glm::dvec3 o((a3 % sub + 0.5) / sub - 0.5, (a3 / sub % sub + 0.5) / sub - 0.5,
+                                           (a3 / (sub * sub) + 0.5) / sub - 0.5);
+                        sum += relativePower(dev, alpha, alongAxis(a, p + h * o));
+                    }
+                    pattern[c] = sum / (sub * sub * sub);
+                    total += pattern[c];
+                }
+        if (total > 0.0)
+            for (size_t c = 0; c < n; ++c) m.sourceWPerW[c] += static_cast<float>(pattern[c] / total);
+    }
+}
+
+BioheatControls GeneratorProgram::at(const BioheatState& s) const {
+    BioheatControls c;
+    const AblationDevice& dev = *device;
+    if (dev.modality == Modality::Cryo) {
+        double t = 0.0;
+        bool freezing = false;
+        for (size_t i = 0; i < freezeThawMin.size(); ++i) {
+            if (s.timeS >= t - 1e-9 && s.timeS < t + 60.0 * freezeThawMin[i] - 1e-9) freezing = i % 2 == 0;
+            t += 60.0 * freezeThawMin[i];
+        }
+        c.groupC = {freezing ? dev.heldC : std::numeric_limits<double>::quiet_NaN()};
+        return c;
+    }
+    c.groupC = {dev.heldC};
+    c.powerW = powerW * dev.deliveredFraction;
+    if (dev.modality == Modality::Rf) {
+        // Impedance roll-off: vapour and char round the tip insulate it; the delivered power falls
+        // from full 5 degC below the roll-off temperature to none 5 degC above it.
+        const double hottest = s.hottestTissueC;
+        c.powerW *= std::clamp((dev.rollOffC + 5.0 - hottest) / 10.0, 0.0, 1.0);
+    }
+    return c;
+}
+
+double GeneratorProgram::durationS(double minutes) const {
+    if (device->modality != Modality::Cryo) return 60.0 * minutes;
+    double t = 0.0;
+    for (double v : freezeThawMin) t += 60.0 * v;
+    return t;
+}
+
+}  // namespace irsim::therapy

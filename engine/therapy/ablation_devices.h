@@ -1,0 +1,62 @@
+#pragma once
+// Ablation applicators as data, and what each puts into a bioheat model: an RF electrode's
+// resistive heating (|E|^2 of a charged exposed tip) with a cooled shaft and impedance roll-off, a
+// microwave antenna's elongated absorption along its radiating section (decaying with the
+// tissue's attenuation at its frequency), a cryo probe's freezing segment held at its gas
+// temperature through freeze / thaw / freeze. Frame: LPS mm; an applicator's direction points
+// from its tip back along the shaft.
+#include <string>
+#include <vector>
+
+#include <glm/glm.hpp>
+
+#include "therapy/bioheat.h"
+
+namespace irsim::therapy {
+
+enum class Modality : uint8_t { Rf, Microwave, Cryo };
+const char* toString(Modality m);  // "rf", "microwave", "cryo"
+Modality modalityNamed(const std::string& name, const std::string& field);  // DataError otherwise
+
+struct AblationDevice {
+    std::string id, name;
+    Modality modality = Modality::Rf;
+    double diameterMm = 1.5;       // shaft
+    double activeLengthMm = 30.0;  // RF exposed tip, MW radiating section, cryo freezing segment
+    double defaultPowerW = 0.0;    // per applicator (RF, MW)
+    double maxPowerW = 0.0;
+    double heldC = 20.0;           // RF / MW: internally cooled shaft wall; cryo: probe wall while freezing
+    double deliveredFraction = 1.0;  // of the generator's power reaching tissue (MW cable, reflection)
+    double rollOffC = 0.0;         // RF: the hottest tissue at which impedance rises and power falls
+    double frequencyHz = 0.0;      // MW
+    std::string source;
+};
+
+const std::vector<AblationDevice>& ablationDevices();
+const AblationDevice& defaultDevice(Modality m);
+// The device with this id; DataError naming `field` and the known ids otherwise.
+const AblationDevice& deviceNamed(const std::string& id, const std::string& field);
+
+struct Applicator {
+    glm::dvec3 tipMm{0.0};
+    glm::dvec3 direction{0.0, 0.0, 1.0};  // unit, from the tip towards the hub
+};
+
+// Marks the applicators' held cells (group 0) and adds their power pattern, 1 W per applicator
+// per W of generator power, into the model's sources (over tissue cells). Cells already Blood or
+// Boundary stay so.
+void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vector<Applicator>& apps);
+
+// Microwave attenuation constant of a tissue, Np/m (plane wave; field decays as exp(-alpha r)).
+double attenuationPerM(double relativePermittivity, double conductivitySPerM, double frequencyHz);
+
+// What the generator does this step: RF reduces its power as the hottest tissue nears roll-off.
+struct GeneratorProgram {
+    const AblationDevice* device = nullptr;
+    double powerW = 0.0;                  // per applicator, set on the generator
+    std::vector<double> freezeThawMin;    // cryo: freeze, thaw, freeze, ... minutes
+    BioheatControls at(const BioheatState& s) const;
+    double durationS(double minutes) const;  // cryo: the cycles' sum; else minutes
+};
+
+}  // namespace irsim::therapy

@@ -1,0 +1,334 @@
+#include "therapy/bioheat.h"
+
+#include <barrier>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+#include "core/error.h"
+#include "core/state_hash.h"
+
+namespace irsim::therapy {
+
+namespace {
+
+// Go-Smart go-smart-template_cryo.sif: perfusion and metabolism off at T <= 271 K (ablation.md
+// section 7, in open-source code).
+constexpr double kPerfusionStopsBelowC = 271.0 - kKelvin;
+// Haemmerich et al. 2006 (Med Eng Phys 28:194, ablation.md section 1, published): liver heat
+// capacity is flat below 65 degC and 17 % higher at 83.5 degC.
+constexpr double kDenaturationFromC = 65.0, kDenaturationToC = 83.5;
+// Frozen conductivity changes the stable step; faces are refreshed this often while freezing.
+constexpr int kConductanceRefreshSteps = 8;
+constexpr double kWaterVaporisationJPerKg = 2.257e6;  // latent heat of water at 100 degC
+
+const BioheatModel::Curve& curveOf(const BioheatModel& m, size_t cell) { return m.curves[m.material[cell]]; }
+
+BioheatModel::Curve makeCurve(const BioheatMaterial& mat) {
+    BioheatModel::Curve c;
+    const double rho = mat.densityKgPerM3, cp = mat.heatCapacityJPerKgK;
+    const double t[6] = {mat.solidusC, mat.liquidusC, kDenaturationFromC, kDenaturationToC, mat.vaporisationC,
+                         mat.vaporisationC + mat.vaporisationRangeK};
+    const double hot = rho * cp * (1.0 + mat.denaturationCapacityRise);
+    const double slope[7] = {
+        rho * mat.frozenHeatCapacityJPerKgK,
+        rho * (0.5 * (mat.frozenHeatCapacityJPerKgK + cp) + mat.latentHeatJPerKg / (mat.liquidusC - mat.solidusC)),
+        rho * cp,
+        rho * cp * (1.0 + 0.5 * mat.denaturationCapacityRise),
+        hot,
+        hot + rho * mat.waterFraction * kWaterVaporisationJPerKg / mat.vaporisationRangeK,
+        // Dried tissue stores less (Hall 2015's 0.44-0.8e6 J/(m^3 K)); kept at the hot value so that
+        // the explicit step stays stable (docs/ablation.md).
+        hot};
+    for (int i = 0; i < 7; ++i) c.slope[i] = slope[i], c.invSlope[i] = 1.0 / slope[i];
+    for (int i = 0; i < 6; ++i) c.tC[i] = t[i];
+    // Body temperature lies in segment 2 (liquidus .. 65 degC), where enthalpy is 0 at 37 degC.
+    c.h[1] = -slope[2] * (kBodyTemperatureC - t[1]);
+    c.h[0] = c.h[1] - slope[1] * (t[1] - t[0]);
+    for (int i = 2; i < 6; ++i) c.h[i] = c.h[i - 1] + slope[i] * (t[i] - t[i - 1]);
+    return c;
+}
+
+double curveEnthalpy(const BioheatModel::Curve& c, double t) {
+    if (t < c.tC[0]) return c.h[0] + c.slope[0] * (t - c.tC[0]);
+    int i = 0;
+    while (i < 5 && t >= c.tC[i + 1]) ++i;
+    return c.h[i] + c.slope[i + 1] * (t - c.tC[i]);
+}
+
+double curveTemperature(const BioheatModel::Curve& c, double h) {
+    // The common case first: unfrozen tissue below denaturation.
+    if (h >= c.h[1] && h < c.h[2]) return c.tC[1] + (h - c.h[1]) * c.invSlope[2];
+    if (h < c.h[0]) return c.tC[0] + (h - c.h[0]) * c.invSlope[0];
+    int i = 0;
+    while (i < 5 && h >= c.h[i + 1]) ++i;
+    return c.tC[i] + (h - c.h[i]) * c.invSlope[i + 1];
+}
+
+bool held(CellRole r) { return r != CellRole::Tissue; }
+
+// Conductance of the face between cells a and b, W/K: half a cell of tissue on each side in
+// series; against a large vessel's blood, half a cell of tissue and the wall's film.
+double faceConductance(const BioheatModel& m, const BioheatState& s, size_t a, size_t b) {
+    const double h = m.grid.spacingMm * 1e-3, area = h * h;
+    const CellRole ra = m.role[a], rb = m.role[b];
+    auto k = [&](size_t c) { return conductivityAt(m.materials[m.material[c]], s.temperatureC[c]); };
+    if (ra == CellRole::Blood && rb == CellRole::Blood) return 0.0;
+    if (ra == CellRole::Blood || rb == CellRole::Blood) {
+        const size_t t = ra == CellRole::Blood ? b : a;
+        return area / (0.5 * h / k(t) + 1.0 / m.vesselWallWPerM2K);
+    }
+    return area / (0.5 * h / k(a) + 0.5 * h / k(b));
+}
+
+void refreshConductance(const BioheatModel& m, BioheatState& s) {
+    const glm::ivec3 d = m.grid.dims;
+    const size_t n = m.grid.cellCount();
+    s.conductance.assign(3 * n, 0.0f);
+    for (int k = 0; k < d.z; ++k)
+        for (int j = 0; j < d.y; ++j)
+            for (int i = 0; i < d.x; ++i) {
+                const size_t c = m.grid.index(i, j, k);
+                if (i + 1 < d.x) s.conductance[c] = static_cast<float>(faceConductance(m, s, c, c + 1));
+                if (j + 1 < d.y) s.conductance[n + c] = static_cast<float>(faceConductance(m, s, c, c + d.x));
+                if (k + 1 < d.z)
+                    s.conductance[2 * n + c] = static_cast<float>(faceConductance(m, s, c, c + static_cast<size_t>(d.x) * d.y));
+            }
+    s.stepsSinceConductance = 0;
+}
+
+enum Sum { kDeposited, kPerfusion, kApplicator, kBlood, kBoundary, kHottest, kSums };
+
+}  // namespace
+
+BioheatMaterial BioheatMaterial::ofTissue(const std::string& name, const patient::ThermalProperties& t) {
+    BioheatMaterial m;
+    m.name = name;
+    m.conductivityWPerMK = t.conductivityWPerMK;
+    m.densityKgPerM3 = t.densityKgPerM3;
+    m.heatCapacityJPerKgK = t.heatCapacityJPerKgK;
+    m.perfusionPerS = t.perfusionPerS;
+    // Frozen tissue: k ~2 W/(m K) (Rabin & Shitzer; ablation.md section 7, unverified); c 1860
+    // J/(kg K) (Go-Smart cryo template, in open-source code); latent heat 150 J/g, the middle of
+    // bovine liver's 139.8-159.0 J/g (Sci Rep 2021, doi:10.1038/s41598-021-95204-2, published);
+    // freezing range -8 to -1 degC (Go-Smart 265-272 K, in open-source code). Liver's Arrhenius
+    // pair A 7.39e39 1/s, Ea 2.577e5 J/mol (COMSOL table, published) is the default of every
+    // tissue: the reference has none for bone or muscle (unverified for them).
+    return m;
+}
+
+double enthalpyOf(const BioheatMaterial& m, double tempC) { return curveEnthalpy(makeCurve(m), tempC); }
+double temperatureOf(const BioheatMaterial& m, double h) { return curveTemperature(makeCurve(m), h); }
+
+double conductivityAt(const BioheatMaterial& m, double t) {
+    if (t >= m.liquidusC) return m.conductivityWPerMK;
+    if (t <= m.solidusC) return m.frozenConductivityWPerMK;
+    const double f = (m.liquidusC - t) / (m.liquidusC - m.solidusC);  // frozen fraction
+    return m.conductivityWPerMK + f * (m.frozenConductivityWPerMK - m.conductivityWPerMK);
+}
+
+double arrheniusRatePerS(const BioheatMaterial& m, double t) {
+    if (t <= kDamageFromC) return 0.0;
+    return std::exp(std::log(m.arrheniusPerS) - m.activationJPerMol / (kGasConstant * (t + kKelvin)));
+}
+
+double cem43PerMinute(double t) {
+    if (t <= kDamageFromC) return 0.0;
+    // Sapareto & Dewey 1984 (published); R 0.5 / 0.25 (kwavers citing them, in open-source code).
+    return std::exp2((43.0 - t) * std::log2(t >= 43.0 ? 0.5 : 0.25));
+}
+
+void finishModel(BioheatModel& m, double maxTimeStepS) {
+    const size_t n = m.grid.cellCount();
+    if (n == 0 || m.material.size() != n || m.role.size() != n || m.sourceWPerW.size() != n)
+        throw DataError("bioheat model", 0, "cells", "grid and per-cell arrays differ in size");
+    if (m.group.size() != n) m.group.assign(n, 0);
+    for (uint8_t v : m.material)
+        if (v >= m.materials.size()) throw DataError("bioheat model", 0, "cells", "a cell names a material the model lacks");
+    m.curves.clear();
+    double dt = maxTimeStepS;
+    const double h = m.grid.spacingMm * 1e-3;
+    for (const BioheatMaterial& mat : m.materials) {
+        if (!(mat.liquidusC > mat.solidusC) || mat.densityKgPerM3 <= 0 || mat.heatCapacityJPerKgK <= 0 ||
+            mat.conductivityWPerMK <= 0)
+            throw DataError("bioheat model", 0, "material " + mat.name, "positive k, rho, c and a freezing range");
+        m.curves.push_back(makeCurve(mat));
+        // Explicit stability: the cell's heat capacity over the sum of its conductances (six faces
+        // of the most conductive state, perfusion) with a 10 % reserve. Frozen tissue conducts more
+        // and stores less: it only counts when something freezes.
+        const double kMax = m.freezing ? std::max(mat.conductivityWPerMK, mat.frozenConductivityWPerMK) : mat.conductivityWPerMK;
+        const double capacity = std::min(m.freezing ? m.curves.back().slope[0] : m.curves.back().slope[2],
+                                         m.curves.back().slope[2]) * h * h * h;
+        const double sumG = 6.0 * kMax * h + m.bloodDensityKgPerM3 * m.bloodHeatCapacityJPerKgK * mat.perfusionPerS * h * h * h;
+        dt = std::min(dt, 0.9 * capacity / sumG);
+    }
+    m.timeStepS = dt;
+}
+
+BioheatState makeBioheatState(const BioheatModel& m, double initialC) {
+    BioheatState s;
+    const size_t n = m.grid.cellCount();
+    s.enthalpy.resize(n);
+    s.temperatureC.resize(n);
+    for (size_t c = 0; c < n; ++c) {
+        const double t = held(m.role[c]) && m.role[c] != CellRole::Applicator ? m.bloodTemperatureC : initialC;
+        s.temperatureC[c] = static_cast<float>(t);
+        s.enthalpy[c] = curveEnthalpy(curveOf(m, c), t);
+    }
+    s.omega.assign(n, 0.0f);
+    s.perfused.assign(n, 1.0f);
+    s.cem43Min.assign(n, 0.0f);
+    s.maxC = s.temperatureC;
+    s.minC = s.temperatureC;
+    s.planeSums.assign(static_cast<size_t>(m.grid.dims.z) * kSums, 0.0);
+    refreshConductance(m, s);
+    return s;
+}
+
+void stepBioheat(const BioheatModel& m, BioheatState& s, const BioheatControls& c, unsigned threads) {
+    stepBioheatBy(m, s, c, m.timeStepS, threads);
+}
+
+void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls& ctl, double dt, unsigned threads) {
+    const glm::ivec3 d = m.grid.dims;
+    const size_t n = m.grid.cellCount(), sx = 1, sy = static_cast<size_t>(d.x), sz = static_cast<size_t>(d.x) * d.y;
+    const double volume = m.grid.cellVolumeM3();
+    if (m.freezing && ++s.stepsSinceConductance >= kConductanceRefreshSteps) refreshConductance(m, s);
+    auto groupC = [&](size_t cell) {
+        const uint8_t g = m.group[cell];
+        return g < ctl.groupC.size() ? ctl.groupC[g] : std::numeric_limits<double>::quiet_NaN();
+    };
+    // A released applicator's cells (a cryo probe between freezes) are tissue.
+    auto isHeld = [&](size_t cell) {
+        return m.role[cell] != CellRole::Tissue && !(m.role[cell] == CellRole::Applicator && std::isnan(groupC(cell)));
+    };
+    const float* T = s.temperatureC.data();
+    const float* gx = s.conductance.data();
+    const float* gy = gx + n;
+    const float* gz = gy + n;
+    std::vector<double> perfusionW(m.materials.size());  // W/K per cell of fully perfused tissue
+    for (size_t i = 0; i < m.materials.size(); ++i)
+        perfusionW[i] = m.bloodDensityKgPerM3 * m.bloodHeatCapacityJPerKgK * m.materials[i].perfusionPerS * volume;
+
+    // Pass 1: enthalpy from the previous step's temperatures (each cell writes only itself).
+    auto flux = [&](int kPlane) {
+        double sums[kSums] = {};
+        for (int j = 0; j < d.y; ++j) {
+            for (int i = 0; i < d.x; ++i) {
+                const size_t c = m.grid.index(i, j, kPlane);
+                const double tc = T[c];
+                // Calls fn(neighbour, conductance) for each of the cell's faces inside the grid.
+                auto faces = [&](auto&& fn) {
+                    if (i > 0) fn(c - sx, gx[c - sx]);
+                    if (i + 1 < d.x) fn(c + sx, gx[c]);
+                    if (j > 0) fn(c - sy, gy[c - sy]);
+                    if (j + 1 < d.y) fn(c + sy, gy[c]);
+                    if (kPlane > 0) fn(c - sz, gz[c - sz]);
+                    if (kPlane + 1 < d.z) fn(c + sz, gz[c]);
+                };
+                double q = 0.0;  // W into the cell through its faces
+                faces([&](size_t nb, float g) { q += g * (T[nb] - tc); });
+                if (!isHeld(c)) {
+                    double perf = 0.0;
+                    if (tc > kPerfusionStopsBelowC) {
+                        perf = perfusionW[m.material[c]] * s.perfused[c] * (m.bloodTemperatureC - tc);
+                    }
+                    const double src = ctl.powerW * m.sourceWPerW[c];
+                    s.enthalpy[c] += dt * (q + perf + src) / volume;
+                    sums[kDeposited] += dt * src;
+                    sums[kPerfusion] += dt * perf;
+                    continue;
+                }
+                // A held cell: what flows into it from tissue leaves the tissue.
+                double fromTissue = 0.0;
+                faces([&](size_t nb, float g) {
+                    if (!isHeld(nb)) fromTissue += g * (T[nb] - tc);
+                });
+                const Sum which = m.role[c] == CellRole::Applicator ? kApplicator
+                                  : m.role[c] == CellRole::Blood    ? kBlood
+                                                                    : kBoundary;
+                sums[which] -= dt * fromTissue;
+            }
+        }
+        for (int t = 0; t < kSums; ++t) s.planeSums[static_cast<size_t>(kPlane) * kSums + t] = sums[t];
+    };
+    // Pass 2: temperature from enthalpy; held cells reset; damage and extremes.
+    auto update = [&](int kPlane) {
+        float hottest = -std::numeric_limits<float>::infinity();
+        for (size_t c = m.grid.index(0, 0, kPlane), e = c + sz; c < e; ++c) {
+            double t;
+            if (m.role[c] == CellRole::Applicator && !std::isnan(groupC(c))) {
+                t = groupC(c);
+                s.enthalpy[c] = curveEnthalpy(curveOf(m, c), t);
+            } else if (isHeld(c)) {
+                continue;
+            } else {
+                t = curveTemperature(curveOf(m, c), s.enthalpy[c]);
+            }
+            s.temperatureC[c] = static_cast<float>(t);
+            if (t > kDamageFromC) {
+                s.omega[c] += static_cast<float>(dt * arrheniusRatePerS(m.materials[m.material[c]], t));
+                s.cem43Min[c] += static_cast<float>(dt / 60.0 * cem43PerMinute(t));
+                s.perfused[c] = static_cast<float>(std::exp(-static_cast<double>(s.omega[c])));
+            }
+            if (m.role[c] == CellRole::Tissue) hottest = std::max(hottest, static_cast<float>(t));
+            s.maxC[c] = std::max(s.maxC[c], static_cast<float>(t));
+            s.minC[c] = std::min(s.minC[c], static_cast<float>(t));
+        }
+        s.planeSums[static_cast<size_t>(kPlane) * kSums + kHottest] = hottest;
+    };
+
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    // Small grids are not worth a thread's start.
+    if (n < 32768) threads = 1;
+    threads = std::min<unsigned>(threads, static_cast<unsigned>(d.z));
+    if (threads <= 1) {
+        for (int k = 0; k < d.z; ++k) flux(k);
+        for (int k = 0; k < d.z; ++k) update(k);
+    } else {
+        // A fixed partition into contiguous slabs of planes; pass 2 waits for every slab's pass 1.
+        std::barrier sync(static_cast<std::ptrdiff_t>(threads));
+        std::vector<std::thread> workers;
+        for (unsigned w = 0; w < threads; ++w)
+            workers.emplace_back([&, w] {
+                const int k0 = static_cast<int>(static_cast<int64_t>(d.z) * w / threads);
+                const int k1 = static_cast<int>(static_cast<int64_t>(d.z) * (w + 1) / threads);
+                for (int k = k0; k < k1; ++k) flux(k);
+                sync.arrive_and_wait();
+                for (int k = k0; k < k1; ++k) update(k);
+            });
+        for (auto& w : workers) w.join();
+    }
+    double hottest = -std::numeric_limits<double>::infinity();
+    for (int k = 0; k < d.z; ++k) {
+        const double* p = &s.planeSums[static_cast<size_t>(k) * kSums];
+        s.energy.depositedJ += p[kDeposited];
+        s.energy.perfusionJ += p[kPerfusion];
+        s.energy.applicatorJ += p[kApplicator];
+        s.energy.bloodJ += p[kBlood];
+        s.energy.boundaryJ += p[kBoundary];
+        hottest = std::max(hottest, p[kHottest]);
+    }
+    s.hottestTissueC = static_cast<float>(hottest);
+    s.timeS += dt;
+}
+
+double storedEnergyJ(const BioheatModel& m, const BioheatState& s) {
+    double e = 0.0;
+    for (size_t c = 0; c < m.grid.cellCount(); ++c)
+        if (m.role[c] == CellRole::Tissue) e += s.enthalpy[c];
+    return e * m.grid.cellVolumeM3();
+}
+
+uint64_t hashBioheatState(const BioheatState& s) {
+    StateHash h;
+    h.add(s.timeS);
+    h.bytes(s.enthalpy.data(), s.enthalpy.size() * sizeof(double));
+    h.bytes(s.omega.data(), s.omega.size() * sizeof(float));
+    h.bytes(s.cem43Min.data(), s.cem43Min.size() * sizeof(float));
+    h.bytes(s.maxC.data(), s.maxC.size() * sizeof(float));
+    h.bytes(s.minC.data(), s.minC.size() * sizeof(float));
+    return h.value();
+}
+
+}  // namespace irsim::therapy

@@ -1,0 +1,106 @@
+// Ablation zones against published sizes (ablation.md section 8) and the heat sink of large
+// vessels (section 9). Each test says which rows it uses and their status.
+#include <catch2/catch.hpp>
+
+#include "therapy/ablation_zone.h"
+
+using namespace irsim;
+using namespace irsim::therapy;
+
+namespace {
+
+AblationResult run(Modality m, double minutes, double vesselMm = 0.0, double vesselDistanceMm = 5.0, double grid = 1.0) {
+    AblationPlan p;
+    p.modality = m;
+    p.minutes = minutes;
+    p.vesselMm = vesselMm;
+    p.vesselDistanceMm = vesselDistanceMm;
+    p.gridMm = grid;
+    return simulateAblation(p);
+}
+
+}  // namespace
+
+TEST_CASE("a cooled RF electrode's zone after 12 minutes is a typical 3-5 cm RF zone, an ellipsoid along the tip",
+          "[therapy][ablation]") {
+    const AblationResult r = run(Modality::Rf, 12.0);
+    CAPTURE(r.damage.longAxisMm, r.damage.shortAxisMm, r.damage.volumeMl, r.deliveredKj);
+    // "Typical RFA zone 3-5 cm diameter" (PMC3036313, published).
+    CHECK(r.damage.shortAxisMm >= 30.0);
+    CHECK(r.damage.shortAxisMm <= 50.0);
+    // Cool-tip single 17 G, 3 cm tip, 12 min, in vivo short axis ~3-3.5 cm (Covidien IFU,
+    // unverified): within 10 % of that band.
+    CHECK(r.damage.shortAxisMm >= 27.0);
+    CHECK(r.damage.shortAxisMm <= 38.5);
+    // Ellipsoid: longer along the electrode than across (Schramm 2007, qualitative, published).
+    CHECK(r.damage.longAxisMm > r.damage.shortAxisMm);
+    // Roll-off holds the hottest tissue near 100 degC (Schramm 2007's set-point, published).
+    CHECK(r.hottestC < 106.0);
+}
+
+TEST_CASE("a microwave zone is larger than an RF zone of the same time, as in the trials, and within the clinical spread",
+          "[therapy][ablation]") {
+    const AblationResult rf = run(Modality::Rf, 10.0, 0.0, 5.0, 1.5);
+    const AblationResult mw = run(Modality::Microwave, 10.0, 0.0, 5.0, 1.5);
+    CAPTURE(rf.damage.volumeMl, mw.damage.volumeMl, mw.damage.longAxisMm, mw.damage.shortAxisMm, mw.deliveredKj);
+    // Volume MW / RF: 50.5 / 22.9 = 2.2 (Mira RCT, 24-h MRI, published), 58.0 / 20.0 = 2.9 (Ji 2011,
+    // ex vivo, 12 min, published). Within 20 % of that range.
+    const double ratio = mw.damage.volumeMl / rf.damage.volumeMl;
+    CHECK(ratio >= 0.8 * 2.2);
+    CHECK(ratio <= 1.2 * 2.9);
+    // 93 liver tumours, one applicator (JVIR 2016, PMID 27425001, published): long 5.8 +- 1.3 cm,
+    // short 3.7 +- 0.8 cm, volume 44.1 +- 25.4 ml, net energy 36.4 +- 19.4 kJ. The model's zone per
+    // joule is larger than the clinical one (docs/ablation.md): the axes lie within two standard
+    // deviations, not one, and the volume (~97 ml) above even that, an open deviation.
+    CHECK(mw.deliveredKj >= 36.4 - 19.4);
+    CHECK(mw.deliveredKj <= 36.4 + 19.4);
+    CHECK(mw.damage.longAxisMm == Approx(58.0).margin(2 * 13.0));
+    CHECK(mw.damage.shortAxisMm == Approx(37.0).margin(2 * 8.0));
+    CHECK(mw.damage.volumeMl > 44.1);
+    // Elongated along the antenna: aspect (short / long) of cooled antennas 0.42-0.82 (PMC3721053,
+    // published).
+    CHECK(mw.damage.shortAxisMm / mw.damage.longAxisMm == Approx(0.62).margin(0.2));
+}
+
+TEST_CASE("four cryoprobes 2 cm apart make lethal ice about 4.9 cm across in 15 minutes", "[therapy][ablation][cryo]") {
+    AblationPlan p;
+    p.modality = Modality::Cryo;
+    p.probes = 4;
+    p.spacingMm = 20.0;
+    p.freezeThawMin = {15.0};
+    p.gridMm = 1.5;
+    const AblationResult r = simulateAblation(p);
+    const double across = 0.5 * (r.damage.widthXMm + r.damage.widthYMm);
+    CAPTURE(r.damage.widthXMm, r.damage.widthYMm, r.isotherms[0].widthXMm);
+    // Littrup et al. 2009 (JVIR 20:1343, published): 2.4 mm probes 2 cm apart, 15 min, lethal ice
+    // (< -30 degC) 4.9 cm across with 4 probes, in a 39 degC high-heat-load gel rather than liver:
+    // within 15 %.
+    CHECK(across == Approx(49.0).epsilon(0.15));
+    // The ice edge (0 degC) lies outside the lethal isotherm by less than 1 cm (same source).
+    const double iceAcross = 0.5 * (r.isotherms[0].widthXMm + r.isotherms[0].widthYMm);
+    CHECK(iceAcross > across);
+    CHECK(0.5 * (iceAcross - across) < 10.0);
+}
+
+TEST_CASE("a vessel over 3 mm beside an RF electrode dents the zone on its side; a 2 mm one does not",
+          "[therapy][ablation][heat-sink]") {
+    const AblationResult none = run(Modality::Rf, 10.0);
+    const AblationResult large = run(Modality::Rf, 10.0, 6.0, 5.0);
+    const AblationResult small = run(Modality::Rf, 10.0, 2.0, 5.0);
+    CAPTURE(none.damage.reachPlusXMm, none.damage.reachMinusXMm, large.damage.reachPlusXMm,
+            large.damage.reachMinusXMm, small.damage.reachPlusXMm);
+    // Lu et al. 2002 (AJR 178:47, published): heat sink beside veins over 3 mm, none under 3 mm.
+    const double dent = none.damage.reachPlusXMm - large.damage.reachPlusXMm;
+    CHECK(dent > 2.0);
+    // The far side barely changes.
+    CHECK(std::abs(none.damage.reachMinusXMm - large.damage.reachMinusXMm) < 1.0);
+    CHECK(std::abs(none.damage.reachPlusXMm - small.damage.reachPlusXMm) < 0.5);
+
+    // Microwave is less sensitive (Shady 2018: perivascular tumour predicts RF but not MW local
+    // progression, published): a smaller share of its reach is lost.
+    const AblationResult mwNone = run(Modality::Microwave, 10.0, 0.0, 5.0, 1.5);
+    const AblationResult mwLarge = run(Modality::Microwave, 10.0, 6.0, 5.0, 1.5);
+    const double mwDent = mwNone.damage.reachPlusXMm - mwLarge.damage.reachPlusXMm;
+    CAPTURE(dent, mwDent);
+    CHECK(mwDent / mwNone.damage.reachPlusXMm < dent / none.damage.reachPlusXMm);
+}
