@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/text.h"
+#include "core/units.h"
 
 namespace irsim::therapy {
 

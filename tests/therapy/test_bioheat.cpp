@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/text.h"
+#include "core/units.h"
 #include "patient/materials.h"
 #include "therapy/ablation_zone.h"
 #include "therapy/bioheat.h"
