@@ -82,7 +82,7 @@ TEST_CASE("four cryoprobes 2 cm apart make lethal ice about 4.9 cm across in 15 
     CHECK(0.5 * (iceAcross - across) < 10.0);
 }
 
-TEST_CASE("a vessel over 3 mm beside an RF electrode dents the zone on its side; a 2 mm one does not",
+TEST_CASE("a vessel over 3 mm beside an RF electrode dents the zone on its side, and a 2 mm one does not",
           "[therapy][ablation][heat-sink]") {
     const AblationResult none = run(Modality::Rf, 10.0);
     const AblationResult large = run(Modality::Rf, 10.0, 6.0, 5.0);
