@@ -177,7 +177,8 @@ public:
             const sim::QuantitySpec& q = session_.quantitySpecs()[i];
             status += formatted(" | %s %.1f %s", q.label.c_str(), values[i], q.unit.c_str());
         }
-        status += " | " + (session_.ended() ? "ended: " + s.endReason : message_);
+        const std::string note = session_.ended() ? "ended: " + s.endReason : message_;
+        if (!note.empty()) status += " | " + note;
         ImGui::TextUnformatted(status.c_str());
         ImGui::End();
         if (help_) helpOverlay();
