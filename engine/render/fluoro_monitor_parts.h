@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "render/fluoro_monitor.h"
+#include "render/kernel.h"
 #include "shared.h"
 
 namespace irsim::render::fluoro_detail {
@@ -39,15 +40,8 @@ inline void computeToCompute(VkCommandBuffer cmd) {
 }
 
 inline void writeBuffer(VkDevice device, VkDescriptorSet set, uint32_t binding, VkBuffer buffer, VkDeviceSize offset,
-                 VkDeviceSize range) {
-    VkDescriptorBufferInfo info{buffer, offset, range};
-    VkWriteDescriptorSet w{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-    w.dstSet = set;
-    w.dstBinding = binding;
-    w.descriptorCount = 1;
-    w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    w.pBufferInfo = &info;
-    vkUpdateDescriptorSets(device, 1, &w, 0, nullptr);
+                        VkDeviceSize range) {
+    writeBufferDescriptor(device, set, binding, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, buffer, offset, range);
 }
 
 inline void writeStorage(VkDevice device, VkDescriptorSet set, uint32_t binding, const Image& image) {

@@ -91,6 +91,18 @@ void ComputeKernel::dispatchForDisplay(VkCommandBuffer cmd, VkDescriptorSet set,
                          nullptr, 0, nullptr);
 }
 
+void writeBufferDescriptor(VkDevice device, VkDescriptorSet set, uint32_t binding, VkDescriptorType type,
+                           VkBuffer buffer, VkDeviceSize offset, VkDeviceSize range) {
+    VkDescriptorBufferInfo info{buffer, offset, range};
+    VkWriteDescriptorSet w{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    w.dstSet = set;
+    w.dstBinding = binding;
+    w.descriptorCount = 1;
+    w.descriptorType = type;
+    w.pBufferInfo = &info;
+    vkUpdateDescriptorSets(device, 1, &w, 0, nullptr);
+}
+
 void writeImageDescriptor(VkDevice device, VkDescriptorSet set, uint32_t binding, VkDescriptorType type,
                           VkImageView view, VkSampler sampler, VkImageLayout layout) {
     VkDescriptorImageInfo info{};

@@ -37,6 +37,9 @@ private:
     uint32_t pushBytes_ = 0;
 };
 
+// Writes one storage or uniform buffer range into a set.
+void writeBufferDescriptor(VkDevice device, VkDescriptorSet set, uint32_t binding, VkDescriptorType type,
+                           VkBuffer buffer, VkDeviceSize offset, VkDeviceSize range);
 // Writes one combined image sampler or storage image into a set; the image is in `layout` when used.
 void writeImageDescriptor(VkDevice device, VkDescriptorSet set, uint32_t binding, VkDescriptorType type,
                           VkImageView view, VkSampler sampler, VkImageLayout layout);
