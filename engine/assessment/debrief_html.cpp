@@ -8,23 +8,19 @@
 #include <zlib.h>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace irsim::assessment {
 
 namespace {
 
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 // What people read: 4 significant figures is finer than any metric's target.
-std::string shown(double v) { return std::isfinite(v) ? fmt("%.4g", v) : std::string("-"); }
+std::string shown(double v) { return std::isfinite(v) ? formatted("%.4g", v) : std::string("-"); }
 std::string withUnit(double v, const std::string& unit) {
     return unit.empty() || !std::isfinite(v) ? shown(v) : shown(v) + " " + unit;
 }
 // What the plots carry: 9 significant figures round-trip a float and match the report to 1e-8.
-std::string exact(double v) { return fmt("%.9g", v); }
+std::string exact(double v) { return formatted("%.9g", v); }
 
 // Colours of the bands and event categories, shared by the CSS and the SVG.
 const char* bandColour(MarksBand b) {
@@ -199,7 +195,7 @@ void metricsTable(Html& h, const Debrief& d) {
         if (m.critical) limit += (limit.empty() ? "" : "; ") + std::string("critical beyond ") + withUnit(*m.critical, m.unit);
         h.raw("<td class=\"num\">").text(limit).raw("</td>");
         const std::string marks = m.band == MarksBand::Unscored ? "" :
-                                  m.band == MarksBand::Critical ? "CRITICAL" : fmt("%.0f%%", 100.0 * m.marks);
+                                  m.band == MarksBand::Critical ? "CRITICAL" : formatted("%.0f%%", 100.0 * m.marks);
         h.raw("<td class=\"num marks\">").text(marks).raw("</td>");
         h.raw("<td class=\"num\">").text(m.weight > 0.0 ? shown(m.weight) : "").raw("</td>");
         if (expert) h.raw("<td class=\"num\">").text(m.expert ? withUnit(*m.expert, m.unit) : "").raw("</td>");
@@ -306,7 +302,7 @@ std::string debriefHtml(const Debrief& d, const std::vector<std::string>& pngPer
 
     // Result first: what a resident looks for.
     h.raw(std::string("<section id=\"result\" class=\"result ") + (d.passed ? "passed" : "failed") + "\">\n");
-    h.element("span", fmt("%.1f", d.score), "class=\"score\"");
+    h.element("span", formatted("%.1f", d.score), "class=\"score\"");
     h.element("span", d.passed ? "PASSED" : "FAILED", "class=\"verdict\"");
     if (d.passScore > 0.0) h.element("div", "Pass mark " + shown(d.passScore) + " out of 100, and no critical error.");
     h.raw("<ul class=\"reasons\">\n");
@@ -316,7 +312,7 @@ std::string debriefHtml(const Debrief& d, const std::vector<std::string>& pngPer
     h.element("h2", "Metrics");
     if (d.expertSessionId)
         h.element("p", "Expert reference: session " + std::to_string(*d.expertSessionId) + " by " + d.expertTrainee +
-                           ", score " + fmt("%.1f", d.expertScore) + ".", "class=\"note\"");
+                           ", score " + formatted("%.1f", d.expertScore) + ".", "class=\"note\"");
     metricsTable(h, d);
 
     h.element("h2", "Timeline");
@@ -324,7 +320,7 @@ std::string debriefHtml(const Debrief& d, const std::vector<std::string>& pngPer
     h.raw("<table class=\"events\">\n<tr><th class=\"num\">Time</th><th>Event</th><th>Details</th></tr>\n");
     for (const SessionEvent& e : d.events) {
         h.raw("<tr class=\"cat-" + std::string(toString(e.category)) + "\" " + attr("data-kind", e.kind) + ">");
-        h.raw("<td class=\"num\">").text(fmt("%.2f s", e.time_s)).raw("</td><td>").text(eventLabel(e.kind));
+        h.raw("<td class=\"num\">").text(formatted("%.2f s", e.time_s)).raw("</td><td>").text(eventLabel(e.kind));
         h.raw(" <small>(").text(e.kind).raw(")</small></td><td>").text(e.details).raw("</td></tr>\n");
     }
     h.raw("</table>\n");
@@ -346,8 +342,8 @@ std::string debriefHtml(const Debrief& d, const std::vector<std::string>& pngPer
     h.raw("<div class=\"images\">\n");
     for (size_t i = 0; i < d.images.size(); ++i) {
         const DebriefImage& im = d.images[i];
-        const std::string caption = fmt("%.2f s", im.time_s) + ", " + im.kind + (im.label.empty() ? "" : " '" + im.label + "'") +
-                                    ", LAO " + fmt("%+.1f", im.laoDeg) + " CRAN " + fmt("%+.1f", im.cranDeg);
+        const std::string caption = formatted("%.2f s", im.time_s) + ", " + im.kind + (im.label.empty() ? "" : " '" + im.label + "'") +
+                                    ", LAO " + formatted("%+.1f", im.laoDeg) + " CRAN " + formatted("%+.1f", im.cranDeg);
         h.raw("<figure>\n");
         if (i < pngPerImage.size() && !pngPerImage[i].empty())
             h.raw("<img " + attr("alt", caption) + " src=\"data:image/png;base64," + base64Encode(pngPerImage[i]) + "\" />\n");
@@ -368,7 +364,7 @@ std::string debriefHtml(const Debrief& d, const std::vector<std::string>& pngPer
             const DebriefAttempt& a = d.attempts[i];
             h.raw(a.current ? "<tr class=\"current\">" : "<tr>");
             h.raw("<td>").text(std::to_string(i + 1) + (a.current ? " (this session)" : "")).raw("</td><td>");
-            h.text(a.startedAt).raw("</td><td class=\"num\">").text(fmt("%.1f", a.score)).raw("</td><td>");
+            h.text(a.startedAt).raw("</td><td class=\"num\">").text(formatted("%.1f", a.score)).raw("</td><td>");
             h.text(a.passed ? "passed" : "failed").raw("</td></tr>\n");
         }
         h.raw("</table>\n");

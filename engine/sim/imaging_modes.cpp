@@ -7,20 +7,10 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "sim/session.h"
 
 namespace irsim::sim {
-
-namespace {
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
-
-
-}  // namespace
 
 imaging::FrameContents Session::radiopaqueContents() const {
     imaging::FrameContents c = procedure_->radiopaqueContents(*this);
@@ -64,11 +54,11 @@ void Session::contrastInject(const Action& a) {
         }
         therapy::inject(*contrast_, s.contrast, segment, ml, rate, mg);
         const double flow = contrast_->flowMlPerS[static_cast<size_t>(segment)];
-        addEvent("contrast.inject", fmt("%.1f ml", ml) + fmt(" at %.1f ml/s", rate) + " into " + where +
-                                        fmt(" (blood flow %.1f ml/s)", flow));
+        addEvent("contrast.inject", formatted("%.1f ml", ml) + formatted(" at %.1f ml/s", rate) + " into " + where +
+                                        formatted(" (blood flow %.1f ml/s)", flow));
         // Injecting faster than the vessel carries away pushes contrast back up the parent vessel.
         if (rate > flow)
-            addEvent("contrast.reflux", fmt("%.1f ml/s", rate) + " into " + where + fmt(" carrying %.1f ml/s", flow));
+            addEvent("contrast.reflux", formatted("%.1f ml/s", rate) + " into " + where + formatted(" carrying %.1f ml/s", flow));
     }
 }
 
@@ -83,7 +73,7 @@ void Session::dsaRun(const Action& a) {
         m.dsaMaskIndex = -1;
         m.dsaPeakIndex = -1;
         m.dsaPeakMg = -1.0;
-        addEvent("dsa.run", fmt("%.1f s", dur) + fmt(" at %.1f frames/s", m.dsaFps));
+        addEvent("dsa.run", formatted("%.1f s", dur) + formatted(" at %.1f frames/s", m.dsaFps));
     }
 }
 
@@ -100,7 +90,7 @@ void Session::roadmapOn(const Action&) {
     }
     m.roadmapOn = true;
     m.roadmapIndex = m.dsaPeakIndex;
-    addEvent("roadmap.on", "DSA frame at " + fmt("%.1f s", s.images[static_cast<size_t>(m.roadmapIndex)].time_s));
+    addEvent("roadmap.on", "DSA frame at " + formatted("%.1f s", s.images[static_cast<size_t>(m.roadmapIndex)].time_s));
 }
 
 void Session::roadmapOff(const Action&) {
@@ -153,7 +143,7 @@ void Session::ctAcquire(const Action& a) {
             // A routine abdominal helical scan: 200 mAs per rotation, pitch 1 (imaging::CtScan).
             scan.mAsPerRotation = a.number("mas", 200.0);
             scan.pitch = a.number("pitch", 1.0);
-            ct.label = "CT " + fmt("%.0f", ct.ctFromMm) + fmt(" to %.0f mm", ct.ctToMm);
+            ct.label = "CT " + formatted("%.0f", ct.ctFromMm) + formatted(" to %.0f mm", ct.ctToMm);
         } else {
             const double z = a.requireNumber("z_mm");
             const double slices = a.number("slices", 3.0);
@@ -163,7 +153,7 @@ void Session::ctAcquire(const Action& a) {
             // Radiology 212:673; Paulson et al. 2001, Radiology 220:161); 30 mAs per rotation.
             scan.mAsPerRotation = a.number("mas", 30.0);
             scan.pitch = 1.0;  // axial: the table does not move
-            ct.label = "CT fluoro " + fmt("%.0f mm", z);
+            ct.label = "CT fluoro " + formatted("%.0f mm", z);
         }
         scan.rangeMm = ct.ctToMm - ct.ctFromMm;
         // The slice shown: through the needle tip when it was scanned, else the middle of the range.
@@ -174,7 +164,7 @@ void Session::ctAcquire(const Action& a) {
         s.dose.ctDlpGyCm += d.dlpGyCm;
         s.dose.ctMaxCtdiVolGy = std::max(s.dose.ctMaxCtdiVolGy, d.ctdiVolGy);
         imageTaken(ct);
-        addEvent(a.kind, ct.label + fmt(": CTDIvol %.2f mGy", d.ctdiVolGy * 1e3) + fmt(", DLP %.1f mGy cm", d.dlpGyCm * 1e3));
+        addEvent(a.kind, ct.label + formatted(": CTDIvol %.2f mGy", d.ctdiVolGy * 1e3) + formatted(", DLP %.1f mGy cm", d.dlpGyCm * 1e3));
     }
 }
 
@@ -210,7 +200,7 @@ void Session::stepImagingModes() {
         m.dsaMaskIndex = static_cast<int>(s.images.size());
         // The mask must be taken before contrast arrives, or the subtraction cancels the vessels.
         if (iodineMg > 1.0)
-            addEvent("dsa.mask_opacified", fmt("%.0f mg of iodine already in the arteries at the mask", iodineMg));
+            addEvent("dsa.mask_opacified", formatted("%.0f mg of iodine already in the arteries at the mask", iodineMg));
     } else {
         frame.maskIndex = m.dsaMaskIndex;
         // The frame with the most iodine in the arteries is the run's peak opacification (roadmap).

@@ -57,11 +57,6 @@ std::string describe(const nlohmann::json& j) {
     return "nothing";
 }
 
-std::string fmt(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
-}
 
 }  // namespace
 
@@ -184,12 +179,12 @@ double ScenarioDocument::number(const std::string& path, double fallback, double
     if (!j->is_number()) fail(path, "expected a number, got " + describe(*j));
     double v = j->get<double>();
     if (!(v >= lo && v <= hi))
-        fail(path, "expected a number from " + fmt(lo) + " to " + fmt(hi) + ", got " + fmt(v));
+        fail(path, "expected a number from " + formatNumber(lo) + " to " + formatNumber(hi) + ", got " + formatNumber(v));
     return v;
 }
 
 double ScenarioDocument::requireNumber(const std::string& path, double lo, double hi) const {
-    if (!find(path)) fail(path, "missing; expected a number from " + fmt(lo) + " to " + fmt(hi));
+    if (!find(path)) fail(path, "missing; expected a number from " + formatNumber(lo) + " to " + formatNumber(hi));
     return number(path, 0.0, lo, hi);
 }
 
@@ -235,7 +230,7 @@ assessment::Rubric parseRubric(const ScenarioDocument& d) {
         m.fullMarksAt = d.requireNumber(p + ".full_marks_at", -1e12, 1e12);
         m.zeroAt = d.requireNumber(p + ".zero_at", -1e12, 1e12);
         if (m.zeroAt == m.fullMarksAt)
-            d.fail(p + ".zero_at", "must differ from full_marks_at (" + fmt(m.fullMarksAt) + ")");
+            d.fail(p + ".zero_at", "must differ from full_marks_at (" + formatNumber(m.fullMarksAt) + ")");
         m.weight = d.number(p + ".weight", 1.0, 0.0, 1000.0);
         r.metrics.push_back(m);
     }

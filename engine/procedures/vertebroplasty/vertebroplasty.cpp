@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "physics/bone_collision.h"
 #include "core/units.h"
 
@@ -24,11 +25,6 @@ constexpr double kDeg = kDegToRad;
 // sees the fill grow, coarse enough that a 0.5 ml stroke costs ten flow solutions.
 constexpr double kCementPortionMl = 0.05;
 
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 std::string point(const glm::dvec3& p) {
     char buf[96];
@@ -125,7 +121,7 @@ void Vertebroplasty::place(const Action& a, Session& session) {
     const double medial = std::atan2(-side * dir.x, -dir.y) / kDeg;
     const double caudal = std::asin(std::clamp(-dir.z, -1.0, 1.0)) / kDeg;
     session.addEvent("needle.place", state_.deviceName + " on the skin at " + point(state_.needle.tipLps) + ", " +
-                                         fmt("%.1f", medial) + " deg medial, " + fmt("%.1f", caudal) + " deg caudal");
+                                         formatted("%.1f", medial) + " deg medial, " + formatted("%.1f", caudal) + " deg caudal");
 }
 
 bool Vertebroplasty::inPatient() const { return state_.placed && state_.needle.phase != physics::NeedlePhase::Outside; }
@@ -227,9 +223,9 @@ void Vertebroplasty::injectCement(const Action& a, Session& session) {
     if (s.styletIn) return refuse(session, "cement.inject: take the stylet out first (needle.stylet_out)");
     const double minutes = (session.time_s() - s.cement.mixedAtS) / 60.0;
     const therapy::CementDef& def = anatomy_->cement.cement;
-    session.addEvent("cement.inject", fmt("%.2f ml", ml) + fmt(" at %.2f ml/s, ", rate) +
+    session.addEvent("cement.inject", formatted("%.2f ml", ml) + formatted(" at %.2f ml/s, ", rate) +
                                           therapy::toString(therapy::phaseOf(def, minutes)) + " cement (" +
-                                          fmt("%.0f Pa s", therapy::viscosityPaS(def, minutes)) + ")");
+                                          formatted("%.0f Pa s", therapy::viscosityPaS(def, minutes)) + ")");
     s.injectLeftMl += ml;
     s.injectRateMlS = rate;
 }
@@ -290,7 +286,7 @@ void Vertebroplasty::reportNeedleEvents(Session& session) {
         const physics::NeedleEvent& e = events[ni];
         std::string& details = session.state().events[si].details;
         details = std::string(physics::toString(e.breach)) + " of " + anatomy_->tissue.nameOf(e.vertebra) + " at " +
-                  point(e.whereLps) + ", tip " + fmt("%.1f", e.beyondWallMm) + " mm beyond the wall in " +
+                  point(e.whereLps) + ", tip " + formatted("%.1f", e.beyondWallMm) + " mm beyond the wall in " +
                   physics::toString(e.tissue);
     }
 }
@@ -304,7 +300,7 @@ void Vertebroplasty::reportLeaks(Session& session) {
             s.leakEvents.push_back(session.state().events.size() - 1);
         }
         session.state().events[s.leakEvents[i]].details = std::string(therapy::toString(l.site)) + ": " +
-                                                          fmt("%.2f ml", l.volumeMl) + ", first at " + point(l.firstLps);
+                                                          formatted("%.2f ml", l.volumeMl) + ", first at " + point(l.firstLps);
     }
 }
 
