@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "core/image_io.h"
 #include "patient/loader.h"
-#include "patient/phantom.h"
+#include "patient/phantom_cache.h"
 #include "sim/frames.h"
 #include "sim/report.h"
 
@@ -36,7 +36,7 @@ std::shared_ptr<const patient::Patient> loadScenarioPatient(const Scenario& scen
         lesion.heightLossFraction = t.heightLoss;
         o.lesions.push_back(lesion);
     }
-    return std::make_shared<const patient::Patient>(patient::makePhantom(o, progress));
+    return std::make_shared<const patient::Patient>(patient::makePhantomCached(o, progress));
 }
 
 nlohmann::json runHeadless(const HeadlessRun& run, const ProgressFn& progress) {
