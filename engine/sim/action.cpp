@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/log.h"
+#include "core/paths.h"
 
 namespace irsim::sim {
 
@@ -29,11 +31,42 @@ std::string Action::text(const std::string& field, const std::string& fallback) 
     return it->get<std::string>();
 }
 
+namespace {
+
+// Bounds checked before the JSON parser sees a line: nlohmann's parser is iterative, but copying
+// and destroying a value recurse once per level, so a 100,000-deep array overflows the stack.
+void checkLineShape(const std::string& text, const std::string& file, int line) {
+    if (text.size() > kMaxActionLineBytes)
+        throw DataError(file, line, "", "the line is " + std::to_string(text.size()) + " bytes; an action line is at most " +
+                                            std::to_string(kMaxActionLineBytes));
+    int depth = 0;
+    bool inString = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\') ++i;
+            else if (c == '"') inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxActionNesting)
+                throw DataError(file, line, "", "arrays and objects nested deeper than " + std::to_string(kMaxActionNesting) +
+                                                    " levels (at column " + std::to_string(i + 1) + ")");
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+}
+
+}  // namespace
+
 Action parseActionLine(const std::string& text, const std::string& file, int line) {
+    checkLineShape(text, file, line);
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error for bad syntax, out_of_range for a number no double holds (1e999).
         throw DataError(file, line, "", std::string("not valid JSON: ") + e.what());
     }
     if (!j.is_object()) throw DataError(file, line, "", "expected a JSON object per line");
@@ -55,6 +88,10 @@ Action parseActionLine(const std::string& text, const std::string& file, int lin
 }
 
 std::vector<Action> readActionLog(const std::string& path) {
+    const uintmax_t size = requireRegularFile(path, "the action log");
+    if (size > kMaxTextFileBytes)
+        throw DataError(path, 0, "", "the action log is " + std::to_string(size) + " bytes; irsim reads logs up to " +
+                                         std::to_string(kMaxTextFileBytes));
     std::ifstream in(path);
     if (!in) throw DataError(path, 0, "", "cannot open the action log");
     std::vector<Action> out;
@@ -71,6 +108,9 @@ std::vector<Action> readActionLog(const std::string& path) {
                                 std::to_string(out.back().time_s) + " s)");
         out.push_back(std::move(a));
     }
+    // Not an error: a trainee may close a session before doing anything. But a replay of nothing
+    // runs to the time limit, which looks like a hang without this.
+    if (out.empty()) log::warning(path + ": the action log holds no action (empty, or comments only)");
     return out;
 }
 
