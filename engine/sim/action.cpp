@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/text.h"
 
 namespace irsim::sim {
 
@@ -33,29 +34,15 @@ std::string Action::text(const std::string& field, const std::string& fallback) 
 
 namespace {
 
-// Bounds checked before the JSON parser sees a line: nlohmann's parser is iterative, but copying
-// and destroying a value recurse once per level, so a 100,000-deep array overflows the stack.
+// Bounds checked before the JSON parser sees a line (jsonNestingBeyond says why).
 void checkLineShape(const std::string& text, const std::string& file, int line) {
     if (text.size() > kMaxActionLineBytes)
         throw DataError(file, line, "", "the line is " + std::to_string(text.size()) + " bytes; an action line is at most " +
                                             std::to_string(kMaxActionLineBytes));
-    int depth = 0;
-    bool inString = false;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (inString) {
-            if (c == '\\') ++i;
-            else if (c == '"') inString = false;
-        } else if (c == '"') {
-            inString = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > kMaxActionNesting)
-                throw DataError(file, line, "", "arrays and objects nested deeper than " + std::to_string(kMaxActionNesting) +
-                                                    " levels (at column " + std::to_string(i + 1) + ")");
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
+    const size_t deep = jsonNestingBeyond(text, kMaxActionNesting);
+    if (deep != std::string::npos)
+        throw DataError(file, line, "", "arrays and objects nested deeper than " + std::to_string(kMaxActionNesting) +
+                                            " levels (at column " + std::to_string(deep + 1) + ")");
 }
 
 }  // namespace

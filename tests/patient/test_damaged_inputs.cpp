@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "files.h"
 #include "patient/dicom.h"
+#include "patient/labels.h"
 #include "patient/limits.h"
 #include "patient/loader.h"
 #include "patient/nifti.h"
@@ -282,4 +283,12 @@ TEST_CASE("devices, FIFOs, folders and empty paths are refused, not read", "[pat
     const std::string dir = tempDir("folder_labels");
     CHECK(errorOf([&] { loadNiftiLabels(dir); }) == dir + ": cannot open the NIfTI volume: this is a folder, not a file");
     CHECK(errorOf([] { loadCt(""); }) == ": no CT named (an empty path)");
+}
+
+TEST_CASE("a label table nested deeper than one object is refused before parsing", "[patient][labels][damaged]") {
+    const std::string path = tempDir("label_table") + "/labels.json";
+    const std::string deep = "{\"1\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+    writeBytes(path, std::vector<char>(deep.begin(), deep.end()), deep.size());
+    CHECK(errorOf([&] { loadLabelTable(path); }) ==
+          path + ": expected one flat object {\"<label value>\": \"<structure name>\"}, found nested arrays or objects");
 }
