@@ -93,7 +93,7 @@ TEST_CASE("contrast injected at 1e308 mm is refused at submit, nothing is search
                Catch::StartsWith(log + ":1: at: expected a landmark or branch name, or [x, y, z]"));
 }
 
-TEST_CASE("an empty or comment-only action log warns; a device is not read as one", "[sim][actions][hostile]") {
+TEST_CASE("an empty or comment-only action log warns, and a device is not read as one", "[sim][actions][hostile]") {
     const std::string log = tempPath("empty.jsonl");
     std::ofstream(log) << "# nothing happened\n\n";
     std::vector<std::string> warnings;
