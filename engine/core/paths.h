@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -11,7 +12,17 @@ std::filesystem::path userDataDir();
 // (IRSIM_ROOT overrides the compiled-in path).
 std::filesystem::path projectRoot();
 
-// Reads a whole file; throws DataError naming the path when it cannot.
+// The size of a regular file, after refusing with a DataError what is not one: a device such as
+// /dev/zero reads forever, a FIFO blocks until someone writes, a folder is not a file. `what` names
+// the file's role in the message ("the CT", "the action log").
+uintmax_t requireRegularFile(const std::filesystem::path& path, const std::string& what);
+
+// The largest text file irsim reads (a scenario, an action log, a label table): 64 MiB, about a
+// thousand times the longest shipped action log, so a wrong path cannot exhaust memory.
+inline constexpr uintmax_t kMaxTextFileBytes = uintmax_t{64} << 20;
+
+// Reads a whole file; throws DataError naming the path when it cannot, when it is not a regular
+// file, or when it is larger than kMaxTextFileBytes.
 std::string readTextFile(const std::filesystem::path& path);
 
 }  // namespace irsim

@@ -16,4 +16,10 @@ std::string joinWords(const std::vector<std::string>& words, const std::string& 
 // (at most a third of the word's letters differ), else "".
 std::string closestWord(const std::string& word, const std::vector<std::string>& candidates);
 
+// Where JSON text first nests arrays and objects deeper than `maxDepth` (0-based offset; brackets
+// inside strings do not count), or std::string::npos. For checking before parsing: nlohmann's
+// parser is iterative, but copying and destroying a value recurse once per level, so a
+// 100,000-deep array overflows the stack.
+size_t jsonNestingBeyond(const std::string& text, int maxDepth);
+
 }  // namespace irsim

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "core/text.h"
 
 namespace irsim::patient {
 
@@ -82,10 +83,14 @@ const LabelTable& irsimLabels() {
 
 LabelTable loadLabelTable(const std::string& path) {
     const std::string text = readTextFile(path);
+    // A label table is one flat object; deeper nesting is refused before parsing (it could
+    // overflow the stack when the value is destroyed).
+    if (jsonNestingBeyond(text, 1) != std::string::npos)
+        throw DataError(path, 0, "", "expected one flat object {\"<label value>\": \"<structure name>\"}, found nested arrays or objects");
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         throw DataError(path, 0, "", std::string("not valid JSON: ") + e.what());
     }
     if (!j.is_object())

@@ -2,10 +2,13 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/paths.h"
 #include "patient/dicom.h"
+#include "patient/dicom_stream.h"
 #include "patient/labels.h"
 #include "patient/nifti.h"
 #include "patient/vessel_growth.h"
@@ -14,10 +17,22 @@ namespace irsim::patient {
 
 CtVolume loadCt(const std::string& path, const ProgressFn& progress) {
     namespace fs = std::filesystem;
+    if (path.empty()) throw DataError(path, 0, "", "no CT named (an empty path)");
     if (!fs::exists(path)) throw DataError(path, 0, "", "no such file or folder");
     if (fs::is_directory(path)) return loadDicomSeries(path, progress);
-    // One slice of a series names its series: read the folder it is in.
-    if (fs::path(path).extension() == ".dcm") return loadDicomSeries(fs::path(path).parent_path().string(), progress);
+    requireRegularFile(path, "the CT");
+    // One slice of a series names its series: read the folder it is in. Slices often have no
+    // extension, so the file's first bytes decide, not its name.
+    std::vector<unsigned char> head(132);
+    {
+        std::ifstream in(path, std::ios::binary);
+        in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+        head.resize(static_cast<size_t>(in.gcount()));
+    }
+    if (fs::path(path).extension() == ".dcm" || looksLikeDicom(head)) {
+        const fs::path folder = fs::path(path).parent_path();
+        return loadDicomSeries(folder.empty() ? "." : folder.string(), progress);
+    }
     return loadNiftiCt(path, progress);
 }
 

@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/paths.h"
+#include "core/text.h"
+#include "patient/limits.h"
 
 namespace irsim::patient {
 
@@ -19,38 +22,57 @@ namespace {
     throw DataError(path, 0, field, what);
 }
 
-// The whole file, inflated when gzip-compressed (magic 1f 8b).
-std::vector<unsigned char> readAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) bad(path, "", "cannot open the file");
-    std::vector<unsigned char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (raw.size() < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
-    std::vector<unsigned char> out;
-    z_stream zs{};
-    if (inflateInit2(&zs, 15 + 32) != Z_OK) bad(path, "", "cannot start zlib");
-    zs.next_in = raw.data();
-    zs.avail_in = static_cast<uInt>(raw.size());
-    std::vector<unsigned char> chunk(1 << 20);
-    int rc = Z_OK;
-    while (true) {
-        zs.next_out = chunk.data();
-        zs.avail_out = static_cast<uInt>(chunk.size());
-        rc = inflate(&zs, Z_NO_FLUSH);
-        out.insert(out.end(), chunk.data(), chunk.data() + (chunk.size() - zs.avail_out));
-        if (rc == Z_STREAM_END) {
-            // Concatenated gzip members are legal; continue with the next one.
-            if (zs.avail_in == 0) break;
-            inflateReset(&zs);
-            continue;
-        }
-        if (rc != Z_OK) break;
-        if (zs.avail_in == 0 && zs.avail_out != 0) break;
+// A NIfTI file read through zlib's gz reader (plain files pass through unchanged), so the header
+// can be checked before the voxels are inflated: a gzip bomb or a header claiming a billion voxels
+// stops at the header, and the data is read in chunks as it arrives, never allocated up front.
+class NiftiStream {
+public:
+    explicit NiftiStream(const std::string& path) : path_(path) {
+        fileBytes_ = requireRegularFile(path, "the NIfTI volume");
+        std::ifstream probe(path, std::ios::binary);
+        unsigned char magic[2] = {0, 0};
+        probe.read(reinterpret_cast<char*>(magic), 2);
+        gzip_ = probe.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        file_ = gzopen(path.c_str(), "rb");
+        if (!file_) bad(path, "", "cannot open the file");
+        gzbuffer(file_, 1 << 17);
     }
-    inflateEnd(&zs);
-    if (rc != Z_STREAM_END)
-        bad(path, "", rc == Z_DATA_ERROR ? "corrupt gzip data" : "the gzip stream is truncated (file cut short?)");
-    return out;
-}
+    ~NiftiStream() {
+        if (file_) gzclose(file_);
+    }
+    NiftiStream(const NiftiStream&) = delete;
+    NiftiStream& operator=(const NiftiStream&) = delete;
+
+    // Reads on until `bytes` holds `total` bytes or the stream ends; true when it holds them all.
+    bool readUpTo(std::vector<unsigned char>& bytes, size_t total) {
+        constexpr size_t kChunk = size_t{16} << 20;
+        while (bytes.size() < total) {
+            const size_t want = std::min(kChunk, total - bytes.size());
+            const size_t at = bytes.size();
+            bytes.resize(at + want);
+            const int got = gzread(file_, bytes.data() + at, static_cast<unsigned>(want));
+            if (got < 0) {
+                int code = Z_OK;
+                const char* msg = gzerror(file_, &code);
+                if (code == Z_BUF_ERROR) return false;  // the stream ends early: the file is cut short
+                bad(path_, "", std::string("corrupt gzip data (") + (msg ? msg : "zlib error") + ")");
+            }
+            bytes.resize(at + static_cast<size_t>(got));
+            if (got == 0) return false;
+        }
+        return true;
+    }
+    // The most bytes the file can yield: itself when plain, 1032 times itself when compressed
+    // (deflate's largest ratio, zlib's documentation: "the limit is 1032:1"), plus one header.
+    double mostBytes() const { return gzip_ ? 1032.0 * static_cast<double>(fileBytes_) + 4096.0 : static_cast<double>(fileBytes_); }
+    bool gzip() const { return gzip_; }
+
+private:
+    std::string path_;
+    gzFile file_ = nullptr;
+    uintmax_t fileBytes_ = 0;
+    bool gzip_ = false;
+};
 
 struct Reader {
     const std::vector<unsigned char>& b;
@@ -104,11 +126,16 @@ Parsed parseHeader(const std::string& path, const std::vector<unsigned char>& b)
     float pixdim[8];
     for (int a = 0; a < 8; ++a) pixdim[a] = r.get<float>(76 + 4 * a);
     const float voxOffset = r.get<float>(108);
-    if (!(voxOffset >= 348.0f) || !std::isfinite(voxOffset)) bad(path, "vox_offset", "expected >= 348");
+    // Bounded before the cast: a float beyond size_t's range converts to anything (undefined).
+    if (!(voxOffset >= 348.0f && voxOffset <= 1e9f) || voxOffset != std::floor(voxOffset))
+        bad(path, "vox_offset", "expected a whole number of bytes from 348 to 1e9, got " + formatNumber(voxOffset));
     p.dataOffset = static_cast<size_t>(voxOffset);
     const float slope = r.get<float>(112), inter = r.get<float>(116);
-    h.sclSlope = (slope == 0.0f || !std::isfinite(slope)) ? 1.0 : slope;
-    h.sclInter = std::isfinite(inter) ? inter : 0.0;
+    // NIfTI-1: a slope of 0 means unscaled. A non-finite slope or intercept is damage, not "unscaled":
+    // taking it as 1 or 0 would read the voxels as something the file does not say.
+    h.sclSlope = slope == 0.0f ? 1.0 : slope;
+    h.sclInter = inter;
+    checkRescale(path, "scl_slope", "scl_inter", h.sclSlope, h.sclInter);
     h.qformCode = r.get<int16_t>(252);
     h.sformCode = r.get<int16_t>(254);
 
@@ -121,6 +148,13 @@ Parsed parseHeader(const std::string& path, const std::vector<unsigned char>& b)
         }
     } else if (h.qformCode > 0) {
         const double qb = r.get<float>(256), qc = r.get<float>(260), qd = r.get<float>(264);
+        // b, c, d of a unit quaternion (a is implied): b^2 + c^2 + d^2 above 1 is not a rotation,
+        // and the matrix below would scale the voxels instead (quatern_b = 2 made 3 mm read as 12).
+        // 1e-4 allows the rounding of b, c, d stored as float32.
+        const double q2 = qb * qb + qc * qc + qd * qd;
+        if (!(q2 <= 1.0 + 1e-4))
+            bad(path, "quatern_b/c/d", "expected the b, c, d of a unit quaternion (b^2 + c^2 + d^2 <= 1), got " +
+                                           formatNumber(q2));
         const double qa = std::sqrt(std::max(0.0, 1.0 - (qb * qb + qc * qc + qd * qd)));
         const glm::dmat3 rot{{qa * qa + qb * qb - qc * qc - qd * qd, 2 * (qb * qc + qa * qd), 2 * (qb * qd - qa * qc)},
                              {2 * (qb * qc - qa * qd), qa * qa + qc * qc - qb * qb - qd * qd, 2 * (qc * qd + qa * qb)},
@@ -159,16 +193,14 @@ Parsed parseHeader(const std::string& path, const std::vector<unsigned char>& b)
         for (int c = a + 1; c < 3; ++c)
             if (std::abs(glm::dot(g.direction[a], g.direction[c])) > 1e-3)
                 bad(path, h.sformCode > 0 ? "srow" : "quatern", "the voxel axes are not orthogonal (sheared grid)");
+    const std::string originField = h.sformCode > 0 ? "srow_x/y/z[3]" : h.qformCode > 0 ? "qoffset_x/y/z" : "";
+    checkGeometryLimits(path, h.sformCode > 0 ? "srow" : "pixdim", originField, g);
     return p;
 }
 
-// Every voxel's value after scaling, in file order, through `sink(index, value)`.
-template <class Sink>
-void forEachValue(const std::string& path, const std::vector<unsigned char>& b, const Parsed& p, const ProgressFn& progress,
-                  const Sink& sink) {
-    const NiftiHeaderInfo& h = p.info;
+int bytesPerVoxel(const std::string& path, const Parsed& p) {
     int bytes = 0;
-    switch (h.datatype) {
+    switch (p.info.datatype) {
         case 2: bytes = 1; break;     // uint8
         case 4: bytes = 2; break;     // int16
         case 8: bytes = 4; break;     // int32
@@ -177,14 +209,47 @@ void forEachValue(const std::string& path, const std::vector<unsigned char>& b, 
         case 512: bytes = 2; break;   // uint16
         case 256: bytes = 1; break;   // int8
         default:
-            bad(path, "datatype", "unsupported NIfTI datatype " + std::to_string(h.datatype) +
+            bad(path, "datatype", "unsupported NIfTI datatype " + std::to_string(p.info.datatype) +
                                       " (expected uint8, int8, int16, uint16, int32, float32 or float64)");
     }
-    if (p.bitpix != bytes * 8) bad(path, "bitpix", "expected " + std::to_string(bytes * 8) + " for datatype " + std::to_string(h.datatype));
-    const size_t n = static_cast<size_t>(h.dims.x) * h.dims.y * h.dims.z;
-    const size_t need = p.dataOffset + n * static_cast<size_t>(bytes);
-    if (b.size() < need)
-        bad(path, "data", "the file is truncated: " + std::to_string(b.size()) + " bytes, the header needs " + std::to_string(need));
+    if (p.bitpix != bytes * 8) bad(path, "bitpix", "expected " + std::to_string(bytes * 8) + " for datatype " + std::to_string(p.info.datatype));
+    return bytes;
+}
+
+struct Loaded {
+    Parsed parsed;
+    std::vector<unsigned char> bytes;  // the file from its first byte to the last voxel's
+};
+
+// The header, checked, then only the bytes it needs: never more than the file can hold
+// (NiftiStream::mostBytes) nor than kMaxVoxelBytes.
+Loaded readNifti(const std::string& path, bool headerOnly) {
+    NiftiStream in(path);
+    Loaded l;
+    in.readUpTo(l.bytes, 348);
+    l.parsed = parseHeader(path, l.bytes);
+    if (headerOnly) return l;
+    const int bytes = bytesPerVoxel(path, l.parsed);
+    const size_t voxelBytes = l.parsed.info.geometry.voxelCount() * static_cast<size_t>(bytes);
+    if (voxelBytes > kMaxVoxelBytes)
+        bad(path, "datatype", "the voxels take " + std::to_string(voxelBytes) + " bytes; irsim reads up to " +
+                                  std::to_string(kMaxVoxelBytes) + " (store the CT as int16)");
+    const size_t need = l.parsed.dataOffset + voxelBytes;
+    if (static_cast<double>(need) > in.mostBytes())
+        bad(path, "data", "the file is truncated: " + std::string(in.gzip() ? "compressed, it can hold at most " : "") +
+                              std::to_string(static_cast<size_t>(in.mostBytes())) + " bytes, the header needs " + std::to_string(need));
+    if (!in.readUpTo(l.bytes, need))
+        bad(path, "data", "the file is truncated: " + std::to_string(l.bytes.size()) + " bytes, the header needs " + std::to_string(need));
+    return l;
+}
+
+// Every voxel's value after scaling, in file order, through `sink(index, value)`.
+template <class Sink>
+void forEachValue(const std::string& path, const std::vector<unsigned char>& b, const Parsed& p, const ProgressFn& progress,
+                  const Sink& sink) {
+    const NiftiHeaderInfo& h = p.info;
+    const int bytes = bytesPerVoxel(path, p);
+    const size_t n = h.geometry.voxelCount();
     Reader r{b, p.swap};
     const size_t chunk = std::max<size_t>(1, n / 50);
     for (size_t i = 0; i < n; ++i) {
@@ -309,17 +374,14 @@ void writeVolume(const std::string& path, const VolumeGeometry& g, const std::ve
 
 }  // namespace
 
-NiftiHeaderInfo readNiftiHeader(const std::string& path) {
-    const auto b = readAll(path);
-    return parseHeader(path, b).info;
-}
+NiftiHeaderInfo readNiftiHeader(const std::string& path) { return readNifti(path, true).parsed.info; }
 
 CtVolume loadNiftiCt(const std::string& path, const ProgressFn& progress) {
-    const auto b = readAll(path);
-    const Parsed p = parseHeader(path, b);
+    const Loaded l = readNifti(path, false);
+    const Parsed& p = l.parsed;
     CtVolume ct;
     ct.allocate(p.info.geometry);
-    forEachValue(path, b, p, progress, [&](size_t i, double v) {
+    forEachValue(path, l.bytes, p, progress, [&](size_t i, double v) {
         if (!std::isfinite(v)) v = -1024.0;
         ct.voxels[i] = static_cast<int16_t>(std::clamp(std::lround(v), -32768L, 32767L));
     });
@@ -327,11 +389,11 @@ CtVolume loadNiftiCt(const std::string& path, const ProgressFn& progress) {
 }
 
 LabelMap loadNiftiLabels(const std::string& path, const ProgressFn& progress) {
-    const auto b = readAll(path);
-    const Parsed p = parseHeader(path, b);
+    const Loaded l = readNifti(path, false);
+    const Parsed& p = l.parsed;
     LabelMap lm;
     lm.allocate(p.info.geometry);
-    forEachValue(path, b, p, progress, [&](size_t i, double v) {
+    forEachValue(path, l.bytes, p, progress, [&](size_t i, double v) {
         const double r = std::round(v);
         if (!(r >= 0.0 && r <= 65535.0) || std::abs(r - v) > 1e-3)
             bad(path, "data", "a label map holds whole numbers 0-65535; voxel " + std::to_string(i) + " is " + std::to_string(v));

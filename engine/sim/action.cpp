@@ -6,6 +6,9 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/log.h"
+#include "core/paths.h"
+#include "core/text.h"
 
 namespace irsim::sim {
 
@@ -29,11 +32,28 @@ std::string Action::text(const std::string& field, const std::string& fallback) 
     return it->get<std::string>();
 }
 
+namespace {
+
+// Bounds checked before the JSON parser sees a line (jsonNestingBeyond says why).
+void checkLineShape(const std::string& text, const std::string& file, int line) {
+    if (text.size() > kMaxActionLineBytes)
+        throw DataError(file, line, "", "the line is " + std::to_string(text.size()) + " bytes; an action line is at most " +
+                                            std::to_string(kMaxActionLineBytes));
+    const size_t deep = jsonNestingBeyond(text, kMaxActionNesting);
+    if (deep != std::string::npos)
+        throw DataError(file, line, "", "arrays and objects nested deeper than " + std::to_string(kMaxActionNesting) +
+                                            " levels (at column " + std::to_string(deep + 1) + ")");
+}
+
+}  // namespace
+
 Action parseActionLine(const std::string& text, const std::string& file, int line) {
+    checkLineShape(text, file, line);
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error for bad syntax, out_of_range for a number no double holds (1e999).
         throw DataError(file, line, "", std::string("not valid JSON: ") + e.what());
     }
     if (!j.is_object()) throw DataError(file, line, "", "expected a JSON object per line");
@@ -55,6 +75,10 @@ Action parseActionLine(const std::string& text, const std::string& file, int lin
 }
 
 std::vector<Action> readActionLog(const std::string& path) {
+    const uintmax_t size = requireRegularFile(path, "the action log");
+    if (size > kMaxTextFileBytes)
+        throw DataError(path, 0, "", "the action log is " + std::to_string(size) + " bytes; irsim reads logs up to " +
+                                         std::to_string(kMaxTextFileBytes));
     std::ifstream in(path);
     if (!in) throw DataError(path, 0, "", "cannot open the action log");
     std::vector<Action> out;
@@ -71,6 +95,9 @@ std::vector<Action> readActionLog(const std::string& path) {
                                 std::to_string(out.back().time_s) + " s)");
         out.push_back(std::move(a));
     }
+    // Not an error: a trainee may close a session before doing anything. But a replay of nothing
+    // runs to the time limit, which looks like a hang without this.
+    if (out.empty()) log::warning(path + ": the action log holds no action (empty, or comments only)");
     return out;
 }
 

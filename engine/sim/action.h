@@ -24,8 +24,14 @@ struct Action {
     std::string text(const std::string& field, const std::string& fallback) const;
 };
 
+// The longest action line and the deepest nesting of arrays and objects in one; the longest shipped
+// line is about 200 bytes and 2 levels deep. Longer or deeper lines are a DataError before parsing.
+inline constexpr size_t kMaxActionLineBytes = 64 * 1024;
+inline constexpr int kMaxActionNesting = 32;
+
 // Reads a whole log. Throws DataError naming the file, line and field for a malformed line, an
-// action without "t" or "action", or times that go backwards.
+// action without "t" or "action", times that go backwards, a line beyond the bounds above, or a
+// path that is not a regular file; warns (log::warning) when the log holds no action.
 std::vector<Action> readActionLog(const std::string& path);
 Action parseActionLine(const std::string& text, const std::string& file, int line);
 std::string toJsonLine(const Action& action);  // no trailing newline; stable key order

@@ -17,14 +17,17 @@ namespace irsim::sim {
 namespace {
 
 void convert(const toml::node& node, const std::string& path, nlohmann::json& out,
-             std::map<std::string, int>& lines) {
+             std::map<std::string, int>& lines, const std::string& file, int depth = 0) {
     lines[path] = static_cast<int>(node.source().begin.line);
+    if (depth > kMaxScenarioNesting)
+        throw DataError(file, static_cast<int>(node.source().begin.line), path.size() > 80 ? path.substr(0, 80) + "..." : path,
+                        "tables and arrays nested deeper than " + std::to_string(kMaxScenarioNesting) + " levels");
     if (auto* t = node.as_table()) {
         out = nlohmann::json::object();
         for (auto&& [k, v] : *t) {
             std::string key(k.str());
             std::string child = path.empty() ? key : path + "." + key;
-            convert(v, child, out[key], lines);
+            convert(v, child, out[key], lines, file, depth + 1);
             lines[child] = static_cast<int>(k.source().begin.line ? k.source().begin.line
                                                                   : v.source().begin.line);
         }
@@ -32,7 +35,7 @@ void convert(const toml::node& node, const std::string& path, nlohmann::json& ou
         out = nlohmann::json::array();
         for (size_t i = 0; i < a->size(); ++i) {
             nlohmann::json item;
-            convert((*a)[i], path + "[" + std::to_string(i) + "]", item, lines);
+            convert((*a)[i], path + "[" + std::to_string(i) + "]", item, lines, file, depth + 1);
             out.push_back(std::move(item));
         }
     } else if (auto* s = node.as_string()) {
@@ -297,6 +300,17 @@ void checkRubricAgainst(const ProcedureSpec& procedure, const ProcedureDefinitio
 }  // namespace
 
 Scenario parseScenario(const std::string& tomlText, const std::string& file) {
+    // A long line is the only way to a deep key in TOML (dotted keys, headers and inline tables
+    // cannot span lines; toml++ bounds nested arrays itself), so bounding lines bounds the parser.
+    for (size_t start = 0, line = 1; start < tomlText.size(); ++line) {
+        size_t end = tomlText.find('\n', start);
+        if (end == std::string::npos) end = tomlText.size();
+        if (end - start > kMaxScenarioLineBytes)
+            throw DataError(file, static_cast<int>(line), "", "the line is " + std::to_string(end - start) +
+                                                                  " bytes; a scenario line is at most " +
+                                                                  std::to_string(kMaxScenarioLineBytes));
+        start = end + 1;
+    }
     toml::table table;
     try {
         table = toml::parse(tomlText, file);
@@ -308,7 +322,7 @@ Scenario parseScenario(const std::string& tomlText, const std::string& file) {
     s.file = file;
     s.id = std::filesystem::path(file).stem().string();
     s.doc.file = file;
-    convert(table, "", s.doc.root, s.doc.lines);
+    convert(table, "", s.doc.root, s.doc.lines, file);
     const ScenarioDocument& d = s.doc;
 
     s.title = d.requireText("scenario.title");
@@ -325,9 +339,14 @@ Scenario parseScenario(const std::string& tomlText, const std::string& file) {
     if (hasCt) {
         p.phantom = false;
         const auto base = std::filesystem::path(file).parent_path();
-        p.ctPath = (base / d.requireText("patient.ct")).lexically_normal().string();
-        if (d.find("patient.labels"))
-            p.labelsPath = (base / d.text("patient.labels", "")).lexically_normal().string();
+        // Relative to the scenario's folder; "" would name that folder itself.
+        const auto fileAt = [&](const std::string& key) {
+            const std::string name = d.requireText(key);
+            if (name.empty()) d.fail(key, "expected a file name, got an empty text");
+            return (base / name).lexically_normal().string();
+        };
+        p.ctPath = fileAt("patient.ct");
+        if (d.find("patient.labels")) p.labelsPath = fileAt("patient.labels");
     } else {
         p.phantom = true;
         p.phantomSeed = static_cast<uint64_t>(d.number("patient.phantom.seed", 1.0, 0.0, 4294967295.0));

@@ -85,6 +85,12 @@ struct Scenario {
     std::shared_ptr<const ProcedureDefinition> definition;
 };
 
+// The longest scenario line and the deepest nesting of tables (dotted keys, [a.b.c] headers and
+// inline tables) a scenario may have; the shipped ones reach about 110 bytes and 4 levels. Checked
+// before and after the TOML parser, whose recursion a 200,000-part dotted key overflows.
+inline constexpr size_t kMaxScenarioLineBytes = 4096;
+inline constexpr int kMaxScenarioNesting = 32;
+
 Scenario loadScenario(const std::string& path);
 Scenario parseScenario(const std::string& tomlText, const std::string& file);
 

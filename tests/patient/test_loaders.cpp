@@ -15,44 +15,13 @@
 #include "patient/labels.h"
 #include "patient/loader.h"
 #include "patient/nifti.h"
+#include "files.h"
 
 using namespace irsim;
 using namespace irsim::patient;
 using Catch::Matchers::Contains;
 
-namespace {
-
-const std::string kData = std::string(IRSIM_ASSETS_DIR) + "/patients/totalseg-example/";
-
-std::string tempDir(const std::string& name) {
-    const auto d = std::filesystem::path(IRSIM_BINARY_DIR) / "test-tmp" / ("patient_" + name);
-    std::filesystem::remove_all(d);
-    std::filesystem::create_directories(d);
-    return d.string();
-}
-
-std::vector<char> readBytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void writeBytes(const std::string& path, const std::vector<char>& b, size_t n) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(b.data(), static_cast<std::streamsize>(std::min(n, b.size())));
-}
-
-// The DataError's message, or "" when none was thrown.
-template <class Fn>
-std::string errorOf(const Fn& fn) {
-    try {
-        fn();
-    } catch (const DataError& e) {
-        return e.what();
-    }
-    return "";
-}
-
-}  // namespace
+using namespace irsim::test;
 
 TEST_CASE("example_ct_sm.nii.gz loads with the geometry of its sform, in LPS", "[patient][nifti]") {
     const CtVolume ct = loadNiftiCt(kData + "example_ct_sm.nii.gz");
@@ -193,14 +162,7 @@ TEST_CASE("truncated and bad NIfTI files give a clear error naming the file", "[
     writeBytes(dir + "/cut.nii.gz", gz, gz.size() / 2);
     CHECK_THAT(errorOf([&] { loadNiftiCt(dir + "/cut.nii.gz"); }), Contains("cut.nii.gz") && Contains("truncated"));
     // An uncompressed copy cut inside its voxel data.
-    std::vector<char> raw;
-    {
-        gzFile f = gzopen((kData + "example_ct_sm.nii.gz").c_str(), "rb");
-        char buf[65536];
-        int n;
-        while ((n = gzread(f, buf, sizeof buf)) > 0) raw.insert(raw.end(), buf, buf + n);
-        gzclose(f);
-    }
+    const std::vector<char> raw = inflated(kData + "example_ct_sm.nii.gz");
     writeBytes(dir + "/short.nii", raw, raw.size() - 1000);
     CHECK_THAT(errorOf([&] { loadNiftiCt(dir + "/short.nii"); }), Contains("short.nii") && Contains("truncated"));
     writeBytes(dir + "/header.nii", raw, 200);

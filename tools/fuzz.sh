@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Builds the fuzz targets of tests/fuzz/ with clang's libFuzzer, AddressSanitizer and UBSan, and runs
+# each for a bounded time, seeded from the shipped files and the regression inputs in
+# tests/fuzz/corpus/<target>/. The sources a target exercises are compiled here with clang (so the
+# fuzzer sees their coverage); the rest of irsim comes from the normal build's static libraries,
+# taken from the link line of the target's replay program (tests/fuzz/CMakeLists.txt).
+# Usage: tools/fuzz.sh BUILD_DIR [SECONDS_PER_TARGET] [TARGET...]   (targets: nifti action_log scenario)
+# Exit 77 (CTest: skipped) when clang or its libFuzzer runtime is missing. docs/robustness.md.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$(cd "${1:?usage: tools/fuzz.sh BUILD_DIR [SECONDS] [TARGET...]}" && pwd)"
+seconds="${2:-15}"
+shift $(( $# < 2 ? $# : 2 ))
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(nifti action_log scenario)
+
+clang="$(command -v clang++ || command -v clang++-14 || true)"
+if [ -z "$clang" ]; then
+  echo "SKIPPED: clang++ not found; libFuzzer targets need it (apt-get install clang libclang-rt-14-dev)"
+  exit 77
+fi
+out="$build/fuzz"
+mkdir -p "$out"
+if ! printf 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }\n' |
+    "$clang" -x c++ -fsanitize=fuzzer - -o "$out/probe" 2>/dev/null; then
+  echo "SKIPPED: $clang has no libFuzzer runtime (apt-get install libclang-rt-14-dev)"
+  exit 77
+fi
+
+core=(engine/core/error.cpp engine/core/log.cpp engine/core/paths.cpp engine/core/text.cpp)
+declare -A sources=(
+  [nifti]="engine/patient/nifti.cpp engine/patient/limits.cpp"
+  [action_log]="engine/sim/action.cpp"
+  [scenario]="engine/sim/scenario.cpp"
+)
+assets="$root/assets/patients/totalseg-example"
+declare -A seeds=(
+  [nifti]="$assets/example_ct_sm.nii.gz $assets/example_seg.nii.gz"
+  [action_log]="$(ls "$root"/scenarios/*.jsonl | tr '\n' ' ')"
+  [scenario]="$(ls "$root"/scenarios/*.toml | tr '\n' ' ')"
+)
+flags=(-std=c++20 -O1 -g -ffp-contract=off -fno-fast-math -fsanitize=fuzzer,address,undefined
+       -fno-sanitize-recover=undefined -I"$root/engine" -I/usr/include/gdcm-3.0 -I/usr/include/bullet
+       -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 "-DIRSIM_DEFAULT_ROOT=\"$root\"")
+
+status=0
+for t in "${targets[@]}"; do
+  link="$build/tests/fuzz/CMakeFiles/fuzz_$t.dir/link.txt"
+  if [ ! -f "$link" ] || [ ! -x "$build/tests/fuzz/fuzz_$t" ]; then
+    echo "fuzz_$t: build the replay program first (cmake --build $build --target fuzz_$t)" >&2
+    exit 2
+  fi
+  # The libraries: everything after "-o fuzz_<t>" on the replay program's link line.
+  read -r -a words < "$link"
+  libs=()
+  after=0
+  for ((i = 0; i < ${#words[@]}; ++i)); do
+    if [ $after -eq 1 ]; then
+      w="${words[$i]}"
+      case "$w" in
+        -*|/*) libs+=("$w") ;;
+        *) libs+=("$build/tests/fuzz/$w") ;;
+      esac
+    elif [ "${words[$i]}" = "-o" ]; then
+      after=1
+      i=$((i + 1))
+    fi
+  done
+  srcs=("$root/tests/fuzz/fuzz_$t.cpp")
+  for s in ${sources[$t]} "${core[@]}"; do srcs+=("$root/$s"); done
+  exe="$out/fuzz_$t"
+  stale=1
+  if [ -x "$exe" ]; then
+    stale=0
+    for s in "${srcs[@]}" "${libs[@]}"; do
+      if [ -f "$s" ] && [ "$s" -nt "$exe" ]; then stale=1; fi
+    done
+  fi
+  if [ $stale -eq 1 ]; then
+    echo "building $exe"
+    "$clang" "${flags[@]}" "${srcs[@]}" "${libs[@]}" -o "$exe"
+  fi
+  seedDir="$out/seeds_$t"
+  rm -rf "$seedDir"
+  mkdir -p "$seedDir" "$out/corpus_$t"
+  for f in ${seeds[$t]}; do cp "$f" "$seedDir/"; done
+  cp "$root/tests/fuzz/corpus/$t/"* "$seedDir/" 2>/dev/null || true
+  echo "fuzz_$t: ${seconds} s"
+  if ! (cd "$out" && IRSIM_ROOT="$root" ASAN_OPTIONS=detect_leaks=0 "$exe" -max_total_time="$seconds" -timeout=10 \
+          -rss_limit_mb=3072 -print_final_stats=1 -artifact_prefix="$out/$t-" "$out/corpus_$t" "$seedDir" \
+          > "$out/$t.log" 2>&1); then
+    echo "fuzz_$t FOUND A PROBLEM: $(grep -m1 -E 'ERROR|Test unit written' "$out/$t.log" || true)"
+    echo "  log: $out/$t.log; add the input it wrote ($out/$t-*) to tests/fuzz/corpus/$t/ with the fix"
+    tail -40 "$out/$t.log"
+    status=1
+  fi
+  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$out/$t.log" | sed "s/^/  fuzz_$t /" || true
+done
+exit $status
