@@ -234,3 +234,45 @@ TEST_CASE("a scenario naming a branch or device the patient or library lacks is 
     CHECK_THROWS_WITH(scenarioFor(1, "I", "\"rh_5fr\"", "\"rh_6fr\""),
                       Catch::Contains("endovascular.tray[1]") && Catch::Contains("rh_6fr"));
 }
+
+TEST_CASE("an exchange waits for the outgoing wire to be back in the sheath; a device off the tray is a bad log",
+          "[endovascular][scenario]") {
+    const sim::Scenario sc = scenarioFor(1, "I");
+    sim::Session s(sc, patientOf(sc));
+    const auto act = [](double t, const std::string& kind, nlohmann::json args) {
+        return sim::Action{t, kind, std::move(args), "test.jsonl", 7};
+    };
+    s.submit(act(1.0, "wire.lead", {{"mm", 40}}));
+    s.submit(act(4.0, "device.exchange", {{"device", "amplatz_super_stiff_035"}}));
+    s.submit(act(5.0, "device.pull", {{"device", "glidewire_035_angled"}, {"mm", 60}, {"speed_mm_s", 50}}));
+    s.submit(act(7.0, "device.exchange", {{"device", "amplatz_super_stiff_035"}}));
+    s.advanceTo(8.0);
+    CHECK(hasEvent(s, "action.refused", "pull glidewire_035_angled back into the sheath first"));
+    CHECK(hasEvent(s, "device.exchange", "Amplatz Super Stiff"));
+    const auto& stack = endo(s).state().stack;
+    CHECK(stack == std::vector<std::string>{"cobra_c2_5fr", "amplatz_super_stiff_035"});
+    s.submit(act(9.0, "device.push", {{"device", "simmons_1_5fr"}, {"mm", 10}}));
+    CHECK_THROWS_WITH(s.advanceTo(10.0), Catch::Contains("test.jsonl:7") && Catch::Contains("device") &&
+                                             Catch::Contains("not on this scenario's tray"));
+}
+
+TEST_CASE("a stiff wire left pressed in small hepatic branches brings on vasospasm after 20 s, not before",
+          "[endovascular][wall]") {
+    const sim::Scenario sc = scenarioFor(1, "I");
+    sim::Session s(sc, patientOf(sc));
+    // The dissection log's hands up to its last push, then a shorter one: wedged, below dissection.
+    for (const sim::Action& a : sim::readActionLog(std::string(IRSIM_SOURCE_DIR) + "/scenarios/celiac-angiography.dissection.jsonl"))
+        if (a.time_s < 74.0) s.submit(a);
+    s.submit(sim::Action{74.0, "device.push", {{"device", "amplatz_super_stiff_035"}, {"mm", 70}, {"speed_mm_s", 50}}, "test", 0});
+    s.advanceTo(90.0);  // the hand stopped at 75.4 s
+    CHECK_FALSE(hasEvent(s, "vessel.vasospasm"));
+    s.advanceTo(97.0);
+    CHECK(hasEvent(s, "vessel.vasospasm", "for 20 s"));
+    CHECK_FALSE(hasEvent(s, "vessel.dissection"));
+    for (const auto& e : s.state().events)
+        if (e.kind == "vessel.vasospasm") {
+            INFO(e.details);
+            CHECK(e.time_s == Approx(75.4 + 20.0).margin(0.1));
+            CHECK(std::atof(e.details.c_str()) >= endo(s).model().limits.spasmN);
+        }
+}
