@@ -39,8 +39,9 @@ sim::PanelSpec panel() {
     };
     p.controls.push_back(hand("push", "Push 10 mm", "Ctrl+Up", kPushStepMm, 0.0, false));
     p.controls.push_back(hand("pull", "Pull 10 mm", "Ctrl+Down", -kPushStepMm, 0.0, true));
-    p.controls.push_back(hand("twist_left", "Twist +30", "Ctrl+Left", 0.0, kTurnStepDeg, false));
-    p.controls.push_back(hand("twist_right", "Twist -30", "Ctrl+Right", 0.0, -kTurnStepDeg, true));
+    // The window gives a panel Ctrl+Up/Down and free letters (the arrows alone turn the C-arm).
+    p.controls.push_back(hand("twist_left", "Twist +30", "Q", 0.0, kTurnStepDeg, false));
+    p.controls.push_back(hand("twist_right", "Twist -30", "E", 0.0, -kTurnStepDeg, true));
 
     PanelControl next;
     next.kind = ControlKind::Button, next.id = "next_hub", next.label = "Next hub", next.key = "H";
