@@ -83,10 +83,11 @@ struct Expected {
 
 Expected expectedFor(const std::string& label) {
     if (label == "expert" || label == "intermediate") return {true, false, {}};
-    if (label == "breach" || label == "leak") return {false, false, {label}};
+    if (label == "breach" || label == "leak" || label == "dissection") return {false, false, {label}};
     if (label == "nocement" || label == "stylet") return {false, true, {"goal not reached", "cement", "vertebral body"}};
     if (label == "short") return {false, true, {"goal not reached", "trocar tip", "vertebral body"}};
     if (label == "aponly") return {false, true, {"goal not reached", "lateral view"}};
+    if (label == "nohepatic") return {false, true, {"goal not reached", "proper hepatic"}};
     return {false, false, {}};  // e.g. "hunting": fails on its score
 }
 
