@@ -214,3 +214,18 @@ TEST_CASE("docs/actions.md holds exactly what the action tables declare", "[app]
     INFO("regenerate: the part of docs/actions.md between the markers is the output of `irsim actions`");
     CHECK(doc.substr(from + begin.size(), to - from - begin.size()) == r.out);
 }
+
+TEST_CASE("no test name holds a semicolon, which would split it in CTest and leave it unrun", "[app][tests]") {
+    std::vector<std::string> bad;
+    for (const auto& e : fs::recursive_directory_iterator(fs::path(IRSIM_SOURCE_DIR) / "tests")) {
+        if (e.path().extension() != ".cpp") continue;
+        const std::string text = readAll(e.path());
+        for (size_t at = text.find("TEST_CASE(\""); at != std::string::npos; at = text.find("TEST_CASE(\"", at + 1)) {
+            const size_t from = at + 11, to = text.find('"', from);
+            if (to != std::string::npos && text.substr(from, to - from).find(';') != std::string::npos)
+                bad.push_back(e.path().filename().string() + ": " + text.substr(from, to - from));
+        }
+    }
+    INFO(bad.size() << " test names with ';'" << (bad.empty() ? "" : ", e.g. " + bad.front()));
+    CHECK(bad.empty());
+}

@@ -235,7 +235,7 @@ TEST_CASE("a scenario naming a branch or device the patient or library lacks is 
                       Catch::Contains("endovascular.tray[1]") && Catch::Contains("rh_6fr"));
 }
 
-TEST_CASE("an exchange waits for the outgoing wire to be back in the sheath; a device off the tray is a bad log",
+TEST_CASE("an exchange waits for the outgoing wire to be back in the sheath, and a device off the tray is a bad log",
           "[endovascular][scenario]") {
     const sim::Scenario sc = scenarioFor(1, "I");
     sim::Session s(sc, patientOf(sc));
