@@ -10,7 +10,7 @@ struct WindowRunOptions {
     std::string recordLog;        // where the live session's actions are written (JSON Lines)
     std::string reportPath;       // where the report goes when the procedure ends
     int quitAfterFrames = 0;      // > 0: close after this many frames (tests, screenshots)
-    std::string screenshotPath;   // with quitAfterFrames: save the last frame as PNG
+    std::string screenshotPath;   // PNG of the last frame (quitAfterFrames), and of the next frame on each SIGUSR1
     std::string trainee;          // when set, the session is stored in the records at the end
     std::string recordsUrl;       // "" = the default store
     std::string startedAt;        // ISO 8601, from the app's clock

@@ -202,6 +202,12 @@ bool advance(const NeedleModel& m, NeedleState& s, double distance, double energ
             if (s.indentationMm >= zp - 1e-12) {
                 addEvent(s, NeedleEventKind::Puncture, s.tipLps, s.indentTissue);
                 s.tipTissue = s.indentTissue;
+                // The membrane gives and springs back along the shaft: the tip, which the hand
+                // had carried zp past the undeformed surface, is now that far into the tissue
+                // (the "pop" of Okamura 2004). A hand push keeps its travel, so the indentation
+                // becomes track to cut in this step, against the same forces as any other; a
+                // mallet tap is an energy budget and has no travel to keep.
+                if (!tapping) budget += s.indentationMm;
                 s.indentationMm = 0.0;
                 s.stiffnessN = 0.0;
                 s.phase = NeedlePhase::Cutting;

@@ -11,7 +11,8 @@
 // - its running quantities (cement ml, activity GBq, ...) for the status bar, timeline and debrief;
 // - its panel: controls, key bindings, readouts and help lines, as data (sim/panel.h);
 // - what it adds to images (devices and agents for the X-ray, a CT overlay) and the point the CT
-//   follows.
+//   follows;
+// - its devices' state (tip, depth from the skin, tissue at the tip) for the report.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,6 +49,16 @@ struct QuantitySpec {
     std::string key;    // timeline field in the report ("cement_ml")
     std::string label;  // "Cement injected"
     std::string unit;   // "ml"
+};
+
+// A device as the session leaves it (the report's `devices`): where its tip is and in what, so a
+// headless run shows what the window's readout showed.
+struct DeviceState {
+    std::string device;          // "trocar_11g_diamond"
+    bool inPatient = false;      // through the skin (else on the skin or put down)
+    glm::dvec3 tipLps{0.0};      // mm
+    double depthFromSkinMm = 0.0;  // track length from the skin entry to the tip
+    std::string tissueAtTip;     // "muscle", "cancellous_bone", "air"
 };
 
 // What a procedure's scenario sections say, typed, parsed once when the scenario loads. The
@@ -88,6 +99,11 @@ public:
     virtual std::optional<glm::dvec3> ctFollowPoint(const Session& session) const {
         (void)session;
         return std::nullopt;
+    }
+    // Each device's state now, in a fixed order (the report writes them at the end).
+    virtual std::vector<DeviceState> devices(const Session& session) const {
+        (void)session;
+        return {};
     }
     // Feeds the plain-data state into the session's state hash.
     virtual void hashState(StateHash& hash) const = 0;

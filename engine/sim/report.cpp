@@ -76,6 +76,15 @@ nlohmann::json buildReport(const Session& session, const std::vector<std::string
         timeline.push_back(sample);
     }
     r["timeline"] = timeline;
+    // Each device where the session left it, as the procedure declares it.
+    json devices = json::array();
+    for (const DeviceState& d : session.procedure().devices(session))
+        devices.push_back({{"device", d.device},
+                           {"in_patient", d.inPatient},
+                           {"tip_lps_mm", {d.tipLps.x, d.tipLps.y, d.tipLps.z}},
+                           {"depth_from_skin_mm", d.depthFromSkinMm},
+                           {"tissue_at_tip", d.tissueAtTip}});
+    r["devices"] = devices;
     r["state_hash"] = StateHash::hexOf(session.stateHash());
     return r;
 }

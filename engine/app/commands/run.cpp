@@ -104,7 +104,7 @@ static const CommandRegistration kRun{"run", [](CLI::App& root) {
     c->add_option("--frames", gRun.frames, "Write a PNG of every image taken into this folder");
     c->add_option("--record", gRun.record, "Record the live session's actions here (window)");
     c->add_option("--quit-after-frames", gRun.quitAfterFrames, "Close the window after N frames");
-    c->add_option("--screenshot", gRun.screenshot, "Save the last window frame as PNG");
+    c->add_option("--screenshot", gRun.screenshot, "Save the last window frame as PNG (with --quit-after-frames), and the next one on each SIGUSR1");
     c->add_flag("--ct-3d", gRun.ct3d, "Start the CT panel on its 3D view (surface, organs, devices, C-arm)");
     c->add_option("--trainee", gRun.trainee, "Store the session in the records for this trainee id");
     c->add_option("--records", gRun.records, "Records database: sqlite:PATH or postgresql://... (default: "

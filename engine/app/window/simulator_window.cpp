@@ -3,6 +3,7 @@
 // state; the session advances on its fixed clock to the accumulated wall time.
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -47,6 +48,11 @@ constexpr int kWindowWidth = 1280, kWindowHeight = 800;
 constexpr double kRotateDegPerS = 20.0;  // arrow keys: a motorised C-arm's typical speed
 constexpr double kTablePerS = 40.0;      // mm/s for the table keys
 constexpr double kScriptedFrameS = 1.0 / 30.0;  // --quit-after-frames: fixed time per frame
+// The simulation keeps the wall clock's time (the pedal held 2 s is 2 s of fluoroscopy) through
+// frames of up to this long: lavapipe on a loaded 2-core machine draws a fluoroscopy frame in
+// ~0.23 s (measured under Xvfb), where the former 0.1 s limit ran the session at half speed. A
+// longer pause (a debugger, a dragged window) is not caught up in one jump.
+constexpr double kLongestFrameS = 0.5;
 constexpr int kView3dSize = 384;                // the CT panel's 3D view, pixels a side
 
 // Places the image (square) in the current window's remaining area and queues its draw.
@@ -62,6 +68,14 @@ void imageInWindow(ImagePanel& panel) {
     dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
     ImGui::Dummy({avail.x, side});
 }
+
+// SIGTERM or Ctrl+C in the terminal closes the window as its close button does: the session
+// ends and the report is written (a script driving the window ends it this way).
+// SIGUSR1 saves the next frame to --screenshot's path (a script looking at the window while it
+// runs, e.g. the window input test).
+volatile std::sig_atomic_t gCloseRequested = 0, gScreenshotRequested = 0;
+extern "C" void requestClose(int) { gCloseRequested = 1; }
+extern "C" void requestScreenshot(int) { gScreenshotRequested = 1; }
 
 std::string defaultRecordPath(const sim::Scenario& scenario) {
     const auto dir = userDataDir() / "sessions";
@@ -90,41 +104,53 @@ public:
         }
     }
 
+    // Every key the window reads is polled from GLFW once a frame. ImGui 1.86's IsKeyDown takes
+    // the backend's key index, not an ImGuiKey (IsKeyDown(ImGuiKey_Space) asked about GLFW key 12,
+    // which no keyboard has: Space, the arrows and Enter never worked); GLFW's sticky keys keep a
+    // press that is released before the next frame (a quick F1 from a real keyboard or xdotool)
+    // until this poll sees it.
+    void pollKeys() {
+        static const int kNamed[] = {GLFW_KEY_F1,    GLFW_KEY_SPACE,        GLFW_KEY_LEFT,         GLFW_KEY_RIGHT,
+                                     GLFW_KEY_UP,    GLFW_KEY_DOWN,         GLFW_KEY_ENTER,        GLFW_KEY_KP_ENTER,
+                                     GLFW_KEY_LEFT_CONTROL, GLFW_KEY_RIGHT_CONTROL};
+        for (int k : kNamed) keys_[k] = glfwGetKey(window_, k) == GLFW_PRESS;
+        for (int k = GLFW_KEY_A; k <= GLFW_KEY_Z; ++k) keys_[k] = glfwGetKey(window_, k) == GLFW_PRESS;
+    }
+    bool held(int key) const { return keys_[key]; }
+    bool ctrl() const { return held(GLFW_KEY_LEFT_CONTROL) || held(GLFW_KEY_RIGHT_CONTROL); }
+
     void keyboard(double dt) {
-        ImGuiIO& io = ImGui::GetIO();
-        // ImGui 1.86 names only a few keys; the rest come from GLFW (edge-detected here).
-        const bool f1 = glfwGetKey(window_, GLFW_KEY_F1) == GLFW_PRESS;
+        pollKeys();
+        const bool f1 = held(GLFW_KEY_F1);
         if (f1 && !f1Down_) help_ = !help_;
         f1Down_ = f1;
-        typing_ = io.WantTextInput;  // typing into a field is not a hand on a device
+        typing_ = ImGui::GetIO().WantTextInput;  // typing into a field is not a hand on a device
         if (typing_) return;
-        const bool pedal = ImGui::IsKeyDown(ImGuiKey_Space) || pedalButton_;
+        const bool pedal = held(GLFW_KEY_SPACE) || pedalButton_;
         if (pedal != pedalDown_) {
             act(pedal ? "fluoro.on" : "fluoro.off");
             pedalDown_ = pedal;
         }
-        const double dlao = (ImGui::IsKeyDown(ImGuiKey_RightArrow) - ImGui::IsKeyDown(ImGuiKey_LeftArrow)) *
-                            kRotateDegPerS * dt;
+        const double dlao = (held(GLFW_KEY_RIGHT) - held(GLFW_KEY_LEFT)) * kRotateDegPerS * dt;
         // Ctrl+Up/Down belong to the procedure's hand when its panel binds them, not to the C-arm.
-        const double dcran = io.KeyCtrl && procedurePanel_.bindsCtrlArrows() ? 0.0
-                                        : (ImGui::IsKeyDown(ImGuiKey_UpArrow) - ImGui::IsKeyDown(ImGuiKey_DownArrow)) *
-                                              kRotateDegPerS * dt;
+        const double dcran = ctrl() && procedurePanel_.bindsCtrlArrows()
+                                 ? 0.0
+                                 : (held(GLFW_KEY_UP) - held(GLFW_KEY_DOWN)) * kRotateDegPerS * dt;
         if (dlao != 0.0 || dcran != 0.0) act("carm.rotate", {{"dlao_deg", dlao}, {"dcran_deg", dcran}});
-        const auto key = [&](int k) { return glfwGetKey(window_, k) == GLFW_PRESS ? 1 : 0; };
-        const double lat = (key(GLFW_KEY_D) - key(GLFW_KEY_A)) * kTablePerS * dt;
-        const double lon = (key(GLFW_KEY_W) - key(GLFW_KEY_S)) * kTablePerS * dt;
+        const double lat = (held(GLFW_KEY_D) - held(GLFW_KEY_A)) * kTablePerS * dt;
+        const double lon = (held(GLFW_KEY_W) - held(GLFW_KEY_S)) * kTablePerS * dt;
         if (lat != 0.0 || lon != 0.0) act("table.move", {{"lateral_mm", lat}, {"longitudinal_mm", lon}});
-        if (ImGui::IsKeyPressed(ImGuiKey_Enter, false)) act("image.store");
+        const bool enter = held(GLFW_KEY_ENTER) || held(GLFW_KEY_KP_ENTER);
+        if (enter && !enterDown_) act("image.store");
+        enterDown_ = enter;
     }
 
     // A key as a procedure's panel names it: a letter, or Ctrl with an arrow.
     bool keyDown(const std::string& name) const {
         if (typing_) return false;
-        const ImGuiIO& io = ImGui::GetIO();
-        if (name == "Ctrl+Up") return io.KeyCtrl && ImGui::IsKeyDown(ImGuiKey_UpArrow);
-        if (name == "Ctrl+Down") return io.KeyCtrl && ImGui::IsKeyDown(ImGuiKey_DownArrow);
-        if (name.size() == 1 && name[0] >= 'A' && name[0] <= 'Z')
-            return glfwGetKey(window_, GLFW_KEY_A + (name[0] - 'A')) == GLFW_PRESS;
+        if (name == "Ctrl+Up") return ctrl() && held(GLFW_KEY_UP);
+        if (name == "Ctrl+Down") return ctrl() && held(GLFW_KEY_DOWN);
+        if (name.size() == 1 && name[0] >= 'A' && name[0] <= 'Z') return held(GLFW_KEY_A + (name[0] - 'A'));
         return false;
     }
 
@@ -266,7 +292,8 @@ public:
     bool typing_ = false;
     std::unique_ptr<sim::ActionRecorder> recorder_;
     bool replaying_ = false;
-    bool help_ = false, f1Down_ = false;
+    bool keys_[GLFW_KEY_LAST + 1] = {};
+    bool help_ = false, f1Down_ = false, enterDown_ = false;
     bool pedalDown_ = false, pedalButton_ = false;
     bool view3d_ = false;  // the CT panel shows the 3D view instead of the axial slice
     render::OrbitCamera camera3d_;
@@ -290,6 +317,7 @@ int runWindowed(const WindowRunOptions& opts) {
 
     AppWindow app(kWindowWidth, kWindowHeight, "irsim - " + scenario.title);
     GLFWwindow* window = app.window();
+    glfwSetInputMode(window, GLFW_STICKY_KEYS, GLFW_TRUE);  // SimulatorWindow::pollKeys
     render::Context& ctx = app.context();
     Presenter& presenter = app.presenter();
     int fbw = 0, fbh = 0;
@@ -336,15 +364,22 @@ int runWindowed(const WindowRunOptions& opts) {
             sim::writeReport(opts.reportPath, sim::buildReport(session));
             reportWritten = true;
         };
+        // Here, not earlier: a SIGUSR1 handler installed before the window and the Vulkan device
+        // were made was found back at the default (which ends the program) once frames ran
+        // (lavapipe, Xvfb). A script waits for the session log, written above, to signal.
+        std::signal(SIGTERM, requestClose);
+        std::signal(SIGINT, requestClose);
+        if (!opts.screenshotPath.empty()) std::signal(SIGUSR1, requestScreenshot);
         auto last = std::chrono::steady_clock::now();
         double simTarget = 0.0;
         for (int frameNo = 1; !glfwWindowShouldClose(window); ++frameNo) {
             glfwPollEvents();
+            if (gCloseRequested) break;
             const auto now = std::chrono::steady_clock::now();
             // Wall time drives the simulation clock only through advanceTo (fixed steps inside);
             // scripted runs use a fixed time per frame so their screenshots do not depend on speed.
             double dt = opts.quitAfterFrames > 0 ? kScriptedFrameS
-                                                 : std::min(0.1, std::chrono::duration<double>(now - last).count());
+                                                 : std::min(kLongestFrameS, std::chrono::duration<double>(now - last).count());
             last = now;
             ImGui_ImplVulkan_NewFrame();
             ImGui_ImplGlfw_NewFrame();
@@ -375,7 +410,9 @@ int runWindowed(const WindowRunOptions& opts) {
                 ui.panels(monitorPanel, ctPanel, ct3dPanel);
             }
             ImGui::Render();
-            const bool shoot = opts.quitAfterFrames > 0 && frameNo >= opts.quitAfterFrames;
+            const bool quit = opts.quitAfterFrames > 0 && frameNo >= opts.quitAfterFrames;
+            const bool shoot = quit || gScreenshotRequested;
+            gScreenshotRequested = 0;
             std::vector<uint8_t> pixels;
             presenter.frame(
                 static_cast<uint32_t>(fbw), static_cast<uint32_t>(fbh),
@@ -401,14 +438,16 @@ int runWindowed(const WindowRunOptions& opts) {
                     ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), cmd);
                 },
                 shoot && !opts.screenshotPath.empty() ? &pixels : nullptr);
-            if (shoot) {
-                if (!opts.screenshotPath.empty()) {
-                    const VkExtent2D e = presenter.extent();
-                    writePngRgba(opts.screenshotPath, static_cast<int>(e.width), static_cast<int>(e.height), pixels);
-                    std::printf("screenshot: %s (%ux%u)\n", opts.screenshotPath.c_str(), e.width, e.height);
-                }
-                break;
+            if (shoot && !opts.screenshotPath.empty()) {
+                // Written whole, then renamed: a script waiting for the file never reads half of it.
+                const VkExtent2D e = presenter.extent();
+                const std::string partial = opts.screenshotPath + ".partial";
+                writePngRgba(partial, static_cast<int>(e.width), static_cast<int>(e.height), pixels);
+                std::filesystem::rename(partial, opts.screenshotPath);
+                std::printf("screenshot: %s (%ux%u)\n", opts.screenshotPath.c_str(), e.width, e.height);
+                std::fflush(stdout);
             }
+            if (quit) break;
         }
         ctx.waitIdle();
         if (!session.ended()) session.end("the window was closed");

@@ -140,6 +140,18 @@ std::optional<glm::dvec3> Vertebroplasty::ctFollowPoint(const Session& session) 
     return std::nullopt;
 }
 
+std::vector<sim::DeviceState> Vertebroplasty::devices(const Session&) const {
+    const State& s = state_;
+    if (s.placements == 0) return {};  // still on the tray
+    sim::DeviceState d;
+    d.device = s.deviceName;
+    d.inPatient = inPatient();
+    d.tipLps = s.needle.tipLps;
+    d.depthFromSkinMm = d.inPatient ? s.needle.insertedMm : 0.0;
+    d.tissueAtTip = d.inPatient ? physics::toString(s.needle.tipTissue) : "air";
+    return {d};
+}
+
 namespace {
 void hashNeedle(StateHash& h, const physics::NeedleState& n) {
     h.add(n.timeS).add(n.steps).add(static_cast<int>(n.phase)).add(n.tipLps).add(n.tipDir).add(n.bevelDir);

@@ -41,14 +41,16 @@ std::vector<ActionSpec> actions() {
         {"needle.advance",
          {numberArg("mm", "mm", 0.1, 200).require(), numberArg("speed_mm_s", "mm/s", 0.5, 50).orElse(5),
           sim::booleanArg("twist").orElse(false)},
-         "pushes by hand over time; stops at cortex the hand cannot push through (event `needle.stalled`)",
+         "pushes by hand over time (`mm` of hand travel, added to a push still under way); a membrane indents, "
+         "then gives and the tip springs in by the indentation; stops at cortex the hand cannot push through "
+         "(event `needle.stalled`)",
          handledBy(&V::advance)},
         {"needle.tap",
          {numberArg("energy_j", "J", 0.1, 5).orElse(0.5), sim::integerArg("count", 1, 100).orElse(1),
           numberArg("interval_s", "s", 0.2, 5).orElse(0.5)},
          "mallet taps on the hub", handledBy(&V::tap)},
         {"needle.withdraw", {numberArg("mm", "mm", 0.1, 300).require(), numberArg("speed_mm_s", "mm/s", 0.5, 50).orElse(10)},
-         "pulls back along the track", handledBy(&V::withdraw)},
+         "pulls back along the track (added to a pull still under way)", handledBy(&V::withdraw)},
         {"needle.remove", {numberArg("speed_mm_s", "mm/s", 0.5, 50).orElse(20)},
          "pulls the trocar out and puts it down", handledBy(&V::withdraw)},
         {"needle.reangle",

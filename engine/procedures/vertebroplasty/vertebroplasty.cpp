@@ -147,7 +147,9 @@ void Vertebroplasty::select(const Action& a, Session& session) {
 void Vertebroplasty::advance(const Action& a, Session& session) {
     if (refusedUnplaced(a, session)) return;
     State& s = state_;
-    s.advanceLeftMm = a.requireNumber("mm");
+    // A push given while the hand is still pushing adds to it: two quick clicks of "Advance
+    // 2 mm" are 4 mm of travel, not the second 2 mm in place of what was left of the first.
+    s.advanceLeftMm += a.requireNumber("mm");
     s.advanceSpeedMmS = a.number("speed_mm_s", 5.0);
     auto tw = a.args.find("twist");
     s.twisting = tw != a.args.end() && tw->get<bool>();
@@ -171,7 +173,7 @@ void Vertebroplasty::withdraw(const Action& a, Session& session) {
     const bool inside = inPatient();
     const double mm = all ? s.needle.insertedMm + s.needle.indentationMm + 10.0 : a.requireNumber("mm");
     if (!all && inside && s.cement.injectedNl == 0) ++s.repositionings;
-    s.withdrawLeftMm = mm;
+    s.withdrawLeftMm = all ? mm : s.withdrawLeftMm + mm;  // as needle.advance: a pull under way goes on
     s.withdrawSpeedMmS = a.number("speed_mm_s", all ? 20.0 : 10.0);
     s.removing = all;
     if (all && !s.haveDeliveryPose && inside) {

@@ -124,6 +124,7 @@ public:
     std::vector<double> quantities(const Session& session) const override;
     imaging::FrameContents radiopaqueContents(const Session& session) const override;
     std::optional<glm::dvec3> ctFollowPoint(const Session& session) const override;
+    std::vector<sim::DeviceState> devices(const Session& session) const override;
     void hashState(StateHash& hash) const override;
 
     const Anatomy& anatomy() const { return *anatomy_; }
