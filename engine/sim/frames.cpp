@@ -122,6 +122,15 @@ GreyImage ctSliceHu(const Session& session, const ImageTaken& ct, imaging::Slice
     centre.z = ct.ctSliceZMm;
     const imaging::SlicePlane plane = imaging::axialPlane(centre, kCtFieldOfViewMm, kReportImagePixels);
     GreyImage hu = imaging::resampleSlice(session.patient().ct, plane);
+    // Tissue the procedure has changed (an ablation zone, an ice ball), under the devices.
+    CtOverlay overlay;
+    session.procedure().ctOverlay(session, overlay);
+    for (const CtOverlayField& f : overlay.fields)
+        for (int r = 0; r < plane.rows; ++r)
+            for (int c = 0; c < plane.cols; ++c) {
+                const float v = f.huAt(plane.pixelCentre(c, r));
+                if (!std::isnan(v)) hu.at(c, r) = v;
+            }
     // Half a slice either side: what this slice's detector row would see.
     const double slab = 1.5;
     const imaging::FrameContents contents = session.radiopaqueContents();

@@ -67,6 +67,16 @@ struct PanelSpec {
     bool imagingControlsOpen = true;     // the shared contrast/DSA/CT controls start open
 };
 
+// A button whose press gives one action: `press(inputs, session, time_s)`.
+template <class Press>
+PanelControl buttonControl(std::string id, std::string label, Press press) {
+    PanelControl c;
+    c.kind = ControlKind::Button, c.id = std::move(id), c.label = std::move(label);
+    // Generic, so the Session (declared only) is complete where a procedure instantiates it.
+    c.press = [press](const PanelInputs& in, const auto& s) { return std::vector<Action>{press(in, s, s.time_s())}; };
+    return c;
+}
+
 PanelInputs initialInputs(const PanelSpec& panel);
 // The actions pressing control `id` gives now (a test's or a script's hand on the panel).
 std::vector<Action> pressControl(const PanelSpec& panel, const std::string& id, const PanelInputs& inputs,

@@ -11,9 +11,11 @@
 // - its running quantities (cement ml, activity GBq, ...) for the status bar, timeline and debrief;
 // - its panel: controls, key bindings, readouts and help lines, as data (sim/panel.h);
 // - what it adds to images (devices and agents for the X-ray, a CT overlay) and the point the CT
-//   follows;
+//   follows; tissue whose CT number it changed (an ablation zone, an ice ball) as a CT overlay;
 // - its devices' state (tip, depth from the skin, tissue at the tip) for the report.
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +33,29 @@ namespace irsim::sim {
 class Session;
 struct Scenario;
 struct ScenarioDocument;
+
+// What a procedure adds to a CT slice besides its devices: regions of tissue whose CT number it
+// has changed (an ablation zone, an ice ball), each a grid of HU values over the patient with the
+// material it is made of. NaN leaves the anatomy's HU as it is.
+struct CtOverlayField {
+    std::string material;         // "coagulated liver", "ice"
+    glm::dvec3 originLps{0.0};    // centre of cell (0,0,0), axes along LPS
+    double spacingMm = 1.0;
+    glm::ivec3 dims{0};
+    std::vector<float> hu;        // (dims.z x dims.y x dims.x), i fastest; NaN: unchanged
+    // The overlay's HU at a point (nearest cell), NaN outside the grid or where it is unchanged.
+    float huAt(const glm::dvec3& lps) const {
+        const glm::dvec3 f = (lps - originLps) / spacingMm;
+        const glm::ivec3 c(static_cast<int>(std::lround(f.x)), static_cast<int>(std::lround(f.y)),
+                           static_cast<int>(std::lround(f.z)));
+        if (c.x < 0 || c.y < 0 || c.z < 0 || c.x >= dims.x || c.y >= dims.y || c.z >= dims.z)
+            return std::numeric_limits<float>::quiet_NaN();
+        return hu[(static_cast<size_t>(c.z) * dims.y + c.y) * dims.x + c.x];
+    }
+};
+struct CtOverlay {
+    std::vector<CtOverlayField> fields;
+};
 
 struct MetricSpec {
     std::string name;   // report key ("cement_injected_ml")
@@ -104,6 +129,12 @@ public:
     virtual std::vector<DeviceState> devices(const Session& session) const {
         (void)session;
         return {};
+    }
+    // Tissue whose CT number the procedure has changed (drawn under the devices in CT slices and CT
+    // fluoroscopy); nothing by default.
+    virtual void ctOverlay(const Session& session, CtOverlay& overlay) const {
+        (void)session;
+        (void)overlay;
     }
     // Feeds the plain-data state into the session's state hash.
     virtual void hashState(StateHash& hash) const = 0;
