@@ -85,7 +85,7 @@ TEST_CASE("the zone does not depend on the time acceleration: the bioheat model 
         CHECK(byX[30].at(m).value == byX[60].at(m).value);
 }
 
-TEST_CASE("the shipped logs: RF beside the hepatic vein leaves the margin there thin; stopping early leaves tumour", "[ablation][scenarios]") {
+TEST_CASE("the shipped logs: RF beside the hepatic vein leaves the margin there thin, and stopping early leaves tumour", "[ablation][scenarios]") {
     std::map<std::string, assessment::Metrics> m;
     std::map<std::string, std::string> zoneEvent;
     for (const char* label : {"margin", "short"}) {
