@@ -38,6 +38,7 @@ void Session::contrastInject(const Action& a) {
             const std::optional<glm::dvec3> tip = procedure_->catheterTip(*this);
             if (!tip) throw DataError(a.file, a.line, "at", "there is no catheter in the patient");
             segment = therapy::segmentNearest(*contrast_, *tip);
+            if (segment < 0) throw DataError(a.file, a.line, "at", "the catheter tip is not near the vessel tree");
             where = "the catheter tip (" + contrast_->tree->nodes[static_cast<size_t>(segment)].branch + ")";
         } else if (it->is_string()) {
             where = it->get<std::string>();
@@ -48,6 +49,9 @@ void Session::contrastInject(const Action& a) {
                    (*it)[2].is_number()) {
             segment = therapy::segmentNearest(*contrast_, {(*it)[0].get<double>(), (*it)[1].get<double>(),
                                                             (*it)[2].get<double>()});
+            // The action table bounds a point to the patient's scale; a tree that finds no segment
+            // still must not be indexed with -1.
+            if (segment < 0) throw DataError(a.file, a.line, "at", "no vessel segment near this point");
             where = contrast_->tree->nodes[static_cast<size_t>(segment)].branch;
         } else {
             throw DataError(a.file, a.line, "at", "expected a branch name, \"catheter_tip\" or [x, y, z] in mm (LPS)");
