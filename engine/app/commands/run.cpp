@@ -38,6 +38,8 @@ std::string exampleLogFor(const std::string& scenarioPath) {
     return (p.parent_path() / (p.stem().string() + ".expert.jsonl")).string();
 }
 
+constexpr int kExitFailedSession = 4;
+
 int runHeadlessCommand(RunArgs a, bool announced) {
     const std::string scenarioPath = sim::resolveScenarioPath(a.scenario);
     if (a.actions.empty()) {
@@ -61,7 +63,9 @@ int runHeadlessCommand(RunArgs a, bool announced) {
     for (const auto& r : report["reasons"]) std::printf("  %s\n", r.get<std::string>().c_str());
     if (!a.report.empty()) std::printf("report: %s\n", a.report.c_str());
     if (!a.frames.empty()) std::printf("images: %s/\n", a.frames.c_str());
-    return 0;
+    // Scripts that run assessments tell pass from fail by the status: 0 passed, kExitFailedSession
+    // the session ran and the trainee did not pass (2 is bad input, as for every command).
+    return report["passed"].get<bool>() ? 0 : kExitFailedSession;
 }
 
 }  // namespace
@@ -98,7 +102,9 @@ static const CommandRegistration kRun{"run", [](CLI::App& root) {
     CLI::App* c = root.add_subcommand("run", "Start a scenario (default: " + sim::defaultScenarioName() +
                                                  "), in a window or --headless");
     c->add_option("scenario", gRun.scenario, "Scenario file, or a name in scenarios/");
-    c->add_flag("--headless", gRun.headless, "No window: replay --actions and write --report");
+    c->add_flag("--headless", gRun.headless,
+                "No window: replay --actions and write --report; exit status 0 when the trainee passed, 4 when the "
+                "session ran and failed, 2 for bad input");
     c->add_option("--actions", gRun.actions, "Action log (JSON Lines) to replay");
     c->add_option("--report", gRun.report, "Write the session report (JSON) here");
     c->add_option("--frames", gRun.frames, "Write a PNG of every image taken into this folder");
