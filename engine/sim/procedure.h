@@ -141,7 +141,7 @@ public:
 };
 
 struct ProcedureSpec {
-    std::string name;                   // scenario.procedure ("vertebroplasty")
+    std::string name;                   // what scenario.procedure names
     std::string title;                  // "Vertebroplasty"
     std::string docs;                   // its page ("engine/procedures/vertebroplasty/README.md")
     // Reads its sections (and the common fields it needs) into its definition; errors through
@@ -155,6 +155,14 @@ struct ProcedureSpec {
     std::vector<QuantitySpec> quantities;
     PanelSpec panel;
 };
+
+// ProcedureSpec::make for a procedure class constructed from (scenario, patient).
+template <class P>
+auto constructed() {
+    return [](const Scenario& scenario, const patient::Patient& patient) -> std::unique_ptr<Procedure> {
+        return std::make_unique<P>(scenario, patient);
+    };
+}
 
 // Adds a procedure (the one registration line of each, engine/procedures/builtin.cpp; a test may
 // register its own). Returns true, so a registration can initialise a static.

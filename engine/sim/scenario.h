@@ -71,7 +71,7 @@ struct Scenario {
     std::string file;
     std::string id;          // file name without extension
     std::string title;
-    std::string procedure;   // "carm-positioning", "vertebroplasty", ...
+    std::string procedure;   // a registered procedure's name (engine/procedures)
     std::string description; // shown to the trainee at start
     std::string target;      // structure the C-arm starts centred on ("vertebrae_L1")
     ScenarioPatient patient;

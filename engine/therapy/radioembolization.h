@@ -16,7 +16,7 @@
 // activity reaching the liver, A (1 - LSF), splits between tumour and normal liver in the ratio
 // T/N M_T : M_N (T/N = 1 is the single compartment's uniform uptake), and D = k A / M per
 // compartment (local deposition: all beta energy absorbed where the spheres lodge).
-// Sources: ../shared/reference/radioembolization.md, cited at each constant in the .cpp.
+// Sources: the published figures cited at each constant in the .cpp.
 // Units: GBq, Gy, ml, g/ml, kg, h.
 #include <string>
 #include <vector>

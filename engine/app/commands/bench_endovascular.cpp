@@ -35,7 +35,7 @@ double timeRod(const physics::CoaxialRodModel& m, physics::CoaxialRodState s, in
 }
 
 // A free chain of `n` capsules (2 mm, 0.45 mm radius) joined by 6-DoF springs, dt 1/240, 10 solver
-// iterations (the set-up of ../shared/ENVIRONMENT.md's measurement).
+// iterations (the set-up of the team's environment notes, whose chain measured ~4,400 steps/s).
 double timeBulletChain(int n, int steps) {
     btDefaultCollisionConfiguration config;
     btCollisionDispatcher dispatcher(&config);

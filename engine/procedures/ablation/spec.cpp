@@ -139,9 +139,7 @@ sim::ProcedureSpec spec() {
     s.title = "Thermal ablation";
     s.docs = "engine/procedures/ablation/README.md";
     s.parse = parse;
-    s.make = [](const sim::Scenario& scenario, const patient::Patient& patient) {
-        return std::make_unique<Ablation>(scenario, patient);
-    };
+    s.make = sim::constructed<Ablation>();
     s.actions = actions();
     s.events = events();
     s.quantities = {{"zone_ml", "Ablation zone", "ml"}, {"ablation_kJ", "Ablation energy", "kJ"}};

@@ -120,9 +120,7 @@ ProcedureSpec spec() {
     s.title = "C-arm positioning";
     s.docs = "engine/procedures/carm_positioning/README.md";
     s.parse = parse;
-    s.make = [](const Scenario& scenario, const patient::Patient& patient) {
-        return std::make_unique<CArmPositioning>(scenario, patient);
-    };
+    s.make = sim::constructed<CArmPositioning>();
     // Only the imaging actions: the exercise is the C-arm itself.
     return s;
 }

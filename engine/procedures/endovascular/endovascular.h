@@ -36,7 +36,7 @@ struct Definition final : sim::ProcedureDefinition {
 };
 
 // Wall-force thresholds (README.md, "Wall force"): no published guidewire dissection or
-// perforation force was found (../shared/reference/endovascular.md section 5 says so), so all are
+// perforation force was found (the endovascular reference notes, section 5, say so), so all are
 // estimated, scaled on the forces that section does give. Read on the nodes of the leading
 // device's distal `distalMm`, with the hands still.
 struct WallForceLimits {

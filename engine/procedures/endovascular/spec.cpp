@@ -125,9 +125,7 @@ sim::ProcedureSpec spec() {
     s.title = "Endovascular navigation";
     s.docs = "engine/procedures/endovascular/README.md";
     s.parse = parse;
-    s.make = [](const sim::Scenario& scenario, const patient::Patient& patient) {
-        return std::make_unique<Endovascular>(scenario, patient);
-    };
+    s.make = sim::constructed<Endovascular>();
     s.actions = actions();
     s.events = events();
     s.quantities = {{"inserted_mm", "Length inserted", "mm"}};

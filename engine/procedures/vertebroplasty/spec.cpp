@@ -127,9 +127,7 @@ sim::ProcedureSpec spec() {
     s.title = "Vertebroplasty";
     s.docs = "engine/procedures/vertebroplasty/README.md";
     s.parse = parse;
-    s.make = [](const sim::Scenario& scenario, const patient::Patient& patient) {
-        return std::make_unique<Vertebroplasty>(scenario, patient);
-    };
+    s.make = sim::constructed<Vertebroplasty>();
     s.actions = actions();
     s.events = events();
     s.quantities = {{"cement_ml", "Cement injected", "ml"}};
