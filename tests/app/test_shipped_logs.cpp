@@ -88,6 +88,13 @@ Expected expectedFor(const std::string& scenario, const std::string& label) {
         if (label == "short") return {false, true, {"goal not reached", "tumour coverage"}};
         if (label == "margin") return {false, false, {"margin", "heat sink", "hepatic vein"}};
     }
+    if (scenario.rfind("radioembolization-", 0) == 0) {
+        // Y-90: the activity delivered and the tumour's dose are the goal; spheres outside the liver
+        // and too much to the lungs are critical errors.
+        if (label == "short") return {false, true, {"goal not reached", "planned activity was not delivered"}};
+        if (label == "reflux") return {false, false, {"non-target"}};
+        if (label == "lung") return {false, false, {"lung"}};
+    }
     if (label == "breach" || label == "leak" || label == "dissection") return {false, false, {label}};
     if (label == "nocement" || label == "stylet") return {false, true, {"goal not reached", "cement", "vertebral body"}};
     if (label == "short") return {false, true, {"goal not reached", "trocar tip", "vertebral body"}};

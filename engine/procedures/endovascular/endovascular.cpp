@@ -120,6 +120,12 @@ int Endovascular::tipNode(int k) const {
     return std::clamp(static_cast<int>(std::floor(ins / rodModel_.options.segmentMm + 0.5)), 0, n);
 }
 
+int Endovascular::deliveryIndex() const {
+    for (int k = static_cast<int>(state_.stack.size()) - 1; k >= 0; --k)
+        if (slotOf(rodModel_.devices[static_cast<size_t>(k)].kind) < 2) return k;
+    return -1;
+}
+
 std::string Endovascular::deviceInHand() const {
     return state_.stack.empty() ? std::string() : state_.stack[static_cast<size_t>(state_.active)];
 }
@@ -284,7 +290,9 @@ void Endovascular::track(Session* session) {
     if (s.stack.empty()) return;
     const int n = static_cast<int>(s.rod.nodes.size()) - 1;
     const std::string tip = branchAtNode(n);
-    const std::string cath = branchAtNode(tipNode(0));
+    // The catheter that reaches a branch is the innermost one: a microcatheter beyond the Cobra.
+    const int delivery = std::max(0, deliveryIndex());
+    const std::string cath = branchAtNode(tipNode(delivery));
     const bool live = session != nullptr;
     if (tip != s.tipBranch && live) {
         const bool onPath = std::find(model_->onPath.begin(), model_->onPath.end(), tip) != model_->onPath.end();
@@ -304,7 +312,7 @@ void Endovascular::track(Session* session) {
         if (route && !s.reachedS.count(cath)) {
             s.reachedS[cath] = session->time_s();
             session->addEvent("device.branch_reached",
-                              rodModel_.devices.front().title + formatted(" in %s at %.1f s", cath.c_str(), session->time_s()));
+                              rodModel_.devices[static_cast<size_t>(delivery)].title + formatted(" in %s at %.1f s", cath.c_str(), session->time_s()));
         }
     }
     s.tipBranch = tip;

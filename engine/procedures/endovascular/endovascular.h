@@ -25,8 +25,9 @@ using sim::Session;
 
 sim::ProcedureSpec spec();
 
-// The [endovascular] section of a scenario, typed.
-struct Definition final : sim::ProcedureDefinition {
+// The [endovascular] section of a scenario, typed. A procedure that navigates and then treats
+// (radioembolization) extends it with its own section.
+struct Definition : sim::ProcedureDefinition {
     std::string access;               // "common_femoral_artery_right": its ".access" landmark holds the sheath
     std::string sheath;               // a sheath id of the device library
     std::vector<std::string> tray;    // device ids offered (catheters, microcatheters, wires)
@@ -34,6 +35,8 @@ struct Definition final : sim::ProcedureDefinition {
     std::vector<std::string> route;   // the branches to select in order; the last is the target
     std::vector<sim::MetricSpec> metrics() const override;
 };
+// Reads the [endovascular] section into `def` (spec.cpp).
+void parseSection(const sim::Scenario& scenario, Definition& def);
 
 // Wall-force thresholds (README.md, "Wall force"): no published guidewire dissection or
 // perforation force was found (the endovascular reference notes, section 5, say so), so all are
@@ -107,7 +110,9 @@ struct State {
     int roadmapsStored = 0;
 };
 
-class Endovascular final : public sim::Procedure {
+// Not final: a procedure that treats through the catheter (radioembolization) is this navigation
+// with its therapy added, so the hands, panel and events stay one implementation.
+class Endovascular : public sim::Procedure {
 public:
     Endovascular(const sim::Scenario& scenario, const patient::Patient& patient);
 
@@ -117,6 +122,7 @@ public:
     std::vector<double> quantities(const Session& session) const override;
     imaging::FrameContents radiopaqueContents(const Session& session) const override;
     std::optional<glm::dvec3> catheterTip(const Session& session) const override;
+    std::vector<sim::DeviceState> devices(const Session& session) const override;
     void hashState(StateHash& hash) const override;
 
     static const Endovascular& of(const Session& session) {
@@ -129,6 +135,9 @@ public:
     int stackIndex(const std::string& id) const;
     // Node index of device k's tip on the rod.
     int tipNode(int k) const;
+    // Stack index of the innermost catheter or microcatheter, the one contrast and agents go
+    // through; -1 when only wires (or nothing) are in the sheath.
+    int deliveryIndex() const;
     std::string branchAtNode(int node) const;
     std::string deviceInHand() const;  // "" when the sheath is empty
 

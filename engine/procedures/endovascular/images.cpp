@@ -96,18 +96,37 @@ imaging::FrameContents Endovascular::radiopaqueContents(const Session&) const {
 }
 
 std::optional<glm::dvec3> Endovascular::catheterTip(const Session&) const {
-    // Contrast goes through the outermost device in the sheath (the catheter), or the sheath.
+    // Contrast goes through the innermost catheter (a microcatheter beyond the catheter), or the
+    // sheath.
     // The distal node of the vessel segment the tip is tracked in: the session injects at the tree
     // node nearest this point, and the tip's own position can lie nearer a small liver branch
     // running beside the artery than to the artery's sparse nodes. Contrast then enters at the
     // start of the tip's segment, a few mm upstream at most.
-    if (state_.stack.empty()) return model_->accessPoint;
-    const int seg = state_.rod.segment[static_cast<size_t>(tipNode(0))];
-    if (!model_->lumen.isSegment(seg)) return state_.rod.nodes[static_cast<size_t>(tipNode(0))];
+    const int k = deliveryIndex();
+    if (k < 0) return model_->accessPoint;
+    const int seg = state_.rod.segment[static_cast<size_t>(tipNode(k))];
+    if (!model_->lumen.isSegment(seg)) return state_.rod.nodes[static_cast<size_t>(tipNode(k))];
     return model_->lumen.end(seg);
 }
 
 std::vector<double> Endovascular::quantities(const Session&) const { return {state_.rod.lengthMm}; }
+
+// Each device in the sheath, outermost first: its tip, how far it is out of the sheath, and the
+// branch it lies in (the "tissue" of an endovascular device is its vessel).
+std::vector<sim::DeviceState> Endovascular::devices(const Session&) const {
+    std::vector<sim::DeviceState> out;
+    for (size_t k = 0; k < state_.stack.size(); ++k) {
+        const int node = tipNode(static_cast<int>(k));
+        sim::DeviceState d;
+        d.device = state_.stack[k];
+        d.inPatient = state_.rod.insertedMm[k] > 0.0;
+        d.tipLps = state_.rod.nodes[static_cast<size_t>(node)];
+        d.depthFromSkinMm = state_.rod.insertedMm[k];
+        d.tissueAtTip = branchAtNode(node);
+        out.push_back(std::move(d));
+    }
+    return out;
+}
 
 void Endovascular::addMetrics(const Session&, assessment::Metrics& m) const {
     const State& s = state_;

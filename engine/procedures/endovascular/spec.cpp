@@ -21,9 +21,11 @@ std::vector<std::string> textList(const sim::ScenarioDocument& d, const std::str
     return out;
 }
 
-std::shared_ptr<const sim::ProcedureDefinition> parse(const sim::Scenario& scenario) {
+}  // namespace
+
+void parseSection(const sim::Scenario& scenario, Definition& out) {
     const sim::ScenarioDocument& d = scenario.doc;
-    auto def = std::make_shared<Definition>();
+    Definition* def = &out;
     def->access = d.text("endovascular.access", "common_femoral_artery_right");
     const physics::DeviceLibrary& lib = physics::builtinDeviceLibrary();
     const auto known = [&](const std::string& id) {
@@ -46,6 +48,13 @@ std::shared_ptr<const sim::ProcedureDefinition> parse(const sim::Scenario& scena
     def->route = textList(d, "endovascular.route");
     if (def->route.empty())
         d.fail("endovascular.route", "list the branches to select in order, e.g. [\"celiac_trunk\", \"common_hepatic\"]");
+}
+
+namespace {
+
+std::shared_ptr<const sim::ProcedureDefinition> parse(const sim::Scenario& scenario) {
+    auto def = std::make_shared<Definition>();
+    parseSection(scenario, *def);
     return def;
 }
 
