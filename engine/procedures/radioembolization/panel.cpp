@@ -7,8 +7,13 @@
 namespace irsim::procedures::radioembolization::controls {
 
 namespace {
-const std::vector<std::string> kMethods = {"mird", "bsa", "partition"};
+// A function's static, not a namespace-scope one: the panel is built while procedures register,
+// from another file's static initialiser, before this file's statics may exist.
+const std::vector<std::string>& methods() {
+    static const std::vector<std::string> m = {"mird", "bsa", "partition"};
+    return m;
 }
+}  // namespace
 
 sim::PanelSpec panel() {
     using Actions = std::vector<Action>;
@@ -17,7 +22,7 @@ sim::PanelSpec panel() {
     p.title = "Radioembolization";
 
     PanelControl method;
-    method.kind = ControlKind::Choice, method.id = "method", method.label = "Planning method", method.options = kMethods;
+    method.kind = ControlKind::Choice, method.id = "method", method.label = "Planning method", method.options = methods();
     method.initialChoice = 2, method.radio = true;
     p.controls.push_back(method);
     PanelControl target;
@@ -25,7 +30,7 @@ sim::PanelSpec panel() {
     target.initial = 120.0, target.lo = 10.0, target.hi = 400.0, target.step = 10.0, target.format = "%.0f";
     p.controls.push_back(target);
     p.controls.push_back(sim::buttonControl("plan", "Plan activity", [](const PanelInputs& in, const Session&, double t) {
-        nlohmann::json args = {{"method", kMethods[static_cast<size_t>(in.choice("method"))]}};
+        nlohmann::json args = {{"method", methods()[static_cast<size_t>(in.choice("method"))]}};
         if (args["method"] != "bsa") args["target_gy"] = in.number("target_gy");
         return Action{t, "plan.activity", args, "", 0};
     }));
