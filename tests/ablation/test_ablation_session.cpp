@@ -191,3 +191,42 @@ TEST_CASE("a third applicator cannot be moved before it is placed, and a fourth 
     CHECK(refused);
     CHECK_THROWS_WITH(s.submit(applicatorAdvance(3.0, 10.0, 5.0, 4)), Catch::Contains("applicator"));
 }
+
+TEST_CASE("a lesion placed on the real CT is a sphere of the liver tumour's tissue, hypodense on CT, and must lie in its organ",
+          "[ablation][ct]") {
+    const std::string dir = std::string(IRSIM_SOURCE_DIR) + "/scenarios/";
+    const sim::Scenario sc = sim::loadScenario(dir + "ablation-ct.toml");
+    auto patient = sim::loadScenarioPatient(sc);
+    sim::Session s(sc, patient);
+    const auto& a = ablationOf(s);
+    const glm::dvec3 centre(-110.0, -155.3, 139.3);
+    CHECK(glm::length(a.anatomy().tumourCentre - centre) < 1e-9);
+    // 20 mm across: 4/3 pi 10^3 mm^3.
+    CHECK(a.anatomy().tumourMl == Approx(4.18879).epsilon(1e-5));
+    CHECK(a.anatomy().inTumour(centre + glm::dvec3(0.0, 9.9, 0.0)));
+    CHECK_FALSE(a.anatomy().inTumour(centre + glm::dvec3(0.0, 10.1, 0.0)));
+    sim::CtOverlay overlay;
+    s.procedure().ctOverlay(s, overlay);
+    REQUIRE(overlay.fields.size() == 1);  // before any ablation: the lesion only
+    CHECK(overlay.fields[0].huAt(centre) == 30.0f);
+    CHECK(std::isnan(overlay.fields[0].huAt(centre + glm::dvec3(0.0, 14.0, 0.0))));
+
+    // Moved 30 mm to the patient's right it would stick out of the liver: bad input naming the field.
+    std::ifstream in(dir + "ablation-ct.toml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    for (const std::string& from : {std::string("\"../assets"), std::string("[-110.0,")}) {
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, from.size(), from[0] == '"' ? "\"" + std::string(IRSIM_SOURCE_DIR) + "/assets" : "[-140.0,");
+    }
+    const auto labels = text.find("\"../assets");
+    REQUIRE(labels != std::string::npos);
+    text.replace(labels, 10, "\"" + std::string(IRSIM_SOURCE_DIR) + "/assets");
+    const fs::path bad = fs::path(IRSIM_BINARY_DIR) / "test-ablation" / "ablation-ct-outside.toml";
+    fs::create_directories(bad.parent_path());
+    std::ofstream(bad) << text;
+    const sim::Scenario outside = sim::loadScenario(bad.string());
+    CHECK_THROWS_WITH(sim::Session(outside, patient), Catch::Contains("ablation.lesion.centre_mm") && Catch::Contains("liver"));
+}

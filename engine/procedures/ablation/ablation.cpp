@@ -309,17 +309,25 @@ void Ablation::moveTrack(Session& session, size_t n) {
     const glm::dvec3 f = pt.labels.geometry.patientToVoxel(t.tip());
     const int i = static_cast<int>(std::lround(f.x)), j = static_cast<int>(std::lround(f.y)), k = static_cast<int>(std::lround(f.z));
     if (!pt.labels.geometry.contains(i, j, k)) return;
+    const std::string who = which(n);
+    const std::string& target = definition_->target;
+    if (definition_->lesion && anatomy_->inTumour(t.tip())) {
+        // A lesion the labels do not hold: the tip is in it by its sphere.
+        if (std::find(t.crossed.begin(), t.crossed.end(), target) != t.crossed.end()) return;
+        t.crossed.push_back(target);
+        session.addEvent("applicator.in_tumour", who + formatted("tip %.0f mm in, ", t.depthMm) + point(t.tip()));
+        return;
+    }
     const uint16_t l = pt.labels.at(i, j, k);
     const patient::StructureMaterial& row = anatomy_->materials[l];
     if (row.name.empty() || std::find(t.crossed.begin(), t.crossed.end(), row.name) != t.crossed.end()) return;
     t.crossed.push_back(row.name);
-    const std::string who = which(n);
     if (row.xray == patient::XrayMaterial::Lung) {
         // Crossing aerated lung on the way to a dome lesion: the pleura twice (ablation.md section 11).
         if (!s.pneumothorax)
             session.addEvent("pneumothorax.risk", who + "the track crosses the pleura and " + row.name + " at " + point(t.tip()));
         s.pneumothorax = true;
-    } else if (row.name == definition_->target) {
+    } else if (row.name == target) {
         session.addEvent("applicator.in_tumour", who + formatted("tip %.0f mm in, ", t.depthMm) + point(t.tip()));
     } else if (row.vessel || row.critical ||
                std::find(definition_->protect.begin(), definition_->protect.end(), row.name) != definition_->protect.end()) {

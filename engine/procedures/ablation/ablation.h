@@ -41,6 +41,14 @@ struct Definition final : sim::ProcedureDefinition {
     double gridMm = 1.5;                 // bioheat grid spacing
     double gridMarginMm = 30.0;          // tissue modelled beyond the tumour
     double timeAcceleration = 30.0;      // ablation seconds per session second
+    // A lesion the label map does not hold (a real CT's labels name organs, not tumours): a sphere
+    // inside an organ, named `target`, with the thermal row of that name (patient/materials.h).
+    struct Lesion {
+        glm::dvec3 centreLps{0.0};
+        double diameterMm = 20.0;
+        std::string organ = "liver";
+    };
+    std::optional<Lesion> lesion;
     std::vector<sim::MetricSpec> metrics() const override;
 };
 
@@ -59,6 +67,7 @@ struct Anatomy {
     // The target's voxels in a box of the patient's label map, for coverage and margins.
     patient::VolumeGeometry tumourBox;   // the label map's geometry, cut to the tumour's voxels
     std::vector<uint8_t> tumourMask;     // (tumourBox cells)
+    double lesionRadiusMm = 0.0;         // > 0: the tumour is Definition::lesion's sphere, not a label
     bool inTumour(const glm::dvec3& lps) const;
     // Large vessels in the grid (heat sinks): their cells, and their names.
     std::vector<size_t> heatSinkCells;

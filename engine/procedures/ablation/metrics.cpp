@@ -21,6 +21,10 @@ constexpr double kMarginBoxMm = 12.0;
 // ball is hypodense, about -50 to 0 HU; drawn at -20 HU where the tissue is below -0.5 degC, the
 // visible CT ice edge (Gage & Baust 1998; ablation.md section 7, unverified).
 constexpr float kCoagulatedHu = 25.0f, kIceHu = -20.0f;
+// A lesion placed on a real CT (not in its voxels) is drawn hypodense: 30 HU against the 45 HU
+// measured in the liver of the shipped unenhanced example CT (estimated; many HCC and most
+// metastases are hypo- or isodense before contrast).
+constexpr float kLesionHu = 30.0f;
 constexpr double kIceEdgeC = -0.5;
 
 // log(Omega) or the coldest temperature at a point, trilinear between cell centres.
@@ -144,6 +148,15 @@ void Ablation::ctOverlay(const Session&, sim::CtOverlay& overlay) const {
     sim::CtOverlayField coagulated{"coagulated tissue", g.originMm, g.spacingMm, g.dims, {}};
     sim::CtOverlayField ice{"ice", g.originMm, g.spacingMm, g.dims, {}};
     const float none = std::numeric_limits<float>::quiet_NaN();
+    if (an.lesionRadiusMm > 0.0) {
+        sim::CtOverlayField lesion{"tumour", g.originMm, g.spacingMm, g.dims, {}};
+        lesion.hu.assign(g.cellCount(), std::numeric_limits<float>::quiet_NaN());
+        for (int k = 0; k < g.dims.z; ++k)
+            for (int j = 0; j < g.dims.y; ++j)
+                for (int i = 0; i < g.dims.x; ++i)
+                    if (an.inTumour(g.centreMm(i, j, k))) lesion.hu[g.index(i, j, k)] = kLesionHu;
+        overlay.fields.push_back(std::move(lesion));
+    }
     bool anyDead = false, anyIce = false;
     coagulated.hu.assign(g.cellCount(), none);
     ice.hu.assign(g.cellCount(), none);

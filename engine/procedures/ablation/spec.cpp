@@ -51,6 +51,15 @@ std::shared_ptr<const sim::ProcedureDefinition> parse(const sim::Scenario& scena
     def->gridMm = d.number("ablation.grid_mm", 1.5, 0.5, 3.0);
     def->gridMarginMm = d.number("ablation.grid_margin_mm", 30.0, 15.0, 60.0);
     def->timeAcceleration = d.number("ablation.time_acceleration", 30.0, 1.0, 120.0);
+    if (d.find("ablation.lesion")) {
+        Definition::Lesion l;
+        const std::string at = "ablation.lesion.centre_mm";
+        if (d.arraySize(at) != 3) d.fail(at, "expected [x, y, z] in mm (LPS, the CT's patient frame)");
+        for (int i = 0; i < 3; ++i) l.centreLps[i] = d.requireNumber(at + "[" + std::to_string(i) + "]", -2000.0, 2000.0);
+        l.diameterMm = d.number("ablation.lesion.diameter_mm", 20.0, 5.0, 60.0);
+        l.organ = d.text("ablation.lesion.organ", "liver");
+        def->lesion = l;
+    }
     return def;
 }
 
