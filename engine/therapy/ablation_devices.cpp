@@ -142,6 +142,22 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
                              : 0.0;
     const bool cryo = dev.modality == Modality::Cryo;
     m.freezing = m.freezing || dev.heldC < 0.0;
+    // Every shaft first: one applicator's power is not absorbed in another's metal.
+    for (const Applicator& a : apps)
+        for (int k = 0; k < g.dims.z; ++k)
+            for (int j = 0; j < g.dims.y; ++j)
+                for (int i = 0; i < g.dims.x; ++i) {
+                    const size_t c = g.index(i, j, k);
+                    const AxisPoint q = alongAxis(a, g.centreMm(i, j, k));
+                    // RF and MW shafts are cooled along their length; a cryo probe freezes only its
+                    // segment (the rest of its shaft is vacuum-insulated).
+                    const bool inShaft = q.rho <= heldRadius && q.z >= -0.5 * h && (!cryo || q.z <= dev.activeLengthMm);
+                    if (inShaft && m.role[c] == CellRole::Tissue) {
+                        m.role[c] = CellRole::Applicator;
+                        m.group[c] = 0;
+                    }
+                }
+    if (cryo) return;
     std::vector<double> pattern(n);
     for (const Applicator& a : apps) {
         std::fill(pattern.begin(), pattern.end(), 0.0);
@@ -150,16 +166,9 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
             for (int j = 0; j < g.dims.y; ++j)
                 for (int i = 0; i < g.dims.x; ++i) {
                     const size_t c = g.index(i, j, k);
+                    if (m.role[c] != CellRole::Tissue) continue;
                     const glm::dvec3 p = g.centreMm(i, j, k);
                     const AxisPoint q = alongAxis(a, p);
-                    // RF and MW shafts are cooled along their length; a cryo probe freezes only its
-                    // segment (the rest of its shaft is vacuum-insulated).
-                    const bool inShaft = q.rho <= heldRadius && q.z >= -0.5 * h && (!cryo || q.z <= dev.activeLengthMm);
-                    if (inShaft && m.role[c] == CellRole::Tissue) {
-                        m.role[c] = CellRole::Applicator;
-                        m.group[c] = 0;
-                    }
-                    if (cryo || m.role[c] != CellRole::Tissue) continue;
                     // Average over sub-points near the applicator, where the pattern is steep.
                     const double dist = std::max(q.rho, std::max(-q.z, q.z - dev.activeLengthMm));
                     const int sub = dist < 3.0 * h ? 4 : 1;

@@ -131,3 +131,102 @@ TEST_CASE("the expert's microwave zone covers the tumour with its margin and sho
     for (float v : f.hu) n += !std::isnan(v);
     CHECK(static_cast<double>(n) * std::pow(f.spacingMm, 3) / 1000.0 == Approx(a.state().zoneMl).epsilon(1e-9));
 }
+
+namespace {
+
+// The expert's approach to the tumour, shifted `offsetMm` along y (front to back), as applicator n.
+std::vector<sim::Action> placedAt(double t, double offsetMm, int n) {
+    using namespace procedures::ablation::controls;
+    const glm::dvec3 shift(0.0, offsetMm, 0.0);
+    const glm::dvec3 entry = glm::dvec3(-218.0, 2.4, 148.5) + shift;
+    const auto& centre = static_cast<const procedures::ablation::Ablation&>(
+                             sim::Session(sim::loadScenario(scenarioPath()), patientOnce()).procedure())
+                             .anatomy()
+                             .tumourCentre;
+    return {applicatorPlace(t, entry, centre + shift, n), applicatorAdvance(t + 0.5, 101.0, 10.0, n)};
+}
+
+}  // namespace
+
+TEST_CASE("two microwave antennas 15 mm apart make one confluent zone larger than one antenna's, with twice the energy",
+          "[ablation][multi]") {
+    using namespace procedures::ablation::controls;
+    std::map<int, assessment::Metrics> m;
+    for (int antennas : {1, 2}) {
+        sim::Session s(sim::loadScenario(scenarioPath()), patientOnce());
+        std::vector<sim::Action> log = placedAt(1.0, antennas == 1 ? 0.0 : -7.5, 1);
+        if (antennas == 2)
+            for (const sim::Action& a : placedAt(15.0, 7.5, 2)) log.push_back(a);
+        log.push_back(generatorStart(30.0, 60.0, 3.0));
+        log.push_back(sim::Action{70.0, "procedure.end", nlohmann::json::object(), "", 0});
+        s.play(log);
+        m[antennas] = s.metrics();
+        const auto& a = ablationOf(s);
+        REQUIRE(a.state().applicators.size() == static_cast<size_t>(antennas));
+        if (antennas == 2) {
+            // Confluent: the tissue midway between the two tips is dead, not a spared bridge.
+            const glm::dvec3 mid = 0.5 * (a.tipLps(0) + a.tipLps(1));
+            const therapy::BioheatGrid& g = a.anatomy().tissue.grid;
+            const glm::ivec3 c(glm::round((mid - g.originMm) / g.spacingMm));
+            CHECK(a.state().heat->omega[g.index(c.x, c.y, c.z)] >= 1.0f);
+            CHECK(glm::length(a.tipLps(0) - a.tipLps(1)) == Approx(15.0).margin(0.5));
+        }
+    }
+    CAPTURE(m[1].at("zone_ml").value, m[2].at("zone_ml").value);
+    // The pattern delivers all of each antenna's power into tissue: two antennas, twice the energy.
+    CHECK(m[2].at("ablation_energy_kJ").value == Approx(2.0 * m[1].at("ablation_energy_kJ").value).epsilon(1e-6));
+    // One zone from both, well over one antenna's.
+    CHECK(m[2].at("zone_ml").value > 1.3 * m[1].at("zone_ml").value);
+    CHECK(m[2].at("applicator_placements").value == 2.0);
+    CHECK(m[2].at("applicator_repositionings").value == 0.0);
+}
+
+TEST_CASE("a third applicator cannot be moved before it is placed, and a fourth is bad input", "[ablation][multi]") {
+    using namespace procedures::ablation::controls;
+    sim::Session s(sim::loadScenario(scenarioPath()), patientOnce());
+    s.submit(applicatorAdvance(1.0, 10.0, 5.0, 3));
+    s.advanceTo(2.0);
+    bool refused = false;
+    for (const auto& e : s.state().events) refused = refused || (e.kind == "action.refused" && e.details.find("applicator 3") != std::string::npos);
+    CHECK(refused);
+    CHECK_THROWS_WITH(s.submit(applicatorAdvance(3.0, 10.0, 5.0, 4)), Catch::Contains("applicator"));
+}
+
+TEST_CASE("a lesion placed on the real CT is a sphere of the liver tumour's tissue, hypodense on CT, and must lie in its organ",
+          "[ablation][ct]") {
+    const std::string dir = std::string(IRSIM_SOURCE_DIR) + "/scenarios/";
+    const sim::Scenario sc = sim::loadScenario(dir + "ablation-ct.toml");
+    auto patient = sim::loadScenarioPatient(sc);
+    sim::Session s(sc, patient);
+    const auto& a = ablationOf(s);
+    const glm::dvec3 centre(-110.0, -155.3, 139.3);
+    CHECK(glm::length(a.anatomy().tumourCentre - centre) < 1e-9);
+    // 20 mm across: 4/3 pi 10^3 mm^3.
+    CHECK(a.anatomy().tumourMl == Approx(4.18879).epsilon(1e-5));
+    CHECK(a.anatomy().inTumour(centre + glm::dvec3(0.0, 9.9, 0.0)));
+    CHECK_FALSE(a.anatomy().inTumour(centre + glm::dvec3(0.0, 10.1, 0.0)));
+    sim::CtOverlay overlay;
+    s.procedure().ctOverlay(s, overlay);
+    REQUIRE(overlay.fields.size() == 1);  // before any ablation: the lesion only
+    CHECK(overlay.fields[0].huAt(centre) == 30.0f);
+    CHECK(std::isnan(overlay.fields[0].huAt(centre + glm::dvec3(0.0, 14.0, 0.0))));
+
+    // Moved 30 mm to the patient's right it would stick out of the liver: bad input naming the field.
+    std::ifstream in(dir + "ablation-ct.toml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    for (const std::string& from : {std::string("\"../assets"), std::string("[-110.0,")}) {
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, from.size(), from[0] == '"' ? "\"" + std::string(IRSIM_SOURCE_DIR) + "/assets" : "[-140.0,");
+    }
+    const auto labels = text.find("\"../assets");
+    REQUIRE(labels != std::string::npos);
+    text.replace(labels, 10, "\"" + std::string(IRSIM_SOURCE_DIR) + "/assets");
+    const fs::path bad = fs::path(IRSIM_BINARY_DIR) / "test-ablation" / "ablation-ct-outside.toml";
+    fs::create_directories(bad.parent_path());
+    std::ofstream(bad) << text;
+    const sim::Scenario outside = sim::loadScenario(bad.string());
+    CHECK_THROWS_WITH(sim::Session(outside, patient), Catch::Contains("ablation.lesion.centre_mm") && Catch::Contains("liver"));
+}

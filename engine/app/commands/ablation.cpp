@@ -76,6 +76,12 @@ int ablation() {
         j["zone"]["edge"] = edge;
         if (!cryo) j["cem43_zone"] = zoneJson(r.cem43);
         for (size_t i = 0; i < r.isothermC.size(); ++i) j["isotherms"][formatNumber(r.isothermC[i])] = zoneJson(r.isotherms[i]);
+        // Where the heat went (kJ, + into the tissue): what the power pattern deposited, what the
+        // cooled shaft, the perfusing blood, large vessels and the far boundary took, what stayed.
+        const therapy::EnergyAccount& e = run.state.energy;
+        j["energy_kj"] = {{"deposited", e.depositedJ / 1e3}, {"applicator", e.applicatorJ / 1e3},
+                          {"perfusion", e.perfusionJ / 1e3},  {"vessel", e.bloodJ / 1e3},
+                          {"boundary", e.boundaryJ / 1e3},    {"stored", therapy::storedEnergyJ(run.model, run.state) / 1e3}};
         j["hottest_c"] = r.hottestC;
         j["coldest_c"] = r.coldestC;
         std::printf("%s\n", j.dump(2).c_str());

@@ -34,6 +34,9 @@ void refuse(Session& session, const std::string& why) { session.addEvent("action
 
 std::string point(const glm::dvec3& p) { return formatted("(%.1f, %.1f, %.1f) mm", p.x, p.y, p.z); }
 
+// Events of the second and third applicators say which; the first's read as when there was one.
+std::string which(size_t applicator) { return applicator == 0 ? "" : formatted("applicator %zu: ", applicator + 1); }
+
 }  // namespace
 
 Ablation::Ablation(const sim::Scenario& scenario, const patient::Patient& patient) {
@@ -77,14 +80,31 @@ glm::dvec3 Ablation::pointArg(const Action& a, const std::string& field, const S
 void Ablation::select(const Action& a, Session& session) {
     const std::string id = a.text("device", "");
     const therapy::AblationDevice& dev = therapy::deviceNamed(id, "device");
-    if (state_.placed && state_.depthMm > 0.0) return refuse(session, "applicator.select: withdraw the applicator first");
+    for (const State::Track& t : state_.applicators)
+        if (t.inPatient()) return refuse(session, "applicator.select: withdraw the applicator first");
     state_.deviceId = id;
     session.addEvent("applicator.select", dev.name);
+}
+
+int Ablation::applicatorArg(const Action& a, Session& session, bool mayAdd) {
+    const int n = static_cast<int>(a.number("applicator", 1.0));
+    const int have = static_cast<int>(state_.applicators.size());
+    if (n < 1 || n > static_cast<int>(kMaxApplicators))
+        throw DataError(a.file, a.line, "applicator", formatted("expected 1 to %zu", kMaxApplicators));
+    if (n > have + (mayAdd ? 1 : 0)) {
+        refuse(session, a.kind + formatted(": there is no applicator %d yet; place applicator %d first (applicator.place)", n, have + 1));
+        return -1;
+    }
+    if (n == have + 1) state_.applicators.emplace_back();
+    return n - 1;
 }
 
 void Ablation::place(const Action& a, Session& session) {
     State& s = state_;
     if (s.generatorOn) return refuse(session, "applicator.place: stop the generator first");
+    const int index = applicatorArg(a, session, true);
+    if (index < 0) return;
+    State::Track& t = s.applicators[static_cast<size_t>(index)];
     const glm::dvec3 entry = pointArg(a, "entry", session), target = pointArg(a, "target", session);
     if (glm::length(target - entry) < 5.0)
         throw DataError(a.file, a.line, "target", "the target must be at least 5 mm from the entry");
@@ -113,48 +133,63 @@ void Ablation::place(const Action& a, Session& session) {
         }
     }
     if (!found) throw DataError(a.file, a.line, "entry", "this line does not leave the body within a metre");
-    if (s.placed && s.depthMm > 0.0 && s.runs == 0) ++s.repositionings;
-    s.placed = true;
-    s.skinLps = skin;
-    s.dir = dir;
-    s.depthMm = 0.0;
-    s.advanceLeftMm = s.withdrawLeftMm = 0.0;
-    s.crossed.clear();
+    if (t.inPatient() && s.runs == 0) ++s.repositionings;
+    t.placed = true;
+    t.skinLps = skin;
+    t.dir = dir;
+    t.depthMm = 0.0;
+    t.advanceLeftMm = t.withdrawLeftMm = 0.0;
+    t.crossed.clear();
+    s.active = static_cast<size_t>(index);
     ++s.placements;
-    session.addEvent("applicator.place", device().name + " on the skin at " + point(skin) + ", " +
+    session.addEvent("applicator.place", which(s.active) + device().name + " on the skin at " + point(skin) + ", " +
                                              formatted("%.0f mm", glm::length(target - skin)) + " to the target");
 }
 
 void Ablation::advance(const Action& a, Session& session) {
     State& s = state_;
-    if (!s.placed) return refuse(session, "applicator.advance: place the applicator first (applicator.place)");
+    const int index = applicatorArg(a, session, false);
+    if (index < 0) return;
+    State::Track& t = s.applicators[static_cast<size_t>(index)];
+    if (!t.placed) return refuse(session, "applicator.advance: place the applicator first (applicator.place)");
     if (s.generatorOn) return refuse(session, "applicator.advance: stop the generator first");
-    s.advanceLeftMm = a.requireNumber("mm");
-    s.withdrawLeftMm = 0.0;
-    s.speedMmS = a.number("speed_mm_s", 5.0);
+    s.active = static_cast<size_t>(index);
+    t.advanceLeftMm = a.requireNumber("mm");
+    t.withdrawLeftMm = 0.0;
+    t.speedMmS = a.number("speed_mm_s", 5.0);
 }
 
 void Ablation::withdraw(const Action& a, Session& session) {
     State& s = state_;
-    if (!s.placed) return refuse(session, "applicator.withdraw: place the applicator first (applicator.place)");
+    const int index = applicatorArg(a, session, false);
+    if (index < 0) return;
+    State::Track& t = s.applicators[static_cast<size_t>(index)];
+    if (!t.placed) return refuse(session, "applicator.withdraw: place the applicator first (applicator.place)");
     if (s.generatorOn) return refuse(session, "applicator.withdraw: stop the generator first");
-    if (s.depthMm > 0.0 && s.runs == 0) ++s.repositionings;
-    s.withdrawLeftMm = a.requireNumber("mm");
-    s.advanceLeftMm = 0.0;
-    s.speedMmS = a.number("speed_mm_s", 10.0);
+    if (t.depthMm > 0.0 && s.runs == 0) ++s.repositionings;
+    s.active = static_cast<size_t>(index);
+    t.withdrawLeftMm = a.requireNumber("mm");
+    t.advanceLeftMm = 0.0;
+    t.speedMmS = a.number("speed_mm_s", 10.0);
 }
 
 void Ablation::start(const Action& a, Session& session) {
     State& s = state_;
     const therapy::AblationDevice& dev = device();
     if (s.generatorOn) return session.addEvent("generator.refused", "the generator is already running");
-    if (!s.placed || s.depthMm <= 0.0) return session.addEvent("generator.refused", "the applicator is not in the patient");
+    // Every applicator in the patient runs, at the same power each (one generator driving them).
+    std::vector<size_t> running;
+    for (size_t i = 0; i < s.applicators.size(); ++i)
+        if (s.applicators[i].inPatient()) running.push_back(i);
+    if (running.empty()) return session.addEvent("generator.refused", "the applicator is not in the patient");
     const therapy::BioheatGrid& g = anatomy_->tissue.grid;
-    const glm::dvec3 f = (tipLps() - g.originMm) / g.spacingMm;
-    for (int i = 0; i < 3; ++i)
-        if (f[i] < 2.0 || f[i] > g.dims[i] - 3.0)
-            return session.addEvent("generator.refused", "the tip at " + point(tipLps()) +
-                                                             " is outside the tissue modelled round the tumour");
+    for (size_t r : running) {
+        const glm::dvec3 f = (tipLps(r) - g.originMm) / g.spacingMm;
+        for (int i = 0; i < 3; ++i)
+            if (f[i] < 2.0 || f[i] > g.dims[i] - 3.0)
+                return session.addEvent("generator.refused", which(r) + "the tip at " + point(tipLps(r)) +
+                                                                 " is outside the tissue modelled round the tumour");
+    }
     const bool cryo = dev.modality == therapy::Modality::Cryo;
     s.powerW = cryo ? 0.0 : a.number("power_w", dev.defaultPowerW);
     if (!cryo && s.powerW > dev.maxPowerW)
@@ -175,11 +210,15 @@ void Ablation::start(const Action& a, Session& session) {
     s.runStartS = s.heat->timeS;
     s.ablationClockS = s.heat->timeS;
     s.runEndS = s.heat->timeS + seconds;
-    s.runTipLps = tipLps();
-    s.runDir = s.dir;
+    s.runTipsLps.clear(), s.runDirs.clear();
+    for (size_t r : running) {
+        s.runTipsLps.push_back(tipLps(r));
+        s.runDirs.push_back(s.applicators[r].dir);
+    }
     ++s.runs;
-    const std::string what = cryo ? formatted("%zu freezes of %.0f min", (s.freezeThawMin.size() + 1) / 2, s.freezeThawMin[0])
-                                  : formatted("%.0f W for %.1f min", s.powerW, seconds / 60.0);
+    std::string what = cryo ? formatted("%zu freezes of %.0f min", (s.freezeThawMin.size() + 1) / 2, s.freezeThawMin[0])
+                            : formatted("%.0f W for %.1f min", s.powerW, seconds / 60.0);
+    if (running.size() > 1) what += formatted(", %zu applicators", running.size()) + (cryo ? "" : " (power each)");
     session.addEvent("generator.start", dev.name + ": " + what + formatted(" (tissue time x%.0f)", definition_->timeAcceleration));
 }
 
@@ -236,46 +275,63 @@ std::string Ablation::nearestHeatSink(const glm::dvec3& lps) const {
 
 const therapy::BioheatModel& Ablation::runModel() {
     const State& s = state_;
-    if (!runModel_ || runModelTip_ != s.runTipLps || runModelDir_ != s.runDir || runModelDevice_ != s.deviceId) {
+    if (!runModel_ || runModelTips_ != s.runTipsLps || runModelDirs_ != s.runDirs || runModelDevice_ != s.deviceId) {
         auto m = std::make_shared<therapy::BioheatModel>(anatomy_->tissue);
-        therapy::placeApplicators(*m, device(), {therapy::Applicator{s.runTipLps, -s.runDir}});
+        std::vector<therapy::Applicator> apps;
+        for (size_t i = 0; i < s.runTipsLps.size(); ++i) apps.push_back({s.runTipsLps[i], -s.runDirs[i]});
+        therapy::placeApplicators(*m, device(), apps);
         therapy::finishModel(*m, 1.0);
         runModel_ = std::move(m);
-        runModelTip_ = s.runTipLps, runModelDir_ = s.runDir, runModelDevice_ = s.deviceId;
+        runModelTips_ = s.runTipsLps, runModelDirs_ = s.runDirs, runModelDevice_ = s.deviceId;
     }
     return *runModel_;
 }
 
 void Ablation::moveApplicator(Session& session) {
+    for (size_t n = 0; n < state_.applicators.size(); ++n) moveTrack(session, n);
+}
+
+void Ablation::moveTrack(Session& session, size_t n) {
     State& s = state_;
-    if (!s.placed || (s.advanceLeftMm <= 0.0 && s.withdrawLeftMm <= 0.0)) return;
-    const double dx = std::min(s.speedMmS * kTimeStepS, std::max(s.advanceLeftMm, s.withdrawLeftMm));
-    if (s.advanceLeftMm > 0.0) {
-        s.depthMm += dx;
-        s.advanceLeftMm = std::max(0.0, s.advanceLeftMm - dx);
+    State::Track& t = s.applicators[n];
+    if (!t.placed || (t.advanceLeftMm <= 0.0 && t.withdrawLeftMm <= 0.0)) return;
+    const double dx = std::min(t.speedMmS * kTimeStepS, std::max(t.advanceLeftMm, t.withdrawLeftMm));
+    if (t.advanceLeftMm > 0.0) {
+        t.depthMm += dx;
+        t.advanceLeftMm = std::max(0.0, t.advanceLeftMm - dx);
     } else {
-        s.depthMm = std::max(0.0, s.depthMm - dx);
-        s.withdrawLeftMm = s.depthMm > 0.0 ? std::max(0.0, s.withdrawLeftMm - dx) : 0.0;
+        t.depthMm = std::max(0.0, t.depthMm - dx);
+        t.withdrawLeftMm = t.depthMm > 0.0 ? std::max(0.0, t.withdrawLeftMm - dx) : 0.0;
         return;
     }
     // What the tip has reached.
     const patient::Patient& pt = session.patient();
-    const glm::dvec3 f = pt.labels.geometry.patientToVoxel(tipLps());
+    const glm::dvec3 f = pt.labels.geometry.patientToVoxel(t.tip());
     const int i = static_cast<int>(std::lround(f.x)), j = static_cast<int>(std::lround(f.y)), k = static_cast<int>(std::lround(f.z));
     if (!pt.labels.geometry.contains(i, j, k)) return;
+    const std::string who = which(n);
+    const std::string& target = definition_->target;
+    if (definition_->lesion && anatomy_->inTumour(t.tip())) {
+        // A lesion the labels do not hold: the tip is in it by its sphere.
+        if (std::find(t.crossed.begin(), t.crossed.end(), target) != t.crossed.end()) return;
+        t.crossed.push_back(target);
+        session.addEvent("applicator.in_tumour", who + formatted("tip %.0f mm in, ", t.depthMm) + point(t.tip()));
+        return;
+    }
     const uint16_t l = pt.labels.at(i, j, k);
     const patient::StructureMaterial& row = anatomy_->materials[l];
-    if (row.name.empty() || std::find(s.crossed.begin(), s.crossed.end(), row.name) != s.crossed.end()) return;
-    s.crossed.push_back(row.name);
+    if (row.name.empty() || std::find(t.crossed.begin(), t.crossed.end(), row.name) != t.crossed.end()) return;
+    t.crossed.push_back(row.name);
     if (row.xray == patient::XrayMaterial::Lung) {
         // Crossing aerated lung on the way to a dome lesion: the pleura twice (ablation.md section 11).
-        if (!s.pneumothorax) session.addEvent("pneumothorax.risk", "the track crosses the pleura and " + row.name + " at " + point(tipLps()));
+        if (!s.pneumothorax)
+            session.addEvent("pneumothorax.risk", who + "the track crosses the pleura and " + row.name + " at " + point(t.tip()));
         s.pneumothorax = true;
-    } else if (row.name == definition_->target) {
-        session.addEvent("applicator.in_tumour", formatted("tip %.0f mm in, ", s.depthMm) + point(tipLps()));
+    } else if (row.name == target) {
+        session.addEvent("applicator.in_tumour", who + formatted("tip %.0f mm in, ", t.depthMm) + point(t.tip()));
     } else if (row.vessel || row.critical ||
                std::find(definition_->protect.begin(), definition_->protect.end(), row.name) != definition_->protect.end()) {
-        session.addEvent("applicator.crossed", row.name + " at " + point(tipLps()));
+        session.addEvent("applicator.crossed", who + row.name + " at " + point(t.tip()));
     }
 }
 

@@ -41,6 +41,14 @@ struct Definition final : sim::ProcedureDefinition {
     double gridMm = 1.5;                 // bioheat grid spacing
     double gridMarginMm = 30.0;          // tissue modelled beyond the tumour
     double timeAcceleration = 30.0;      // ablation seconds per session second
+    // A lesion the label map does not hold (a real CT's labels name organs, not tumours): a sphere
+    // inside an organ, named `target`, with the thermal row of that name (patient/materials.h).
+    struct Lesion {
+        glm::dvec3 centreLps{0.0};
+        double diameterMm = 20.0;
+        std::string organ = "liver";
+    };
+    std::optional<Lesion> lesion;
     std::vector<sim::MetricSpec> metrics() const override;
 };
 
@@ -59,6 +67,7 @@ struct Anatomy {
     // The target's voxels in a box of the patient's label map, for coverage and margins.
     patient::VolumeGeometry tumourBox;   // the label map's geometry, cut to the tumour's voxels
     std::vector<uint8_t> tumourMask;     // (tumourBox cells)
+    double lesionRadiusMm = 0.0;         // > 0: the tumour is Definition::lesion's sphere, not a label
     bool inTumour(const glm::dvec3& lps) const;
     // Large vessels in the grid (heat sinks): their cells, and their names.
     std::vector<size_t> heatSinkCells;
@@ -102,17 +111,28 @@ std::vector<float> distanceTransform(const std::vector<uint8_t>& feature, const 
 int marginBand(double minimalMarginMm);
 double ltpFreeSurvivalPercent(int band);
 
+// At most this many applicators at once (a generator drives up to three antennas or probes
+// together; estimated from the three-probe systems of ablation.md section 8).
+constexpr size_t kMaxApplicators = 3;
+
 // The procedure's plain-data state.
 struct State {
     std::string deviceId;
-    // Applicator on a straight track: from `skinLps` along `dir`, `depthMm` in.
-    bool placed = false;
-    glm::dvec3 skinLps{0.0}, dir{0.0, 0.0, 1.0};
-    double depthMm = 0.0;
-    double advanceLeftMm = 0.0, withdrawLeftMm = 0.0, speedMmS = 5.0;
+    // One applicator on a straight track: from `skinLps` along `dir`, `depthMm` in.
+    struct Track {
+        bool placed = false;
+        glm::dvec3 skinLps{0.0}, dir{0.0, 0.0, 1.0};
+        double depthMm = 0.0;
+        double advanceLeftMm = 0.0, withdrawLeftMm = 0.0, speedMmS = 5.0;
+        std::vector<std::string> crossed;  // structures the track has crossed (events once each)
+        glm::dvec3 tip() const { return skinLps + dir * depthMm; }
+        bool inPatient() const { return placed && depthMm > 0.0; }
+    };
+    // The first applicator is always there (placed or not); the trainee may add more.
+    std::vector<Track> applicators = std::vector<Track>(1);
+    size_t active = 0;  // the applicator last placed or moved (the CT follows its tip)
     int placements = 0, repositionings = 0;
     bool pneumothorax = false;
-    std::vector<std::string> crossed;  // structures the track has crossed (events once each)
     // Generator.
     bool generatorOn = false;
     double powerW = 0.0;
@@ -123,7 +143,8 @@ struct State {
     double generatorSeconds = 0.0;    // tissue seconds with the generator on, all runs
     int runs = 0;
     bool cooling = false;             // after a run, until the tissue is back under 42 degC
-    glm::dvec3 runTipLps{0.0}, runDir{0.0};  // the applicator pose of the model in use
+    // The applicators of the model in use (those in the patient when the run started).
+    std::vector<glm::dvec3> runTipsLps, runDirs;
     // The tissue's heat and damage: shared with snapshots until this copy changes it (a few MB).
     std::shared_ptr<therapy::BioheatState> heat;
     double zoneMl = 0.0;
@@ -158,7 +179,7 @@ public:
     const Definition& definition() const { return *definition_; }
     const State& state() const { return state_; }
     const therapy::AblationDevice& device() const;
-    glm::dvec3 tipLps() const { return state_.skinLps + state_.dir * state_.depthMm; }
+    glm::dvec3 tipLps(size_t applicator = 0) const { return state_.applicators.at(applicator).tip(); }
     // The margins and coverage of the zone now.
     MarginResult margins() const;
     // The large vessel nearest a point ("" when there is none in the grid).
@@ -176,8 +197,11 @@ public:
     void thermocouple(const Action& a, Session& session);
 
 private:
+    // The action's `applicator` (1 for the first, the default), as an index; -1 after refusing.
+    int applicatorArg(const Action& a, Session& session, bool mayAdd);
     glm::dvec3 pointArg(const Action& a, const std::string& field, const Session& session) const;
     void moveApplicator(Session& session);
+    void moveTrack(Session& session, size_t applicator);
     void stepHeat(Session& session);
     void watchTissue(Session& session);
     void endRun(Session& session);
@@ -187,9 +211,9 @@ private:
     std::shared_ptr<const Definition> definition_;
     std::shared_ptr<const Anatomy> anatomy_;   // the model, shared by copies
     // The tissue model with the applicator of the current run: a cache built from the state's
-    // run pose (shared by copies; rebuilt when the pose differs).
+    // run poses (shared by copies; rebuilt when they differ).
     std::shared_ptr<const therapy::BioheatModel> runModel_;
-    glm::dvec3 runModelTip_{0.0}, runModelDir_{0.0};
+    std::vector<glm::dvec3> runModelTips_, runModelDirs_;
     std::string runModelDevice_;
     State state_;
 };
@@ -198,9 +222,10 @@ private:
 namespace controls {
 constexpr double kAdvanceStepMm = 5.0;
 constexpr double kHandSpeedMmS = 5.0;
-Action applicatorPlace(double time_s, const glm::dvec3& entry, const glm::dvec3& target);
-Action applicatorAdvance(double time_s, double mm, double speedMmS = kHandSpeedMmS);
-Action applicatorWithdraw(double time_s, double mm, double speedMmS = kHandSpeedMmS);
+// `applicator` 1 (the first) is left out of the action, as logs written before there were several.
+Action applicatorPlace(double time_s, const glm::dvec3& entry, const glm::dvec3& target, int applicator = 1);
+Action applicatorAdvance(double time_s, double mm, double speedMmS = kHandSpeedMmS, int applicator = 1);
+Action applicatorWithdraw(double time_s, double mm, double speedMmS = kHandSpeedMmS, int applicator = 1);
 Action generatorStart(double time_s, double powerW, double minutes);
 Action generatorStop(double time_s);
 // The entry on a line to the target from the patient's right (azimuth 0: straight from the right,

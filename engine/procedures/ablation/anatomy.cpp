@@ -41,9 +41,29 @@ double huAt(const patient::CtVolume& ct, const glm::dvec3& lps) {
     return ct.geometry.contains(i, j, k) ? static_cast<double>(ct.at(i, j, k)) : -1000.0;
 }
 
+// A spherical lesion inside an organ of the label map: wholly inside it (its centre and the six
+// points of its surface on the axes) and inside the CT.
+void placeLesion(Anatomy& a, const patient::Patient& patient, const Definition& def, const sim::ScenarioDocument& doc,
+                 uint16_t organ) {
+    const Definition::Lesion& l = *def.lesion;
+    const double r = 0.5 * l.diameterMm;
+    for (int n = 0; n < 7; ++n) {
+        glm::dvec3 p = l.centreLps;
+        if (n > 0) p[(n - 1) / 2] += (n % 2 ? r : -r);
+        if (labelAt(patient.labels, p) != organ)
+            doc.fail("ablation.lesion.centre_mm", formatted("a %.0f mm lesion at (%.1f, %.1f, %.1f) is not wholly inside ",
+                                                            l.diameterMm, l.centreLps.x, l.centreLps.y, l.centreLps.z) +
+                                                      l.organ + formatted(" (at (%.1f, %.1f, %.1f) it is not)", p.x, p.y, p.z));
+    }
+    a.tumourCentre = l.centreLps;
+    a.lesionRadiusMm = a.tumourRadiusMm = r;
+    a.tumourMl = 4.0 / 3.0 * kPi * r * r * r / 1000.0;
+}
+
 }  // namespace
 
 bool Anatomy::inTumour(const glm::dvec3& lps) const {
+    if (lesionRadiusMm > 0.0) return glm::length(lps - tumourCentre) <= lesionRadiusMm;
     const glm::dvec3 f = tumourBox.patientToVoxel(lps);
     const int i = static_cast<int>(std::lround(f.x)), j = static_cast<int>(std::lround(f.y)),
               k = static_cast<int>(std::lround(f.z));
@@ -65,7 +85,7 @@ Anatomy buildAnatomy(const patient::Patient& patient, const Definition& def, con
         if (a.labelName.size() <= value) a.labelName.resize(value + 1u);
         a.labelName[value] = row.name;
     }
-    if (target == 0) {
+    if (target == 0 && !def.lesion) {
         const std::string near = closestWord(def.target, names);
         doc.fail("ablation.target", "the patient has no structure '" + def.target + "'" +
                                         (near.empty() ? "" : " (did you mean " + near + "?)"));
@@ -76,8 +96,11 @@ Anatomy buildAnatomy(const patient::Patient& patient, const Definition& def, con
         doc.fail(field, "the patient has no structure '" + name + "'");
     };
 
-    // The tumour: its voxels' box, centroid and equivalent radius.
     const patient::VolumeGeometry& lg = patient.labels.geometry;
+    if (def.lesion) {
+        placeLesion(a, patient, def, doc, labelNamed(def.lesion->organ, "ablation.lesion.organ"));
+    } else {
+    // The tumour: its voxels' box, centroid and equivalent radius.
     glm::dvec3 sum(0.0);
     glm::ivec3 lo(std::numeric_limits<int>::max()), hi(-1);
     size_t count = 0;
@@ -101,6 +124,7 @@ Anatomy buildAnatomy(const patient::Patient& patient, const Definition& def, con
     a.tumourCentre = sum / static_cast<double>(count);
     a.tumourMl = static_cast<double>(count) * lg.voxelVolumeMl();
     a.tumourRadiusMm = std::cbrt(3.0 * a.tumourMl * 1000.0 / (4.0 * kPi));
+    }
 
     // The grid: a cube round the tumour, its centre on a cell centre.
     therapy::BioheatModel& m = a.tissue;
@@ -127,6 +151,9 @@ Anatomy buildAnatomy(const patient::Patient& patient, const Definition& def, con
         return index;
     };
     materialOf(unnamed.name, unnamed.thermal);
+    // The lesion's own tissue (its name's thermal row; a name that is no lesion: liver tumour's).
+    patient::StructureMaterial lesionRow = patient::structureMaterialOf(def.target);
+    if (!lesionRow.lesion) lesionRow = patient::structureMaterialOf("liver_tumour");
     std::vector<uint8_t> sink(n, 0);
     const glm::ivec3 d = m.grid.dims;
     for (int k = 0; k < d.z; ++k)
@@ -164,6 +191,7 @@ Anatomy buildAnatomy(const patient::Patient& patient, const Definition& def, con
                 }
                 const bool known = row.named && row.thermal.conductivityWPerMK > 0.0;
                 m.material[c] = known ? materialOf(row.name, row.thermal) : 0;
+                if (a.lesionRadiusMm > 0.0 && a.inTumour(p)) m.material[c] = materialOf(def.target, lesionRow.thermal);
             }
     a.vesselDistanceMm = distanceTransform(sink, m.grid.dims, h);
     std::sort(a.heatSinkNames.begin(), a.heatSinkNames.end());

@@ -21,6 +21,10 @@ constexpr double kMarginBoxMm = 12.0;
 // ball is hypodense, about -50 to 0 HU; drawn at -20 HU where the tissue is below -0.5 degC, the
 // visible CT ice edge (Gage & Baust 1998; ablation.md section 7, unverified).
 constexpr float kCoagulatedHu = 25.0f, kIceHu = -20.0f;
+// A lesion placed on a real CT (not in its voxels) is drawn hypodense: 30 HU against the 45 HU
+// measured in the liver of the shipped unenhanced example CT (estimated; many HCC and most
+// metastases are hypo- or isodense before contrast).
+constexpr float kLesionHu = 30.0f;
 constexpr double kIceEdgeC = -0.5;
 
 // log(Omega) or the coldest temperature at a point, trilinear between cell centres.
@@ -120,18 +124,21 @@ std::vector<double> Ablation::quantities(const Session&) const { return {state_.
 
 imaging::FrameContents Ablation::radiopaqueContents(const Session&) const {
     imaging::FrameContents out;
-    if (!state_.placed) return out;
-    imaging::RadiopaquePath shaft;
-    shaft.pointsLps = {tipLps() - state_.dir * kShaftLengthMm, tipLps()};
-    shaft.radiusMm = 0.5 * device().diameterMm;
-    shaft.material = imaging::Material::Steel;
-    out.paths.push_back(std::move(shaft));
+    for (const State::Track& t : state_.applicators) {
+        if (!t.placed) continue;
+        imaging::RadiopaquePath shaft;
+        shaft.pointsLps = {t.tip() - t.dir * kShaftLengthMm, t.tip()};
+        shaft.radiusMm = 0.5 * device().diameterMm;
+        shaft.material = imaging::Material::Steel;
+        out.paths.push_back(std::move(shaft));
+    }
     return out;
 }
 
 std::optional<glm::dvec3> Ablation::ctFollowPoint(const Session&) const {
-    if (!state_.placed) return std::nullopt;
-    return tipLps();
+    const State::Track& t = state_.applicators.at(state_.active);
+    if (!t.placed) return std::nullopt;
+    return t.tip();
 }
 
 void Ablation::ctOverlay(const Session&, sim::CtOverlay& overlay) const {
@@ -141,6 +148,15 @@ void Ablation::ctOverlay(const Session&, sim::CtOverlay& overlay) const {
     sim::CtOverlayField coagulated{"coagulated tissue", g.originMm, g.spacingMm, g.dims, {}};
     sim::CtOverlayField ice{"ice", g.originMm, g.spacingMm, g.dims, {}};
     const float none = std::numeric_limits<float>::quiet_NaN();
+    if (an.lesionRadiusMm > 0.0) {
+        sim::CtOverlayField lesion{"tumour", g.originMm, g.spacingMm, g.dims, {}};
+        lesion.hu.assign(g.cellCount(), std::numeric_limits<float>::quiet_NaN());
+        for (int k = 0; k < g.dims.z; ++k)
+            for (int j = 0; j < g.dims.y; ++j)
+                for (int i = 0; i < g.dims.x; ++i)
+                    if (an.inTumour(g.centreMm(i, j, k))) lesion.hu[g.index(i, j, k)] = kLesionHu;
+        overlay.fields.push_back(std::move(lesion));
+    }
     bool anyDead = false, anyIce = false;
     coagulated.hu.assign(g.cellCount(), none);
     ice.hu.assign(g.cellCount(), none);
@@ -160,13 +176,26 @@ void Ablation::ctOverlay(const Session&, sim::CtOverlay& overlay) const {
 
 void Ablation::hashState(StateHash& hash) const {
     const State& s = state_;
-    hash.add(s.deviceId).add(s.placed).add(s.skinLps).add(s.dir).add(s.depthMm).add(s.advanceLeftMm);
-    hash.add(s.withdrawLeftMm).add(s.speedMmS).add(s.placements).add(s.repositionings).add(s.pneumothorax).add(s.crossed);
+    // The first applicator where the single one was hashed, the others at the end: a log with one
+    // applicator hashes as before there could be several (tests/app/golden_replays.txt).
+    const State::Track& t = s.applicators.front();
+    const glm::dvec3 none(0.0);
+    hash.add(s.deviceId).add(t.placed).add(t.skinLps).add(t.dir).add(t.depthMm).add(t.advanceLeftMm);
+    hash.add(t.withdrawLeftMm).add(t.speedMmS).add(s.placements).add(s.repositionings).add(s.pneumothorax).add(t.crossed);
     hash.add(s.generatorOn).add(s.powerW).add(s.freezeThawMin).add(s.runStartS).add(s.runEndS).add(s.coolingFromS);
-    hash.add(s.ablationClockS).add(s.generatorSeconds).add(s.runs).add(s.cooling).add(s.runTipLps).add(s.runDir);
+    hash.add(s.ablationClockS).add(s.generatorSeconds).add(s.runs).add(s.cooling);
+    hash.add(s.runTipsLps.empty() ? none : s.runTipsLps.front()).add(s.runDirs.empty() ? none : s.runDirs.front());
     hash.add(therapy::hashBioheatState(*s.heat)).add(s.zoneMl).add(s.energyKj);
-    for (const State::Thermocouple& t : s.thermocouples) hash.add(t.at).add(t.lps).add(t.nowC).add(t.maxC).add(t.minC).add(t.alarmed);
+    for (const State::Thermocouple& c : s.thermocouples) hash.add(c.at).add(c.lps).add(c.nowC).add(c.maxC).add(c.minC).add(c.alarmed);
     hash.add(s.damaged).add(s.nerveAlarms).add(s.nerveMaxC).add(s.nerveMinC);
+    if (s.applicators.size() == 1 && s.runTipsLps.size() <= 1) return;
+    hash.add(static_cast<int>(s.active));
+    for (size_t i = 1; i < s.applicators.size(); ++i) {
+        const State::Track& o = s.applicators[i];
+        hash.add(o.placed).add(o.skinLps).add(o.dir).add(o.depthMm).add(o.advanceLeftMm).add(o.withdrawLeftMm).add(o.speedMmS);
+        hash.add(o.crossed);
+    }
+    for (size_t i = 1; i < s.runTipsLps.size(); ++i) hash.add(s.runTipsLps[i]).add(s.runDirs[i]);
 }
 
 }  // namespace irsim::procedures::ablation

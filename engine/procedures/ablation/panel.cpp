@@ -18,6 +18,11 @@ Action make(double time_s, const std::string& kind, nlohmann::json args = nlohma
 
 nlohmann::json xyz(const glm::dvec3& p) { return nlohmann::json::array({p.x, p.y, p.z}); }
 
+nlohmann::json withApplicator(nlohmann::json args, int applicator) {
+    if (applicator != 1) args["applicator"] = applicator;
+    return args;
+}
+
 const Ablation& procedureOf(const Session& session) { return static_cast<const Ablation&>(session.procedure()); }
 
 std::vector<std::string> deviceChoices() {
@@ -28,14 +33,14 @@ std::vector<std::string> deviceChoices() {
 
 }  // namespace
 
-Action applicatorPlace(double time_s, const glm::dvec3& entry, const glm::dvec3& target) {
-    return make(time_s, "applicator.place", {{"entry", xyz(entry)}, {"target", xyz(target)}});
+Action applicatorPlace(double time_s, const glm::dvec3& entry, const glm::dvec3& target, int applicator) {
+    return make(time_s, "applicator.place", withApplicator({{"entry", xyz(entry)}, {"target", xyz(target)}}, applicator));
 }
-Action applicatorAdvance(double time_s, double mm, double speedMmS) {
-    return make(time_s, "applicator.advance", {{"mm", mm}, {"speed_mm_s", speedMmS}});
+Action applicatorAdvance(double time_s, double mm, double speedMmS, int applicator) {
+    return make(time_s, "applicator.advance", withApplicator({{"mm", mm}, {"speed_mm_s", speedMmS}}, applicator));
 }
-Action applicatorWithdraw(double time_s, double mm, double speedMmS) {
-    return make(time_s, "applicator.withdraw", {{"mm", mm}, {"speed_mm_s", speedMmS}});
+Action applicatorWithdraw(double time_s, double mm, double speedMmS, int applicator) {
+    return make(time_s, "applicator.withdraw", withApplicator({{"mm", mm}, {"speed_mm_s", speedMmS}}, applicator));
 }
 Action generatorStart(double time_s, double powerW, double minutes) {
     return make(time_s, "generator.start", {{"power_w", powerW}, {"minutes", minutes}});
@@ -75,20 +80,24 @@ sim::PanelSpec panel() {
         return Actions{make(s.time_s(), "applicator.select", {{"device", deviceChoices()[static_cast<size_t>(in.choice("device"))]}})};
     };
     p.controls.push_back(device);
+    PanelControl which = number("applicator", "Applicator number (several at once)", 1.0, 1.0, static_cast<double>(kMaxApplicators), 1.0);
+    which.help = "Which applicator the place, advance and withdraw buttons move; every one in the patient runs";
+    p.controls.push_back(which);
     p.controls.push_back(number("azimuth", "From the right, deg to the front", 0.0, -60.0, 90.0, 5.0));
     p.controls.push_back(number("cranial", "Tip cranial, deg", 20.0, -45.0, 60.0, 5.0));
     p.controls.push_back(button("place", "Place, aimed at the tumour", [](const PanelInputs& in, const Session& s, double t) {
         const glm::dvec3 target = procedureOf(s).anatomy().tumourCentre;
-        return applicatorPlace(t, entryFromAngles(target, in.number("azimuth"), in.number("cranial")), target);
+        return applicatorPlace(t, entryFromAngles(target, in.number("azimuth"), in.number("cranial")), target,
+                               static_cast<int>(in.number("applicator")));
     }));
-    PanelControl advance = button("advance", "Advance 5 mm", [](const PanelInputs&, const Session&, double t) {
-        return applicatorAdvance(t, kAdvanceStepMm);
+    PanelControl advance = button("advance", "Advance 5 mm", [](const PanelInputs& in, const Session&, double t) {
+        return applicatorAdvance(t, kAdvanceStepMm, kHandSpeedMmS, static_cast<int>(in.number("applicator")));
     });
     advance.key = "Ctrl+Up", advance.holdRepeats = true, advance.handBusyS = kAdvanceStepMm / kHandSpeedMmS;
     advance.help = "Ctrl+Up (hold): advance the applicator 5 mm";
     p.controls.push_back(advance);
-    PanelControl back = button("withdraw", "Withdraw 5 mm", [](const PanelInputs&, const Session&, double t) {
-        return applicatorWithdraw(t, kAdvanceStepMm);
+    PanelControl back = button("withdraw", "Withdraw 5 mm", [](const PanelInputs& in, const Session&, double t) {
+        return applicatorWithdraw(t, kAdvanceStepMm, kHandSpeedMmS, static_cast<int>(in.number("applicator")));
     });
     back.key = "Ctrl+Down", back.holdRepeats = true, back.handBusyS = kAdvanceStepMm / kHandSpeedMmS, back.sameLine = true;
     back.help = "Ctrl+Down (hold): withdraw 5 mm";
@@ -109,10 +118,14 @@ sim::PanelSpec panel() {
         const State& s = a.state();
         std::vector<sim::ReadoutLine> lines;
         lines.push_back({a.device().name, false});
-        lines.push_back({s.placed ? formatted("Depth %.0f mm, tip %.0f mm from the tumour centre", s.depthMm,
-                                              glm::length(a.tipLps() - a.anatomy().tumourCentre))
-                                  : std::string("Not placed"),
-                         false});
+        for (size_t i = 0; i < s.applicators.size(); ++i) {
+            const State::Track& t = s.applicators[i];
+            const std::string who = s.applicators.size() > 1 ? formatted("%zu: ", i + 1) : "";
+            lines.push_back({who + (t.placed ? formatted("Depth %.0f mm, tip %.0f mm from the tumour centre", t.depthMm,
+                                                         glm::length(t.tip() - a.anatomy().tumourCentre))
+                                             : std::string("Not placed")),
+                             false});
+        }
         const double tissueMin = s.heat->timeS / 60.0;
         lines.push_back({s.generatorOn ? formatted("Generator ON %.0f W, %.1f of %.1f min (x%.0f)", s.powerW,
                                                    (s.heat->timeS - s.runStartS) / 60.0, (s.runEndS - s.runStartS) / 60.0,
@@ -122,7 +135,8 @@ sim::PanelSpec panel() {
         lines.push_back({formatted("Zone %.1f ml, %.1f kJ; hottest tissue %.0f degC", s.zoneMl, s.energyKj,
                                    static_cast<double>(s.heat->hottestTissueC)),
                          false});
-        if (s.placed) lines.push_back({formatted("At the tip %.1f degC", a.temperatureAt(a.tipLps())), false});
+        if (s.applicators[s.active].placed)
+            lines.push_back({formatted("At the tip %.1f degC", a.temperatureAt(a.tipLps(s.active))), false});
         for (const State::Thermocouple& t : s.thermocouples)
             lines.push_back({formatted("Thermocouple %s: %.1f degC (max %.1f)", t.at.c_str(), t.nowC, t.maxC), t.alarmed});
         if (s.pneumothorax) lines.push_back({"Pleura crossed: check for a pneumothorax", true});

@@ -51,7 +51,20 @@ std::shared_ptr<const sim::ProcedureDefinition> parse(const sim::Scenario& scena
     def->gridMm = d.number("ablation.grid_mm", 1.5, 0.5, 3.0);
     def->gridMarginMm = d.number("ablation.grid_margin_mm", 30.0, 15.0, 60.0);
     def->timeAcceleration = d.number("ablation.time_acceleration", 30.0, 1.0, 120.0);
+    if (d.find("ablation.lesion")) {
+        Definition::Lesion l;
+        const std::string at = "ablation.lesion.centre_mm";
+        if (d.arraySize(at) != 3) d.fail(at, "expected [x, y, z] in mm (LPS, the CT's patient frame)");
+        for (int i = 0; i < 3; ++i) l.centreLps[i] = d.requireNumber(at + "[" + std::to_string(i) + "]", -2000.0, 2000.0);
+        l.diameterMm = d.number("ablation.lesion.diameter_mm", 20.0, 5.0, 60.0);
+        l.organ = d.text("ablation.lesion.organ", "liver");
+        def->lesion = l;
+    }
     return def;
+}
+
+sim::ArgSpec applicatorArg() {
+    return sim::integerArg("applicator", 1, static_cast<int>(kMaxApplicators)).orElse(1).about("which applicator: 1 the first");
 }
 
 std::vector<ActionSpec> actions() {
@@ -59,16 +72,17 @@ std::vector<ActionSpec> actions() {
     return {
         {"applicator.select", {sim::textArg("device", deviceIds()).require()},
          "chooses the applicator, of any modality (refused while one is in the patient)", handledBy(&A::select)},
-        {"applicator.place", {sim::placeArg("entry").require(), sim::placeArg("target").require()},
+        {"applicator.place", {sim::placeArg("entry").require(), sim::placeArg("target").require(), applicatorArg()},
          "sets the applicator's tip on the skin where the line from `target` through `entry` leaves the body, "
-         "aimed at `target`; a re-placement after it went in counts as a repositioning",
+         "aimed at `target`; a re-placement after it went in counts as a repositioning; `applicator` 2 or 3 "
+         "adds another (the next number), for a zone of several applicators",
          handledBy(&A::place)},
         {"applicator.advance",
-         {numberArg("mm", "mm", 0.5, 300).require(), numberArg("speed_mm_s", "mm/s", 0.5, 20).orElse(5)},
+         {numberArg("mm", "mm", 0.5, 300).require(), numberArg("speed_mm_s", "mm/s", 0.5, 20).orElse(5), applicatorArg()},
          "pushes the applicator along its straight track; crossing the pleura or lung risks a pneumothorax",
          handledBy(&A::advance)},
         {"applicator.withdraw",
-         {numberArg("mm", "mm", 0.5, 300).require(), numberArg("speed_mm_s", "mm/s", 0.5, 20).orElse(10)},
+         {numberArg("mm", "mm", 0.5, 300).require(), numberArg("speed_mm_s", "mm/s", 0.5, 20).orElse(10), applicatorArg()},
          "pulls back along the track; before the first ablation a repositioning", handledBy(&A::withdraw)},
         {"generator.start",
          {numberArg("power_w", "W", 5, 200).about("RF and microwave, per applicator; default the device's"),
@@ -76,8 +90,8 @@ std::vector<ActionSpec> actions() {
           numberArg("freeze_min", "min", 1, 20).orElse(10).about("cryo: each freeze"),
           numberArg("thaw_min", "min", 1, 20).orElse(8).about("cryo: the passive thaw between freezes"),
           sim::integerArg("cycles", 1, 3).orElse(2).about("cryo: freezes")},
-         "runs the generator (cryo: freeze / thaw / freeze); the tissue's time runs faster than the session's "
-         "by the scenario's time_acceleration",
+         "runs the generator with every applicator in the patient (cryo: freeze / thaw / freeze); the tissue's time "
+         "runs faster than the session's by the scenario's time_acceleration",
          handledBy(&A::start)},
         {"generator.stop", {}, "stops the generator before its time", handledBy(&A::stop)},
         {"thermocouple.place",
