@@ -56,8 +56,9 @@ void Session::contrastInject(const Action& a) {
         } else {
             throw DataError(a.file, a.line, "at", "expected a branch name, \"catheter_tip\" or [x, y, z] in mm (LPS)");
         }
-        therapy::inject(*contrast_, s.contrast, segment, ml, rate, mg);
-        const double flow = contrast_->flowMlPerS[static_cast<size_t>(segment)];
+        const double share = procedure_->arterialFlowShare(*this, segment);
+        therapy::inject(*contrast_, s.contrast, segment, ml, rate, mg, share);
+        const double flow = contrast_->flowMlPerS[static_cast<size_t>(segment)] * share;
         addEvent("contrast.inject", formatted("%.1f ml", ml) + formatted(" at %.1f ml/s", rate) + " into " + where +
                                         formatted(" (blood flow %.1f ml/s)", flow));
         // Injecting faster than the vessel carries away pushes contrast back up the parent vessel.

@@ -120,6 +120,14 @@ public:
         (void)session;
         return std::nullopt;
     }
+    // The share of its baseline blood flow the arterial segment `segment` (a tree node) carries now:
+    // 1 unless the procedure has slowed it (an embolic load, a spasm). Contrast injected there is
+    // pumped on at that flow.
+    virtual double arterialFlowShare(const Session& session, int segment) const {
+        (void)session;
+        (void)segment;
+        return 1.0;
+    }
     // The point a CT acquisition's displayed slice follows (a needle tip, a probe), when any.
     virtual std::optional<glm::dvec3> ctFollowPoint(const Session& session) const {
         (void)session;

@@ -383,7 +383,7 @@ uint64_t Session::stateHash() const {
     h.add(m.roadmapOn).add(m.roadmapIndex);
     h.add(s.contrast.injectedMl).add(s.contrast.injectedMg).add(s.contrast.forgottenMg).add(s.contrast.boluses.size());
     for (const therapy::Bolus& b : s.contrast.boluses)
-        h.add(b.segment).add(b.leftToInjectMl).add(b.rateMlPerS).add(b.mixingMg).add(b.pumpedMl).add(b.injectedMg);
+        h.add(b.segment).add(b.leftToInjectMl).add(b.rateMlPerS).add(b.mixingMg).add(b.pumpedMl).add(b.injectedMg).add(b.flowShare);
     h.add(s.centralRayWaterMm);
     h.add(s.events.size());
     for (const assessment::SessionEvent& e : s.events) h.add(e.time_s).add(e.kind).add(e.details);

@@ -139,7 +139,7 @@ int segmentNearest(const ContrastModel& m, const glm::dvec3& p) {
 }
 
 void inject(const ContrastModel& m, ContrastState& s, int segment, double ml, double rateMlPerS,
-            double mgIodinePerMl) {
+            double mgIodinePerMl, double flowShare) {
     Bolus* b = nullptr;
     for (Bolus& x : s.boluses)
         if (x.segment == segment) b = &x;
@@ -151,6 +151,7 @@ void inject(const ContrastModel& m, ContrastState& s, int segment, double ml, do
     b->leftToInjectMl = ml;
     b->rateMlPerS = rateMlPerS;
     b->mgIodinePerMl = mgIodinePerMl;
+    b->flowShare = std::clamp(flowShare, 0.0, 1.0);
 }
 
 void step(const ContrastModel& m, ContrastState& s, double dtS) {
@@ -162,7 +163,7 @@ void step(const ContrastModel& m, ContrastState& s, double dtS) {
         b.injectedMl += dv, b.injectedMg += dm;
         s.injectedMl += dv, s.injectedMg += dm;
         // The injectate adds its volume to the blood pumped past the tip.
-        const double du = b.baseFlowMlPerS * dtS + dv;
+        const double du = b.baseFlowMlPerS * b.flowShare * dtS + dv;
         // The tip's mixing volume over this step, exactly for an inflow spread evenly over du.
         double out = b.mixingMg + dm;
         if (b.mixingVolumeMl > 0.0 && du > 0.0) {

@@ -69,6 +69,9 @@ int segmentNearest(const ContrastModel& m, const glm::dvec3& pointLps);
 struct Bolus {
     int segment = -1;
     double baseFlowMlPerS = 0.0;       // blood flow of the injected segment
+    // The share of that flow the vessel carries now (1; less where an embolic load or a spasm has
+    // slowed it): the bolus is pumped on more slowly, so contrast lingers. Set by each stroke.
+    double flowShare = 1.0;
     std::vector<double> reachMl;       // W per node, pumped ml; < 0 where not downstream
     std::vector<double> fraction;      // f per node: its share of the injected segment's flow
     double mgIodinePerMl = 300.0;      // of the medium being injected now
@@ -90,9 +93,10 @@ struct ContrastState {
     double forgottenMg = 0.0;          // iodine of boluses dropped once washed out
 };
 
-// Starts (or adds to) an injection at `segment`: `ml` at `rateMlPerS`, medium of mgIodinePerMl.
+// Starts (or adds to) an injection at `segment`: `ml` at `rateMlPerS`, medium of mgIodinePerMl,
+// into a vessel carrying `flowShare` of its baseline flow (the split below it is unchanged).
 void inject(const ContrastModel& m, ContrastState& s, int segment, double ml, double rateMlPerS,
-            double mgIodinePerMl);
+            double mgIodinePerMl, double flowShare = 1.0);
 // Advances by dt seconds.
 void step(const ContrastModel& m, ContrastState& s, double dtS);
 

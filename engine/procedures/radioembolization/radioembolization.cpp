@@ -252,6 +252,11 @@ void Radioembolization::step(Session& session) {
     moveSpheres(session);
 }
 
+double Radioembolization::arterialFlowShare(const Session&, int segment) const {
+    if (delivery_state_.spheres.lodgedGBq.empty() || segment < 0) return 1.0;
+    return therapy::flowFraction(delivery_->spheres, delivery_state_.spheres, segment);
+}
+
 std::vector<double> Radioembolization::quantities(const Session& session) const {
     std::vector<double> q = Endovascular::quantities(session);
     q.push_back(deliveredGBq());

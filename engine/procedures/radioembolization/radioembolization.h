@@ -78,6 +78,8 @@ public:
     void step(Session& session) override;
     void addMetrics(const Session& session, assessment::Metrics& metrics) const override;
     std::vector<double> quantities(const Session& session) const override;
+    // The embolic load slows the flow: contrast checks late in a resin delivery show stasis.
+    double arterialFlowShare(const Session& session, int segment) const override;
     void hashState(StateHash& hash) const override;
 
     static const Radioembolization& of(const Session& session) {
