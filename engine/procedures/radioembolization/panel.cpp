@@ -26,8 +26,9 @@ sim::PanelSpec panel() {
     method.initialChoice = 2, method.radio = true;
     p.controls.push_back(method);
     PanelControl target;
+    // Partition: the normal-liver dose (resin limit 40 Gy, EANM 2022); mird: the perfused territory's.
     target.kind = ControlKind::Number, target.id = "target_gy", target.label = "Target dose (Gy)";
-    target.initial = 120.0, target.lo = 10.0, target.hi = 400.0, target.step = 10.0, target.format = "%.0f";
+    target.initial = 40.0, target.lo = 10.0, target.hi = 400.0, target.step = 10.0, target.format = "%.0f";
     p.controls.push_back(target);
     p.controls.push_back(sim::buttonControl("plan", "Plan activity", [](const PanelInputs& in, const Session&, double t) {
         nlohmann::json args = {{"method", methods()[static_cast<size_t>(in.choice("method"))]}};
@@ -76,7 +77,7 @@ sim::PanelSpec panel() {
         const auto& events = session.state().events;
         for (auto it = events.rbegin(); it != events.rend(); ++it)
             if (it->kind == "spheres.reflux" || it->kind == "spheres.non_target" || it->kind == "spheres.stasis" ||
-                it->kind == "plan.contraindicated") {
+                it->kind == "plan.contraindicated" || it->kind == "action.refused") {
                 lines.push_back({it->kind + ": " + it->details, it->kind != "spheres.stasis"});
                 break;
             }
