@@ -190,3 +190,29 @@ TEST_CASE("after resin stasis a contrast check lingers in the right hepatic arte
     CHECK(mgBefore < 0.1 * 900.0);
     CHECK(mgAfter > 0.5 * 900.0);
 }
+
+TEST_CASE("the panel's planner, draw and infuse controls give the actions a hand would, and they are carried out", "[radioembolization][controls]") {
+    sim::Session s(scenarioWith(), phantom());
+    const sim::PanelSpec& panel = s.procedureSpec().panel;
+    const sim::PanelInputs inputs = sim::initialInputs(panel);  // partition, 40 Gy, 5 ml at 5 ml/min
+    const auto press = [&](const std::string& id, double t) {
+        s.advanceTo(t);
+        for (const sim::Action& a : sim::pressControl(panel, id, inputs, s)) s.submit(a);
+        s.advanceTo(t + 0.5);
+    };
+    press("plan", 1.0);
+    press("draw", 2.0);
+    const auto& plan = Radioembolization::of(s).deliveryState().plan;
+    REQUIRE(plan.has_value());
+    CHECK(plan->plan.input.method == therapy::PlanningMethod::Partition);
+    CHECK(plan->plan.input.targetGy == 40.0);
+    CHECK(Radioembolization::of(s).deliveryState().spheres.drawnGBq == Approx(plan->plan.activityGBq).epsilon(1e-12));
+    press("infuse", 3.0);
+    s.advanceTo(70.0);
+    // 5 ml through the Cobra still at the sheath's tip: the spheres go down the leg, not to the liver.
+    bool systemic = false;
+    for (const assessment::SessionEvent& e : s.state().events)
+        systemic |= e.kind == "spheres.non_target" && e.details.find("systemic") != std::string::npos;
+    CHECK(systemic);
+    CHECK(Radioembolization::of(s).deliveryState().spheres.infusedMl == Approx(5.0).epsilon(1e-9));
+}
