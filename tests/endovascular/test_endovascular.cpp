@@ -256,7 +256,7 @@ TEST_CASE("an exchange waits for the outgoing wire to be back in the sheath, and
                                              Catch::Contains("not on this scenario's tray"));
 }
 
-TEST_CASE("a stiff wire left pressed in small hepatic branches brings on vasospasm after 20 s, not before",
+TEST_CASE("a stiff wire left pressed in small hepatic branches brings on vasospasm after 20 s, not before, and the branch's flow falls",
           "[endovascular][wall]") {
     const sim::Scenario sc = scenarioFor(1, "I");
     sim::Session s(sc, patientOf(sc));
@@ -275,4 +275,19 @@ TEST_CASE("a stiff wire left pressed in small hepatic branches brings on vasospa
             CHECK(e.time_s == Approx(75.4 + 20.0).margin(0.1));
             CHECK(std::atof(e.details.c_str()) >= endo(s).model().limits.spasmN);
         }
+    // Contrast into the spastic branch is pumped on at the spasm's share of its flow, and at full
+    // flow once the spasm has passed.
+    const std::string branch = endo(s).state().spasmSinceS.begin()->first;
+    const int segment = therapy::segmentOfBranch(*s.contrastModel(), branch);
+    REQUIRE(segment >= 0);
+    const auto injectedShare = [&](double t) {
+        s.submit(sim::Action{t, "contrast.inject", {{"ml", 1.0}, {"rate_ml_s", 0.5}, {"at", branch}}, "test", 0});
+        s.advanceTo(t + 0.1);
+        for (const therapy::Bolus& b : s.state().contrast.boluses)
+            if (b.segment == segment) return b.flowShare;
+        return -1.0;
+    };
+    const procedures::endovascular::WallForceLimits& lim = endo(s).model().limits;
+    CHECK(injectedShare(100.0) == lim.spasmFlowShare);
+    CHECK(injectedShare(95.4 + lim.spasmLastsS + 1.0) == 1.0);
 }

@@ -369,8 +369,10 @@ void Endovascular::watchWall(Session& session, bool pushing) {
     }
     for (const auto& [branch, force] : small) {
         if (watch(s.spasm[branch], force >= lim.spasmN, force < lim.spasmN, lim.spasmHoldS, "vessel.vasospasm",
-                  formatted("%.2f N held on ", force) + branch + formatted(" for %.0f s", lim.spasmHoldS)))
+                  formatted("%.2f N held on ", force) + branch + formatted(" for %.0f s", lim.spasmHoldS))) {
             ++s.vasospasms;
+            s.spasmSinceS[branch] = session.time_s();
+        }
     }
 }
 

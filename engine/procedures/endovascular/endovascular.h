@@ -56,6 +56,11 @@ struct WallForceLimits {
     double spasmRadiusMm = 2.0;
     double spasmN = 0.1;
     double spasmHoldS = 20.0;
+    // A spastic branch carries this share of its flow for this long, estimated: the lumen narrowed
+    // by about a sixth of its diameter halves a Poiseuille flow (d^4); catheter-induced spasm
+    // usually resolves within minutes once the device is withdrawn (no published figure found).
+    double spasmFlowShare = 0.5;
+    double spasmLastsS = 600.0;
 };
 
 // Everything fixed for the session: the lumen, the tray, the allowed path.
@@ -101,6 +106,7 @@ struct State {
     double maxTipForceN = 0.0, maxWallForceN = 0.0;
     ForceWatch dissection, perforation;
     std::map<std::string, ForceWatch> spasm;  // per small branch
+    std::map<std::string, double> spasmSinceS;  // branch -> when its spasm began
     int dissections = 0, perforations = 0, vasospasms = 0;
     // What the session did meanwhile (read from its events).
     size_t eventsSeen = 0;
@@ -123,6 +129,8 @@ public:
     imaging::FrameContents radiopaqueContents(const Session& session) const override;
     std::optional<glm::dvec3> catheterTip(const Session& session) const override;
     std::vector<sim::DeviceState> devices(const Session& session) const override;
+    // A branch in spasm carries less blood: contrast injected into it lingers.
+    double arterialFlowShare(const Session& session, int segment) const override;
     void hashState(StateHash& hash) const override;
 
     static const Endovascular& of(const Session& session) {

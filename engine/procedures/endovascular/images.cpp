@@ -111,6 +111,13 @@ std::optional<glm::dvec3> Endovascular::catheterTip(const Session&) const {
 
 std::vector<double> Endovascular::quantities(const Session&) const { return {state_.rod.lengthMm}; }
 
+double Endovascular::arterialFlowShare(const Session& session, int segment) const {
+    if (segment < 0 || static_cast<size_t>(segment) >= model_->tree->nodes.size()) return 1.0;
+    const auto it = state_.spasmSinceS.find(model_->tree->nodes[static_cast<size_t>(segment)].branch);
+    const WallForceLimits& lim = model_->limits;
+    return it != state_.spasmSinceS.end() && session.time_s() - it->second < lim.spasmLastsS ? lim.spasmFlowShare : 1.0;
+}
+
 // Each device in the sheath, outermost first: its tip, how far it is out of the sheath, and the
 // branch it lies in (the "tissue" of an endovascular device is its vessel).
 std::vector<sim::DeviceState> Endovascular::devices(const Session&) const {
@@ -164,6 +171,7 @@ void Endovascular::hashState(StateHash& h) const {
     h.add(s.exchanges).add(s.maxTipForceN).add(s.maxWallForceN);
     for (const ForceWatch* w : {&s.dissection, &s.perforation}) h.add(w->heldS).add(w->fired);
     for (const auto& [b, w] : s.spasm) h.add(b).add(w.heldS).add(w.fired);
+    for (const auto& [b, t] : s.spasmSinceS) h.add(b).add(t);
     h.add(s.dissections).add(s.perforations).add(s.vasospasms).add(s.eventsSeen).add(s.dsaBranch).add(s.dsaCounted);
     for (const auto& [b, n] : s.dsaRuns) h.add(b).add(n);
     h.add(s.roadmapsStored);

@@ -252,9 +252,10 @@ void Radioembolization::step(Session& session) {
     moveSpheres(session);
 }
 
-double Radioembolization::arterialFlowShare(const Session&, int segment) const {
-    if (delivery_state_.spheres.lodgedGBq.empty() || segment < 0) return 1.0;
-    return therapy::flowFraction(delivery_->spheres, delivery_state_.spheres, segment);
+double Radioembolization::arterialFlowShare(const Session& session, int segment) const {
+    const double spasm = Endovascular::arterialFlowShare(session, segment);
+    if (delivery_state_.spheres.lodgedGBq.empty() || segment < 0) return spasm;
+    return spasm * therapy::flowFraction(delivery_->spheres, delivery_state_.spheres, segment);
 }
 
 std::vector<double> Radioembolization::quantities(const Session& session) const {
