@@ -344,7 +344,12 @@ void Endovascular::watchWall(Session& session, bool pushing) {
         if (model_->lumen.isSegment(seg) && model_->lumen.radiusMm(seg) < lim.spasmRadiusMm)
             small[model_->lumen.branch(seg)] += r.wallForceN[static_cast<size_t>(i)];
     }
-    const std::string who = rodModel_.devices.back().title;
+    // The device whose tip leads: the force is read on the rod's distal part, which is that device's
+    // (a wire pulled back inside the catheter no longer is).
+    size_t leading = 0;
+    for (size_t k = 1; k < r.insertedMm.size(); ++k)
+        if (r.insertedMm[k] > r.insertedMm[leading]) leading = k;
+    const std::string who = rodModel_.devices[leading].title;
     const auto watch = [&](ForceWatch& w, bool over, bool under, double holdS, const std::string& kind,
                            const std::string& details) {
         if (over) w.heldS += kTimeStepS;
