@@ -180,6 +180,7 @@ EndovascularDevice parseDevice(const TableReader& r, const std::map<std::string,
     if (d.innerDiameterMm >= d.outerDiameterMm)
         r.fail("inner_diameter_mm", "must be smaller than outer_diameter_mm (" + formatNumber(d.outerDiameterMm) + ")");
     d.maxWireDiameterMm = r.number("max_wire_diameter_mm", 0.0, d.innerDiameterMm + 1e-9, d.innerDiameterMm);
+    d.ratedPressurePsi = r.number("rated_pressure_psi", 0.0, 2000.0, 0.0);
     const std::string c = r.text("coating");
     auto ci = coatings.find(c);
     if (ci == coatings.end()) r.fail("coating", "no [coating." + c + "] in this file");

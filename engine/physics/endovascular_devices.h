@@ -65,6 +65,7 @@ struct EndovascularDevice {
     double outerDiameterMm = 0.0;      // what touches the wall (jacket, catheter OD)
     double innerDiameterMm = 0.0;      // lumen (catheters, sheaths); 0 for wires
     double maxWireDiameterMm = 0.0;    // largest wire the lumen takes
+    double ratedPressurePsi = 0.0;     // the most an injector may push through the lumen; 0: none given
     DeviceCoating coating;
     std::vector<DeviceSection> sections;  // tip first; lengths add up to lengthMm
     std::vector<ShapeArc> tipShape;       // proximal to tip; empty = straight

@@ -26,7 +26,7 @@ void Session::contrastInject(const Action& a) {
     SimState& s = state_;
     {
         const double ml = a.requireNumber("ml");
-        const double rate = a.number("rate_ml_s", 2.0);
+        double rate = a.number("rate_ml_s", 2.0);
         const double mg = a.number("mg_iodine_per_ml", 300.0);
         if (!contrast_)
             throw DataError(a.file, a.line, "at", "the patient has no vessel tree to inject contrast into");
@@ -40,6 +40,13 @@ void Session::contrastInject(const Action& a) {
             segment = therapy::segmentNearest(*contrast_, *tip);
             if (segment < 0) throw DataError(a.file, a.line, "at", "the catheter tip is not near the vessel tree");
             where = "the catheter tip (" + contrast_->tree->nodes[static_cast<size_t>(segment)].branch + ")";
+            // The injector stops at the catheter's rated pressure: the rate is what the lumen passes there.
+            const std::optional<double> limit = procedure_->injectionFlowLimitMlPerS(*this);
+            if (limit && rate > *limit) {
+                addEvent("contrast.pressure_limit",
+                         formatted("%.1f ml/s asked, %.1f ml/s at the catheter's rated pressure", rate, *limit));
+                rate = *limit;
+            }
         } else if (it->is_string()) {
             where = it->get<std::string>();
             segment = therapy::segmentOfBranch(*contrast_, where);

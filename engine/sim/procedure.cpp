@@ -96,7 +96,8 @@ const std::vector<ActionSpec>& imagingActions() {
           numberArg("mg_iodine_per_ml", "mg/ml", 50, 400).orElse(300).about("300 and 370 are the usual media")},
          "iodinated contrast into the arterial tree: it mixes with the blood at the tip, flows downstream, splits by "
          "flow and washes out (`engine/therapy/contrast.h`); event `contrast.reflux` when the rate exceeds the "
-         "vessel's flow",
+         "vessel's flow; at \"catheter_tip\" the rate is capped at what the catheter passes at its rated pressure "
+         "(event `contrast.pressure_limit`)",
          sessionHandler<&Session::contrastInject>()},
         {"dsa.run", {numberArg("fps", "frames/s", 0.5, 7.5).orElse(3), numberArg("duration_s", "s", 1, 30).orElse(6)},
          "a DSA run: the first frame is the mask (start it before the contrast arrives, or event "
@@ -143,6 +144,7 @@ const std::vector<EventSpec>& imagingEvents() {
         {"ct.fluoro", EventCategory::Imaging, "CT fluoroscopy"},
         {"contrast.inject", EventCategory::Imaging, "Contrast injected"},
         {"contrast.reflux", EventCategory::Complication, "Contrast reflux"},
+        {"contrast.pressure_limit", EventCategory::Imaging, "Injector at its pressure limit"},
         {"action.refused", EventCategory::Device, "Action refused"},
         {"session.end", EventCategory::Session, "Session ends"},
     };

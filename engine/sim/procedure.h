@@ -128,6 +128,12 @@ public:
         (void)segment;
         return 1.0;
     }
+    // The highest contrast flow (ml/s) the catheter at catheterTip() lets through at its rated
+    // pressure, when the procedure knows its lumen; an injection asking for more runs at this.
+    virtual std::optional<double> injectionFlowLimitMlPerS(const Session& session) const {
+        (void)session;
+        return std::nullopt;
+    }
     // The point a CT acquisition's displayed slice follows (a needle tip, a probe), when any.
     virtual std::optional<glm::dvec3> ctFollowPoint(const Session& session) const {
         (void)session;

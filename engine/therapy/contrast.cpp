@@ -123,6 +123,24 @@ ContrastModel makeContrastModel(const patient::VesselTree& tree, const ContrastD
     return m;
 }
 
+double catheterFlowLimitMlPerS(double innerDiameterMm, double lengthMm, double pressurePa, const ContrastMedium& c) {
+    if (!(innerDiameterMm > 0.0 && lengthMm > 0.0 && pressurePa > 0.0)) return 0.0;
+    const double d = innerDiameterMm * 1e-3, l = lengthMm * 1e-3;
+    // Pressure drop (Pa) at mean velocity v (m/s); increasing in v, with a step up at the transition.
+    const auto drop = [&](double v) {
+        const double re = c.densityKgPerM3 * v * d / c.viscosityPaS;
+        const double f = re < 2300.0 ? 64.0 / std::max(re, 1e-12) : 0.316 * std::pow(re, -0.25);
+        return f * (l / d) * 0.5 * c.densityKgPerM3 * v * v;
+    };
+    double lo = 0.0, hi = 1.0;
+    while (drop(hi) < pressurePa && hi < 1e4) hi *= 2.0;
+    for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (drop(mid) < pressurePa ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi) * 0.25 * kPi * d * d * 1e6;
+}
+
 int segmentOfBranch(const ContrastModel& m, const std::string& branch) {
     return m.tree->firstNodeOf(branch);
 }

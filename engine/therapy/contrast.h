@@ -43,6 +43,21 @@ struct ContrastDef {
     double forgetFraction = 1e-6;
 };
 
+// The contrast medium pushed through a catheter lumen at the injector's pressure limit.
+struct ContrastMedium {
+    // Iohexol 300 at 37 degrees C: viscosity 6.3 mPa s, density 1.349 g/ml (Omnipaque package insert;
+    // not in the reference notes: unverified).
+    double viscosityPaS = 6.3e-3;
+    double densityKgPerM3 = 1349.0;
+};
+// The highest flow (ml/s) through a straight lumen of this inner diameter and length at this
+// pressure: Darcy-Weisbach with the laminar friction factor 64/Re below Re = 2300 (Poiseuille) and
+// Blasius' 0.316 Re^-0.25 above (smooth tube, turbulent), solved for the velocity. A microcatheter
+// at its rating stays laminar; a 5 Fr catheter at 1200 psi is turbulent, where Poiseuille would
+// promise twice the flow.
+double catheterFlowLimitMlPerS(double innerDiameterMm, double lengthMm, double pressurePa,
+                               const ContrastMedium& medium = {});
+
 // Derived once from the tree (immutable): per node, its segment from the parent.
 struct ContrastModel {
     const patient::VesselTree* tree = nullptr;

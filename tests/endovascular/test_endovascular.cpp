@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "imaging/attenuation.h"
 #include "procedures/endovascular/endovascular.h"
 #include "sim/run_headless.h"
@@ -290,4 +291,21 @@ TEST_CASE("a stiff wire left pressed in small hepatic branches brings on vasospa
     const procedures::endovascular::WallForceLimits& lim = endo(s).model().limits;
     CHECK(injectedShare(100.0) == lim.spasmFlowShare);
     CHECK(injectedShare(95.4 + lim.spasmLastsS + 1.0) == 1.0);
+}
+
+TEST_CASE("an injection through the Cobra faster than its lumen passes at 1200 psi runs at that flow, with an event", "[endovascular][injector]") {
+    const sim::Scenario sc = scenarioFor(1, "I");
+    sim::Session s(sc, patientOf(sc));
+    s.submit(sim::Action{1.0, "contrast.inject", {{"ml", 10.0}, {"rate_ml_s", 30.0}, {"at", "catheter_tip"}}, "test", 0});
+    s.submit(sim::Action{10.0, "contrast.inject", {{"ml", 10.0}, {"rate_ml_s", 8.0}, {"at", "catheter_tip"}}, "test", 0});
+    s.advanceTo(11.0);
+    const double limit = *endo(s).injectionFlowLimitMlPerS(s);
+    const physics::EndovascularDevice& cobra = physics::builtinDeviceLibrary().device("cobra_c2_5fr");
+    CHECK(limit == therapy::catheterFlowLimitMlPerS(cobra.innerDiameterMm, cobra.lengthMm, 1200.0 * 6894.757));
+    CHECK(hasEvent(s, "contrast.pressure_limit", "30.0 ml/s asked"));
+    int limited = 0;
+    for (const auto& e : s.state().events) limited += e.kind == "contrast.pressure_limit";
+    CHECK(limited == 1);  // 8 ml/s passes
+    CHECK(hasEvent(s, "contrast.inject", formatted("10.0 ml at %.1f ml/s", limit)));
+    CHECK(hasEvent(s, "contrast.inject", "10.0 ml at 8.0 ml/s"));
 }

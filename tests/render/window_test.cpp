@@ -4,6 +4,7 @@
 // the report it writes and screenshots it takes while running.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -101,6 +102,49 @@ TEST_CASE("the window shows a fluoroscopy image of the patient and a CT slice af
     // The CT panel's axial slice: body (grey) and air (black) around it.
     regionStats(im, 620, 100, 960, 420, mean, sd);
     CHECK(sd > 0.05);
+}
+
+TEST_CASE("a DSA run shows on the window's monitor as the subtracted frames: flat grey, the hepatic arteries dark",
+          "[render][window][dsa]") {
+    if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0) {
+        WARN("xvfb-run is not installed (Debian package xvfb): window test skipped");
+        return;
+    }
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(IRSIM_BINARY_DIR) / "tests" / "render" / "window-dsa";
+    fs::create_directories(dir);
+    const fs::path shot = dir / "shot.png", out = dir / "out.txt", log = dir / "dsa.jsonl";
+    fs::remove(shot);
+    {
+        std::ofstream l(log);
+        l << R"({"t": 0.0, "action": "session.start", "scenario": "celiac-angiography"})" << "\n"
+          << R"({"t": 0.2, "action": "dsa.run", "fps": 3, "duration_s": 4})" << "\n"
+          << R"({"t": 0.6, "action": "contrast.inject", "ml": 10, "rate_ml_s": 5, "at": "common_hepatic"})" << "\n"
+          << R"({"t": 5.0, "action": "procedure.end"})" << "\n";
+    }
+    // 75 frames of 1/30 s: the frame at 2.2 s, contrast in the hepatic arteries.
+    const std::string cmd = "cd '" + dir.string() + "' && IRSIM_VALIDATION=1 xvfb-run -a -s '-screen 0 1280x800x24' '" +
+                            std::string(IRSIM_EXE) + "' run celiac-angiography --actions '" + log.string() +
+                            "' --quit-after-frames 75 --screenshot '" + shot.string() + "' > '" + out.string() + "' 2>&1";
+    const int rc = std::system(cmd.c_str());
+    const std::string output = readAll(out.string());
+    INFO(output);
+    REQUIRE(rc == 0);
+    REQUIRE(output.find("Vulkan validation errors: 0") != std::string::npos);
+    const irsim::GreyImage im = irsim::readPngGrey(shot.string());
+    // The monitor: a subtraction cancels the anatomy to the flat DSA background (sim/frames.h,
+    // kDsaBackground 0.8) wherever no iodine is; the arteries with contrast are far darker.
+    std::vector<float> v;
+    int dark = 0;
+    for (int y = 150; y < 450; ++y)
+        for (int x = 150; x < 450; ++x) {
+            v.push_back(im.at(x, y));
+            dark += im.at(x, y) < 0.5f;
+        }
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+    CHECK(v[v.size() / 2] == Approx(0.8).margin(0.05));
+    CHECK(dark > 200);  // vessel pixels
+    CHECK(dark < static_cast<int>(v.size()) / 5);
 }
 
 #endif

@@ -2,13 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/units.h"
 #include "therapy/contrast.h"
 
 using namespace irsim;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 constexpr double kDt = 1.0 / 240.0;
 
 // A trunk of 4 segments (20 mm, r 3 mm, 300 ml/min) that bifurcates into a left branch (2 x 25 mm,
@@ -139,4 +139,34 @@ TEST_CASE("the same injections give the same bolus bit for bit", "[therapy][cont
         CHECK(a.paths[i].segmentFill == b.paths[i].segmentFill);
         CHECK(a.paths[i].pointsLps == b.paths[i].pointsLps);
     }
+}
+
+TEST_CASE("a catheter passes Poiseuille's flow while laminar and the Blasius flow once turbulent", "[therapy][contrast][injector]") {
+    const therapy::ContrastMedium iohexol;
+    constexpr double kPaPerPsi = 6894.757;
+    // 2.7 Fr microcatheter, 0.635 mm lumen, 130 cm, 750 psi: laminar (Re < 2300), so exactly
+    // Q = pi r^4 dP / (8 mu L).
+    const double r = 0.635e-3 / 2.0, l = 1.30, dp = 750.0 * kPaPerPsi;
+    const double poiseuille = kPi * std::pow(r, 4) * dp / (8.0 * iohexol.viscosityPaS * l) * 1e6;
+    const double micro = therapy::catheterFlowLimitMlPerS(0.635, 1300.0, dp);
+    CHECK(micro == Approx(poiseuille).epsilon(1e-6));
+    const double re = iohexol.densityKgPerM3 * (micro * 1e-6 / (kPi * r * r)) * 2.0 * r / iohexol.viscosityPaS;
+    CHECK(re < 2300.0);
+    CHECK(micro > 2.0);  // microcatheter contrast runs of 2-3 ml/s are possible
+    CHECK(micro < 4.0);
+    // 5 Fr Cobra, 0.965 mm lumen, 65 cm, 1200 psi: turbulent. With the Blasius friction factor,
+    // dP = 0.316 Re^-0.25 (L/D) rho v^2 / 2 holds at the flow found, and it is within the 15-25 ml/s
+    // rated flow of a 5 Fr catheter (reference notes, unverified), less than half of Poiseuille's.
+    const double d = 0.965e-3, lc = 0.65, dpc = 1200.0 * kPaPerPsi;
+    const double cobra = therapy::catheterFlowLimitMlPerS(0.965, 650.0, dpc);
+    const double v = cobra * 1e-6 / (0.25 * kPi * d * d);
+    const double rec = iohexol.densityKgPerM3 * v * d / iohexol.viscosityPaS;
+    CHECK(rec > 2300.0);
+    CHECK(0.316 * std::pow(rec, -0.25) * (lc / d) * 0.5 * iohexol.densityKgPerM3 * v * v == Approx(dpc).epsilon(1e-6));
+    CHECK(cobra > 15.0);
+    CHECK(cobra < 25.0);
+    CHECK(cobra < 0.5 * kPi * std::pow(d / 2.0, 4) * dpc / (8.0 * iohexol.viscosityPaS * lc) * 1e6);
+    // More pressure, more flow; a longer catheter, less.
+    CHECK(therapy::catheterFlowLimitMlPerS(0.635, 1300.0, 2.0 * dp) > micro);
+    CHECK(therapy::catheterFlowLimitMlPerS(0.635, 1500.0, dp) < micro);
 }

@@ -12,6 +12,7 @@
 #include "assessment/records.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "render/grey_texture.h"
 #include "render/image_blit.h"
 #include "sim/frames.h"
 #include "sim/report.h"
@@ -86,10 +87,8 @@ struct DebriefView::Impl {
     std::shared_ptr<std::shared_ptr<ReplayCache>> replayCache = std::make_shared<std::shared_ptr<ReplayCache>>();
 
     // The image on the GPU: one texture of kReportImagePixels^2, re-filled when the frame changes.
-    render::Image texture;
-    render::Buffer staging;
+    render::GreyTexture texture;
     ImagePanel panel;
-    bool textureHasImage = false;
 
     std::vector<std::vector<float>> series;  // the timeline's values as floats for PlotLines
     std::vector<float> attemptScores;
@@ -99,18 +98,9 @@ struct DebriefView::Impl {
     int rating = 3;
 
     Impl(render::Context& c, render::ImageBlitter& b, LoadedDebrief d, std::shared_ptr<const patient::Patient> p, bool sync)
-        : ctx(c), blitter(b), data(std::move(d)), patient(std::move(p)), synchronous(sync) {
-        const uint32_t n = sim::kReportImagePixels;
-        texture = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R8G8B8A8_UNORM, {n, n, 1},
-                                  VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
-        staging = ctx.createBuffer(VkDeviceSize(n) * n * 4, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
-        ctx.submitAndWait([&](VkCommandBuffer cmd) {
-            render::transitionImage(cmd, texture.image, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_GENERAL,
-                                    VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT,
-                                    VK_ACCESS_SHADER_READ_BIT);
-        });
+        : ctx(c), blitter(b), data(std::move(d)), patient(std::move(p)), synchronous(sync), texture(c, sim::kReportImagePixels) {
         panel.blitter = &blitter;
-        panel.set = blitter.setFor(texture);
+        panel.set = blitter.setFor(texture.image());
         for (const as::DebriefSeries& s : data.debrief.series)
             series.emplace_back(s.value.begin(), s.value.end());
         for (const as::DebriefAttempt& a : data.debrief.attempts) attemptScores.push_back(static_cast<float>(a.score));
@@ -120,8 +110,6 @@ struct DebriefView::Impl {
 
     ~Impl() {
         if (pending.valid()) pending.wait();
-        ctx.release(texture);
-        ctx.release(staging);
     }
 
     bool canReplay() const { return data.scenario.has_value() && !data.log.empty(); }
@@ -161,34 +149,7 @@ struct DebriefView::Impl {
         upload(shown.image);
     }
 
-    // Grey [0,1] to the RGBA texture; the copy waits for every frame that may still sample it.
-    void upload(const GreyImage& im) {
-        textureHasImage = !im.pixels.empty();
-        if (!textureHasImage) return;
-        const int n = sim::kReportImagePixels;
-        ctx.waitIdle();
-        auto* dst = static_cast<uint8_t*>(staging.mapped);
-        for (int y = 0; y < n; ++y)
-            for (int x = 0; x < n; ++x) {
-                const float v = im.at(x * im.width / n, y * im.height / n);
-                const auto g = static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
-                uint8_t* p = dst + (static_cast<size_t>(y) * n + x) * 4;
-                p[0] = p[1] = p[2] = g;
-                p[3] = 255;
-            }
-        ctx.submitAndWait([&](VkCommandBuffer cmd) {
-            render::transitionImage(cmd, texture.image, VK_IMAGE_LAYOUT_GENERAL, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                                    VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_SHADER_READ_BIT,
-                                    VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
-            VkBufferImageCopy region{};
-            region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-            region.imageExtent = {static_cast<uint32_t>(n), static_cast<uint32_t>(n), 1};
-            vkCmdCopyBufferToImage(cmd, staging.buffer, texture.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
-            render::transitionImage(cmd, texture.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_GENERAL,
-                                    VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
-                                    VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
-        });
-    }
+    void upload(const GreyImage& im) { texture.upload(im); }
 
     void draw(float W, float H) {
         collectReplay();
@@ -364,7 +325,7 @@ struct DebriefView::Impl {
         // cell goes through ImGui's channel splitter, and what came after it was lost.
         const float side = std::min(ImGui::GetContentRegionAvail().y - 4.0f, 250.0f);
         const ImVec2 at = ImGui::GetCursorScreenPos();
-        if (textureHasImage && haveFrame) {
+        if (texture.hasImage() && haveFrame) {
             panel.min = at;
             panel.max = {at.x + side, at.y + side};
             dl->AddCallback(drawImagePanel, &panel);

@@ -3,6 +3,7 @@
 // texture, so a panel's image is drawn by our own pipeline (render::ImageBlitter) from an
 // ImDrawList callback, clipped to the panel (docs/rendering.md).
 #include <algorithm>
+#include <string>
 
 #include <imgui.h>
 
@@ -17,6 +18,7 @@ struct ImagePanel {
     VkDescriptorSet set = VK_NULL_HANDLE;
     VkCommandBuffer cmd = VK_NULL_HANDLE;
     ImVec2 min, max;
+    std::string showing;  // what the image is when its panel should say so ("DSA"); "" otherwise
 };
 
 // The callback to pass to ImDrawList::AddCallback with an ImagePanel* as its data.

@@ -32,6 +32,7 @@
 #include "patient/materials.h"
 #include "render/ct_slice.h"
 #include "render/fluoro_monitor.h"
+#include "render/grey_texture.h"
 #include "render/image_blit.h"
 #include "render/view3d.h"
 #include "sim/frames.h"
@@ -165,7 +166,8 @@ public:
         ImGui::SetNextWindowPos({0, 0});
         ImGui::SetNextWindowSize({viewW * 0.6f, viewH});
         ImGui::Begin("Fluoroscopy", nullptr, fixed);
-        ImGui::Text("%s  LAO %+.1f  CRAN %+.1f  FOV %.0f mm  %.1f p/s", s.fluoroOn ? "FLUORO" : "LIH",
+        const char* mode = !monitor.showing.empty() ? monitor.showing.c_str() : s.fluoroOn ? "FLUORO" : "LIH";
+        ImGui::Text("%s  LAO %+.1f  CRAN %+.1f  FOV %.0f mm  %.1f p/s", mode,
                     s.carm.laoDeg, s.carm.cranDeg, s.carm.detectorWidthMm, s.pulseRatePps);
         imageInWindow(monitor);
         ImGui::End();
@@ -335,6 +337,13 @@ int runWindowed(const WindowRunOptions& opts) {
         render::CtSliceView slice(ctx, drr, 512);
         render::ImageBlitter blitter(ctx, presenter.renderPass());
         ImagePanel monitorPanel{&blitter, blitter.setFor(monitor.display())};
+        // DSA frames (the mask, then live minus mask) and a roadmap's last-image-hold are shown as
+        // the CPU reference renders them (sim/frames.h, 512^2, some 60 ms a frame on this machine):
+        // the GPU monitor has no subtraction stage. A live pulse takes the monitor back.
+        sim::ImageRenderer cpuFrames;
+        render::GreyTexture cpuFrame(ctx, sim::kReportImagePixels);
+        const VkDescriptorSet gpuMonitorSet = monitorPanel.set, cpuMonitorSet = blitter.setFor(cpuFrame.image());
+        size_t imagesSeen = session.state().images.size();
         ImagePanel ctPanel{&blitter, blitter.setFor(slice.image())};
         // 1 mm steps: a redraw while orbiting stays near 0.1-0.3 s on lavapipe (depth within a step).
         render::View3d view3d(ctx, drr, patient->labels,
@@ -403,6 +412,18 @@ int runWindowed(const WindowRunOptions& opts) {
             // last image stays (last-image-hold).
             const int64_t pulses = s.dose.fluoroPulses + s.dose.cineFrames;
             const bool newPulse = pulses != shownImages && pulses > 0;
+            for (; imagesSeen < s.images.size(); ++imagesSeen) {
+                const sim::ImageTaken& taken = s.images[imagesSeen];
+                if (taken.kind != sim::ImageKind::DsaMask && taken.kind != sim::ImageKind::Dsa &&
+                    !(taken.kind == sim::ImageKind::FluoroHold && taken.roadmapIndex >= 0))
+                    continue;
+                cpuFrame.upload(cpuFrames.render(session, imagesSeen));
+                monitorPanel.set = cpuMonitorSet;
+                monitorPanel.showing = taken.kind == sim::ImageKind::DsaMask ? "DSA MASK"
+                                       : taken.kind == sim::ImageKind::Dsa   ? "DSA"
+                                                                             : "ROADMAP LIH";
+            }
+            if (newPulse) monitorPanel.set = gpuMonitorSet, monitorPanel.showing.clear();
             if (debrief) {
                 debrief->draw(static_cast<float>(kWindowWidth), static_cast<float>(kWindowHeight));
                 if (debrief->closeRequested()) glfwSetWindowShouldClose(window, GLFW_TRUE);

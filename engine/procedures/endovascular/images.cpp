@@ -111,6 +111,15 @@ std::optional<glm::dvec3> Endovascular::catheterTip(const Session&) const {
 
 std::vector<double> Endovascular::quantities(const Session&) const { return {state_.rod.lengthMm}; }
 
+std::optional<double> Endovascular::injectionFlowLimitMlPerS(const Session&) const {
+    const int k = deliveryIndex();
+    if (k < 0) return std::nullopt;
+    const physics::EndovascularDevice& d = rodModel_.devices[static_cast<size_t>(k)];
+    if (d.ratedPressurePsi <= 0.0) return std::nullopt;
+    constexpr double kPaPerPsi = 6894.757;  // 1 psi = 6.895 kPa (endovascular reference notes)
+    return therapy::catheterFlowLimitMlPerS(d.innerDiameterMm, d.lengthMm, d.ratedPressurePsi * kPaPerPsi);
+}
+
 double Endovascular::arterialFlowShare(const Session& session, int segment) const {
     if (segment < 0 || static_cast<size_t>(segment) >= model_->tree->nodes.size()) return 1.0;
     const auto it = state_.spasmSinceS.find(model_->tree->nodes[static_cast<size_t>(segment)].branch);

@@ -1,0 +1,31 @@
+#pragma once
+// A grey image computed on the CPU (a report image, a DSA frame of sim::ImageRenderer) as a
+// sampled RGBA texture that ImageBlitter can draw: the debrief's image of the scrubbed moment, the
+// monitor's DSA and roadmap frames.
+#include "core/image_io.h"
+#include "render/context.h"
+
+namespace irsim::render {
+
+class GreyTexture {
+public:
+    GreyTexture(Context& ctx, uint32_t side);
+    ~GreyTexture();
+    GreyTexture(const GreyTexture&) = delete;
+    GreyTexture& operator=(const GreyTexture&) = delete;
+
+    // Grey [0, 1] resampled (nearest) to the texture's side. Waits for the device to be idle, so
+    // no frame in flight still samples the texture while it is overwritten.
+    void upload(const GreyImage& image);
+    const Image& image() const { return texture_; }
+    bool hasImage() const { return hasImage_; }
+
+private:
+    Context& ctx_;
+    uint32_t side_;
+    Image texture_;
+    Buffer staging_;
+    bool hasImage_ = false;
+};
+
+}  // namespace irsim::render
