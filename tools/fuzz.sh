@@ -4,7 +4,8 @@
 # tests/fuzz/corpus/<target>/. The sources a target exercises are compiled here with clang (so the
 # fuzzer sees their coverage); the rest of irsim comes from the normal build's static libraries,
 # taken from the link line of the target's replay program (tests/fuzz/CMakeLists.txt).
-# Usage: tools/fuzz.sh BUILD_DIR [SECONDS_PER_TARGET] [TARGET...]   (targets: nifti action_log scenario)
+# Usage: tools/fuzz.sh BUILD_DIR [SECONDS_PER_TARGET] [TARGET...]
+#   (targets: nifti action_log scenario dicom device_library label_table)
 # Exit 77 (CTest: skipped) when clang or its libFuzzer runtime is missing. docs/robustness.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +13,7 @@ build="$(cd "${1:?usage: tools/fuzz.sh BUILD_DIR [SECONDS] [TARGET...]}" && pwd)
 seconds="${2:-15}"
 shift $(( $# < 2 ? $# : 2 ))
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(nifti action_log scenario)
+[ ${#targets[@]} -eq 0 ] && targets=(nifti action_log scenario dicom device_library label_table)
 
 clang="$(command -v clang++ || command -v clang++-14 || true)"
 if [ -z "$clang" ]; then
@@ -32,12 +33,18 @@ declare -A sources=(
   [nifti]="engine/patient/nifti.cpp engine/patient/limits.cpp"
   [action_log]="engine/sim/action.cpp"
   [scenario]="engine/sim/scenario.cpp"
+  [dicom]="engine/patient/dicom_stream.cpp engine/patient/dicom.cpp"
+  [device_library]="engine/physics/endovascular_devices.cpp"
+  [label_table]="engine/patient/labels.cpp"
 )
 assets="$root/assets/patients/totalseg-example"
 declare -A seeds=(
   [nifti]="$assets/example_ct_sm.nii.gz $assets/example_seg.nii.gz"
   [action_log]="$(ls "$root"/scenarios/*.jsonl | tr '\n' ' ')"
   [scenario]="$(ls "$root"/scenarios/*.toml | tr '\n' ' ')"
+  [dicom]="$assets/example_ct_dicom"
+  [device_library]="$root/assets/devices/endovascular.toml"
+  [label_table]="$assets/labels_total.json"
 )
 flags=(-std=c++20 -O1 -g -ffp-contract=off -fno-fast-math -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -I"$root/engine" -I/usr/include/gdcm-3.0 -I/usr/include/bullet
@@ -83,7 +90,9 @@ for t in "${targets[@]}"; do
   seedDir="$out/seeds_$t"
   rm -rf "$seedDir"
   mkdir -p "$seedDir" "$out/corpus_$t"
-  for f in ${seeds[$t]}; do cp "$f" "$seedDir/"; done
+  for f in ${seeds[$t]}; do
+    if [ -d "$f" ]; then cp "$f"/* "$seedDir/"; else cp "$f" "$seedDir/"; fi
+  done
   cp "$root/tests/fuzz/corpus/$t/"* "$seedDir/" 2>/dev/null || true
   echo "fuzz_$t: ${seconds} s"
   if ! (cd "$out" && IRSIM_ROOT="$root" ASAN_OPTIONS=detect_leaks=0 "$exe" -max_total_time="$seconds" -timeout=10 \

@@ -81,8 +81,9 @@ const LabelTable& irsimLabels() {
     return table;
 }
 
-LabelTable loadLabelTable(const std::string& path) {
-    const std::string text = readTextFile(path);
+LabelTable loadLabelTable(const std::string& path) { return parseLabelTable(readTextFile(path), path); }
+
+LabelTable parseLabelTable(const std::string& text, const std::string& path) {
     // A label table is one flat object; deeper nesting is refused before parsing (it could
     // overflow the stack when the value is destroyed).
     if (jsonNestingBeyond(text, 1) != std::string::npos)

@@ -52,5 +52,7 @@ const LabelTable& irsimLabels();
 // Reads a label table from JSON {"5": "liver", ...} (TotalSegmentator's format); DataError naming
 // the file and the bad entry otherwise.
 LabelTable loadLabelTable(const std::string& path);
+// The same from the file's text (`path` names it in errors).
+LabelTable parseLabelTable(const std::string& text, const std::string& path);
 
 }  // namespace irsim::patient
