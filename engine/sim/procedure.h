@@ -57,6 +57,13 @@ struct CtOverlay {
     std::vector<CtOverlayField> fields;
 };
 
+// A picture of the procedure's result for the session's images folder (a dose map over the CT).
+struct ResultPicture {
+    std::string name;           // file stem ("dose-map")
+    int width = 0, height = 0;
+    std::vector<uint8_t> rgba;  // row 0 at the top
+};
+
 struct MetricSpec {
     std::string name;   // report key ("cement_injected_ml")
     std::string unit;
@@ -149,6 +156,11 @@ public:
     virtual void ctOverlay(const Session& session, CtOverlay& overlay) const {
         (void)session;
         (void)overlay;
+    }
+    // Pictures of the result, written beside the images a headless run saves; none by default.
+    virtual std::vector<ResultPicture> resultPictures(const Session& session) const {
+        (void)session;
+        return {};
     }
     // Feeds the plain-data state into the session's state hash.
     virtual void hashState(StateHash& hash) const = 0;

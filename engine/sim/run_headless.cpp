@@ -57,6 +57,10 @@ nlohmann::json runHeadless(const HeadlessRun& run, const ProgressFn& progress) {
         });
     }
     session.play(log);
+    if (!run.framesDir.empty())
+        for (const ResultPicture& p : session.procedure().resultPictures(session))
+            writePngRgba((std::filesystem::path(run.framesDir) / ("result-" + p.name + ".png")).string(), p.width,
+                         p.height, p.rgba);
     nlohmann::json report = buildReport(session, files);
     if (!run.reportPath.empty()) writeReport(run.reportPath, report);
     return report;

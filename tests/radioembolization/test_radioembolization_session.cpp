@@ -216,3 +216,43 @@ TEST_CASE("the panel's planner, draw and infuse controls give the actions a hand
     CHECK(systemic);
     CHECK(Radioembolization::of(s).deliveryState().spheres.infusedMl == Approx(5.0).epsilon(1e-9));
 }
+
+TEST_CASE("the dose map shows the tumour hot and the untreated left lobe as plain CT", "[radioembolization][picture]") {
+    const sim::Session& session = expertSession();
+    const Radioembolization& r = Radioembolization::of(session);
+    const auto pictures = r.resultPictures(session);
+    REQUIRE(pictures.size() == 1);
+    const sim::ResultPicture& p = pictures[0];
+    const therapy::TerritoryMap& map = r.delivery().territories;
+    const patient::VolumeGeometry& g = map.geometry;
+    REQUIRE(p.width == 4 * g.dims.x);
+    REQUIRE(p.height == 4 * g.dims.y);
+    const therapy::DoseVolume dose = therapy::voxelDose(r.delivery().spheres, r.deliveryState().spheres, map);
+    // The slice shown goes through the tumour's centroid.
+    double kSum = 0.0, n = 0.0;
+    for (int k = 0; k < g.dims.z; ++k)
+        for (int j = 0; j < g.dims.y; ++j)
+            for (int i = 0; i < g.dims.x; ++i)
+                if (map.tissue[g.index(i, j, k)] == therapy::kTumourVoxel) kSum += k, n += 1.0;
+    REQUIRE(n > 0.0);
+    const int best = static_cast<int>(std::lround(kSum / n));
+    int hot = 0, hotYellow = 0, cold = 0, coldGrey = 0;
+    for (int j = 0; j < g.dims.y; ++j)
+        for (int i = 0; i < g.dims.x; ++i) {
+            const size_t v = g.index(i, j, best);
+            const uint8_t* px = &p.rgba[(static_cast<size_t>(j * 4) * p.width + i * 4) * 4];
+            if (map.tissue[v] == therapy::kTumourVoxel && dose.doseGy[v] >= 100.0f) {
+                ++hot;
+                hotYellow += px[0] > 200 && px[1] > 150;  // >= 100 Gy: yellow to white
+            }
+            if (map.tissue[v] == therapy::kNormalLiverVoxel && dose.doseGy[v] == 0.0f) {
+                ++cold;
+                coldGrey += px[0] == px[1] && px[1] == px[2];  // no wash: the CT's grey
+            }
+        }
+    INFO("slice " << best << ": " << hot << " tumour voxels over 100 Gy, " << cold << " untreated liver voxels");
+    CHECK(hot > 10);
+    CHECK(hotYellow == hot);
+    CHECK(cold > 10);
+    CHECK(coldGrey == cold);
+}

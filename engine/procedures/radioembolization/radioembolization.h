@@ -81,6 +81,8 @@ public:
     // The embolic load slows the flow: contrast checks late in a resin delivery show stasis.
     double arterialFlowShare(const Session& session, int segment) const override;
     void hashState(StateHash& hash) const override;
+    // The absorbed dose over the CT, axial through the tumour (or the hottest voxel): "dose-map".
+    std::vector<sim::ResultPicture> resultPictures(const Session& session) const override;
 
     static const Radioembolization& of(const Session& session) {
         return static_cast<const Radioembolization&>(session.procedure());
