@@ -65,6 +65,9 @@ struct PanelSpec {
     std::function<std::vector<ReadoutLine>(const Session&)> readout;
     std::vector<std::string> help;       // extra help lines
     bool imagingControlsOpen = true;     // the shared contrast/DSA/CT controls start open
+    // A hand on the image: a mouse drag over the fluoroscopy monitor, in screen pixels (+ right,
+    // + down), given when the button is released. Empty: the monitor takes no drags.
+    std::function<std::vector<Action>(double rightPx, double downPx, const Session&)> drag;
 };
 
 // A button whose press gives one action: `press(inputs, session, time_s)`.

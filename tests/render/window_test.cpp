@@ -104,6 +104,35 @@ TEST_CASE("the window shows a fluoroscopy image of the patient and a CT slice af
     CHECK(sd > 0.05);
 }
 
+TEST_CASE("a mouse drag on the monitor is the hand on the hub: up pushes, sideways twists", "[render][window][input]") {
+    if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0) {
+        WARN("xvfb-run is not installed (Debian package xvfb): no X server can start, window drag test skipped");
+        return;
+    }
+    REQUIRE(std::system("command -v xdotool >/dev/null 2>&1") == 0);
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(IRSIM_BINARY_DIR) / "tests" / "render" / "window-drag-test";
+    fs::create_directories(dir);
+    const std::string script = std::string(IRSIM_SOURCE_DIR) + "/tests/render/window_drag.sh";
+    const std::string cmd = "xvfb-run -a -s '-screen 0 1280x800x24' bash '" + script + "' '" + std::string(IRSIM_EXE) +
+                            "' '" + dir.string() + "' > '" + (dir / "script.txt").string() + "' 2>&1";
+    const int rc = std::system(cmd.c_str());
+    INFO(readAll((dir / "script.txt").string()) + readAll((dir / "irsim.txt").string()) +
+         readAll((dir / "steps.txt").string()));
+    REQUIRE(rc == 0);
+    // 80 px up at half a mm a pixel: a 40 mm push of the device in hand; 60 px right: 60 degrees.
+    std::vector<nlohmann::json> pushes, turns;
+    for (const nlohmann::json& a : readJsonLines((dir / "session.jsonl").string())) {
+        if (a["action"] == "device.push") pushes.push_back(a);
+        if (a["action"] == "device.torque") turns.push_back(a);
+    }
+    REQUIRE(pushes.size() == 1);
+    REQUIRE(turns.size() == 1);
+    CHECK(pushes[0]["mm"].get<double>() == Approx(40.0).margin(1.0));
+    CHECK(turns[0]["deg"].get<double>() == Approx(60.0).margin(2.0));
+    CHECK(pushes[0]["device"] == turns[0]["device"]);
+}
+
 TEST_CASE("a DSA run shows on the window's monitor as the subtracted frames: flat grey, the hepatic arteries dark",
           "[render][window][dsa]") {
     if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0) {

@@ -155,6 +155,24 @@ public:
         return false;
     }
 
+    // A drag that starts on the monitor is the procedure's hand (PanelSpec::drag), given on release.
+    void dragOnMonitor(const ImagePanel& monitor) {
+        const sim::PanelSpec& panel = session_.procedureSpec().panel;
+        if (!panel.drag || session_.ended()) return;
+        const ImGuiIO& io = ImGui::GetIO();
+        if (ImGui::IsMouseClicked(0) && ImGui::IsMouseHoveringRect(monitor.min, monitor.max)) {
+            dragging_ = true;
+            dragFrom_ = io.MousePos;
+        }
+        if (!dragging_) return;
+        const ImVec2 d{io.MousePos.x - dragFrom_.x, io.MousePos.y - dragFrom_.y};
+        ImGui::GetWindowDrawList()->AddLine(dragFrom_, io.MousePos, IM_COL32(255, 200, 0, 200), 2.0f);
+        if (!ImGui::IsMouseReleased(0)) return;
+        dragging_ = false;
+        if (std::abs(d.x) + std::abs(d.y) < 3.0f) return;  // a click, not a drag
+        for (const sim::Action& a : panel.drag(d.x, d.y, session_)) act(a.kind, a.args);
+    }
+
     void panels(ImagePanel& monitor, ImagePanel& ct, ImagePanel& ct3d) {
         const sim::SimState& s = session_.state();
         const float W = static_cast<float>(kWindowWidth), H = static_cast<float>(kWindowHeight);
@@ -170,6 +188,7 @@ public:
         ImGui::Text("%s  LAO %+.1f  CRAN %+.1f  FOV %.0f mm  %.1f p/s", mode,
                     s.carm.laoDeg, s.carm.cranDeg, s.carm.detectorWidthMm, s.pulseRatePps);
         imageInWindow(monitor);
+        dragOnMonitor(monitor);
         ImGui::End();
         // CT panel: the axial slice through the isocentre.
         ImGui::SetNextWindowPos({viewW * 0.6f, 0});
@@ -291,6 +310,8 @@ public:
     GLFWwindow* window_;
     sim::Session& session_;
     ProcedurePanel procedurePanel_;
+    bool dragging_ = false;
+    ImVec2 dragFrom_{0, 0};
     bool typing_ = false;
     std::unique_ptr<sim::ActionRecorder> recorder_;
     bool replaying_ = false;

@@ -178,6 +178,10 @@ constexpr double kPushStepMm = 10.0;    // one press: a hand's feed of the wire 
 constexpr double kHandSpeedMmS = 20.0;  // a steady manual advance (estimated)
 constexpr double kTurnStepDeg = 30.0;
 constexpr double kTurnRateDegS = 180.0;  // half a turn a second between finger and thumb (estimated)
+// A drag over the monitor: up pushes, down pulls, sideways twists (the hub between finger and
+// thumb follows the mouse). A 570-pixel monitor shows a 300 mm field: about half a mm a pixel.
+constexpr double kDragMmPerPx = 0.5;
+constexpr double kDragDegPerPx = 1.0;
 
 Action devicePush(double time_s, const std::string& device, double mm, double speedMmS = kHandSpeedMmS);
 Action deviceTorque(double time_s, const std::string& device, double deg, double rateDegS = kTurnRateDegS);

@@ -1,6 +1,8 @@
 // The endovascular controls in the window: the device stack (which device is in, how far, its tip's
 // branch), the hand on one hub (push, pull, twist, by buttons and keys at hand speed), the wire in
 // and out of the catheter, and an alarm line for wall-force events.
+#include <algorithm>
+
 #include "core/text.h"
 #include "core/units.h"
 #include "procedures/endovascular/endovascular.h"
@@ -66,6 +68,16 @@ sim::PanelSpec panel() {
     };
     p.controls.push_back(retract);
 
+    p.drag = [](double rightPx, double downPx, const Session& s) {
+        const std::string d = Endovascular::of(s).deviceInHand();
+        Actions out;
+        if (d.empty()) return out;
+        const double mm = std::clamp(-downPx * kDragMmPerPx, -1000.0, 1000.0);
+        const double deg = std::clamp(rightPx * kDragDegPerPx, -1080.0, 1080.0);
+        if (std::abs(mm) >= 0.5) out.push_back(devicePush(s.time_s(), d, mm));
+        if (std::abs(deg) >= 1.0) out.push_back(deviceTorque(s.time_s(), d, deg));
+        return out;
+    };
     p.readout = [](const Session& session) {
         const Endovascular& e = Endovascular::of(session);
         const State& st = e.state();
@@ -93,7 +105,8 @@ sim::PanelSpec panel() {
         return lines;
     };
     p.help = {"Endovascular: push, pull and twist the hub in hand (H changes hub) to steer the tip into the",
-              "  route's branches; inject contrast at the catheter tip for DSA runs and a roadmap"};
+              "  route's branches; inject contrast at the catheter tip for DSA runs and a roadmap",
+              "Drag on the monitor: up pushes, down pulls (half a mm a pixel), sideways twists (a degree a pixel)"};
     return p;
 }
 
