@@ -154,6 +154,18 @@ public:
     virtual void hashState(StateHash& hash) const = 0;
 };
 
+// What `irsim scenario new` writes for a procedure, as commented TOML in which "{target}" stands for
+// the structure the scenario is about (--target). The shared parts (scenario, patient, C-arm, the
+// pass mark, fluoroscopy time, the list of every metric and event) come from the declarations.
+struct ScenarioTemplate {
+    std::string target;    // the structure when --target is not given ("vertebrae_L1")
+    std::string phantom;   // keys and tables under [patient.phantom] the procedure needs (a tumour)
+    std::string sections;  // the procedure's own tables ([vertebroplasty], [[goal.view]])
+    // Its goals (what the procedure is for: a session that does nothing must miss one), usual
+    // metrics and critical errors; names and reasons may hold "{target}".
+    assessment::Rubric rubric;
+};
+
 struct ProcedureSpec {
     std::string name;                   // what scenario.procedure names
     std::string title;                  // "Vertebroplasty"
@@ -168,6 +180,7 @@ struct ProcedureSpec {
     std::vector<EventSpec> events;
     std::vector<QuantitySpec> quantities;
     PanelSpec panel;
+    ScenarioTemplate scenarioTemplate;  // empty: `scenario new` writes only the shared parts
 };
 
 // ProcedureSpec::make for a procedure class constructed from (scenario, patient).

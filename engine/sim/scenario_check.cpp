@@ -1,0 +1,112 @@
+#include "sim/scenario_check.h"
+
+#include <algorithm>
+
+#include "core/text.h"
+#include "patient/materials.h"
+#include "sim/run_headless.h"
+#include "sim/scenario.h"
+#include "sim/session.h"
+
+namespace irsim::sim {
+
+namespace {
+
+void warn(ScenarioCheck& check, const Scenario& s, const std::string& field, const std::string& what) {
+    check.warnings.emplace_back(s.file, s.doc.lineOf(field), field, what);
+}
+
+// A rubric is there to tell a session that did the procedure from one that did not: the session
+// that only starts and ends is the least that must fail.
+void warnIfNothingPasses(ScenarioCheck& check, const Scenario& s, Session& session) {
+    if (s.rubric.goals.empty())
+        warn(check, s, "rubric", "no [[rubric.goal]]: nothing says what the procedure is for, so a session that skips "
+                                 "its therapeutic goal can pass on its technique score (docs/scenarios.md)");
+    Action start;
+    start.kind = "session.start";
+    start.args["scenario"] = s.id;
+    session.play({start});
+    const assessment::Assessment a = session.assess();
+    if (a.passed)
+        warn(check, s, "rubric",
+             "a session that does nothing (only session.start) passes with " + formatted("%.1f", a.score) +
+                 ": add a [[rubric.goal]] on what the procedure is for (e.g. a metric the procedure reports "
+                 "only when it was done), or metrics that score zero when nothing was done");
+}
+
+// The target's voxels on a face of the volume: the scan cut it, and the C-arm or the needle meets
+// the cut plane there.
+void warnIfTargetAtEdge(ScenarioCheck& check, const Scenario& s, const patient::Patient& p) {
+    if (s.target.empty() || p.labels.voxels.empty()) return;
+    const std::optional<uint16_t> label = p.labelOf(s.target);
+    if (!label) return;
+    const glm::ivec3 n = p.labels.geometry.dims;
+    const char* faceNames[3][2] = {{"first column (i = 0)", "last column"},
+                                   {"first row (j = 0)", "last row"},
+                                   {"first slice (k = 0)", "last slice"}};
+    std::vector<std::string> faces;
+    for (int axis = 0; axis < 3; ++axis)
+        for (int side = 0; side < 2; ++side) {
+            const int fixed = side == 0 ? 0 : n[axis] - 1;
+            const int a = (axis + 1) % 3, b = (axis + 2) % 3;
+            bool touches = false;
+            for (int u = 0; u < n[a] && !touches; ++u)
+                for (int v = 0; v < n[b] && !touches; ++v) {
+                    glm::ivec3 c;
+                    c[axis] = fixed, c[a] = u, c[b] = v;
+                    touches = p.labels.voxels[(static_cast<size_t>(c.z) * n.y + c.y) * n.x + c.x] == *label;
+                }
+            if (touches) faces.push_back(faceNames[axis][side]);
+        }
+    if (!faces.empty())
+        warn(check, s, "scenario.target",
+             "'" + s.target + "' reaches the edge of the volume (" + joinWords(faces, "and") +
+                 "): the scan cuts it, so views and approaches there meet the cut plane; choose a level inside the scan");
+}
+
+// A label map made for another CT (or another grid resampled onto this one) puts its bones over
+// soft tissue: their mean CT number gives it away.
+void warnIfBonesAreNotBone(ScenarioCheck& check, const Scenario& s, const patient::Patient& p) {
+    if (s.patient.phantom || p.labels.voxels.empty() || p.labels.voxels.size() != p.ct.voxels.size()) return;
+    const patient::MaterialTable materials = patient::materialsOf(p);
+    std::vector<bool> bone(65536, false);
+    for (const auto& [value, row] : materials.rows()) bone[value] = row.bone;
+    double sum = 0.0;
+    size_t count = 0;
+    for (size_t i = 0; i < p.labels.voxels.size(); ++i)
+        if (bone[p.labels.voxels[i]]) sum += p.ct.voxels[i], ++count;
+    if (count == 0) return;
+    const double mean = sum / static_cast<double>(count);
+    if (mean < kMinBoneLabelMeanHu)
+        warn(check, s, "patient.labels",
+             "the bone labels average " + formatted("%.0f", mean) + " HU on the CT (bone is over " +
+                 formatNumber(kMinBoneLabelMeanHu) + "): is this label map the CT's own?");
+}
+
+void addError(ScenarioCheck& check, const DataError& e) {
+    if (const auto* all = dynamic_cast<const ScenarioErrors*>(&e))
+        check.errors.insert(check.errors.end(), all->errors().begin(), all->errors().end());
+    else
+        check.errors.push_back(e);
+}
+
+}  // namespace
+
+ScenarioCheck checkScenario(const std::string& path, const ProgressFn& progress) {
+    ScenarioCheck check;
+    try {
+        const Scenario s = loadScenario(path);
+        // The patient and the procedure on it, as a run builds them: a level missing from the label
+        // map, a tumour the procedure cannot find.
+        const std::shared_ptr<const patient::Patient> patient = loadScenarioPatient(s, progress);
+        Session session(s, patient);
+        warnIfTargetAtEdge(check, s, *patient);
+        warnIfBonesAreNotBone(check, s, *patient);
+        warnIfNothingPasses(check, s, session);
+    } catch (const DataError& e) {
+        addError(check, e);
+    }
+    return check;
+}
+
+}  // namespace irsim::sim
