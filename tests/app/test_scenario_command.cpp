@@ -95,6 +95,25 @@ TEST_CASE("scenario check lists every problem of every file as file:line: field:
     // A missing CT names the scenario's field and line, not only the path the loader tried.
     CHECK_THAT(r.out, Catch::Contains(missing.string() + ":6: patient.ct: "));
     CHECK_THAT(r.out, Catch::Contains(missing.string() + ": 1 error, 0 warnings"));
+
+    // A level the label map does not hold: the nearest one, and every level it does hold.
+    const fs::path level = dir / "level.toml";
+    writeText(level, carmOnCt(kCt, kSeg, "vertebrae_L9", true));
+    const ProgramResult l = irsimRun("scenario check " + quoted(level.string()));
+    INFO(l.out);
+    CHECK(l.status == 2);
+    CHECK_THAT(l.out, Catch::Contains(level.string() + ":4: scenario.target: the patient has no structure 'vertebrae_L9'; "
+                                                       "did you mean 'vertebrae_L"));
+    const patient::LabelMap seg = patient::loadNiftiLabels(kSeg);
+    const patient::LabelTable& names = patient::totalSegmentatorLabels();
+    size_t levels = 0;
+    for (const auto& [value, name] : names)
+        if (name.rfind("vertebrae_", 0) == 0 && std::find(seg.voxels.begin(), seg.voxels.end(), value) != seg.voxels.end()) {
+            CHECK_THAT(l.out, Catch::Contains(name));
+            ++levels;
+        }
+    CHECK(levels >= 3);
+    CHECK(countOf(l.out, "vertebrae_") == levels + 2);  // the list, the name asked for and the nearest
 }
 
 TEST_CASE("scenario check warns of a rubric that a session doing nothing passes", "[app][scenario]") {
