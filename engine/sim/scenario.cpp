@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "core/state_hash.h"
 #include "core/text.h"
 #include "patient/phantom.h"
 
@@ -480,6 +481,7 @@ Scenario parseScenario(const std::string& tomlText, const std::string& file) {
     }
     Scenario s;
     s.file = file;
+    s.contentHash = StateHash::hexOf(StateHash().bytes(tomlText.data(), tomlText.size()).value());
     s.id = std::filesystem::path(file).stem().string();
     s.doc.file = file;
     convert(table, "", s.doc.root, s.doc.lines, file);

@@ -76,6 +76,7 @@ struct ScenarioPatient {
 
 struct Scenario {
     std::string file;
+    std::string contentHash; // FNV-1a 64 of the file's bytes, 16 hex digits: which version a report ran on
     std::string id;          // file name without extension
     std::string title;
     std::string procedure;   // a registered procedure's name (engine/procedures)
