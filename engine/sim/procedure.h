@@ -198,6 +198,10 @@ bool registerProcedure(ProcedureSpec spec);
 const ProcedureSpec* findProcedure(const std::string& name);
 std::vector<std::string> procedureNames();
 
+// The fluoroscopy pulse rates the C-arm offers (its low, normal and high dose programmes): what
+// `fluoro.rate` and a scenario's carm.pulse_rate accept.
+inline const std::vector<double> kFluoroPulseRatesPps{7.5, 15.0, 30.0};
+
 // What every session has whatever its procedure: the imaging actions, events, metrics and
 // quantities (session.cpp, imaging_modes.cpp).
 const std::vector<ActionSpec>& imagingActions();

@@ -435,7 +435,13 @@ void parseCArm(const ScenarioDocument& d, Scenario& s, Problems& problems) {
                 s.isocentreOffsetMm[i] =
                     d.requireNumber("carm.isocentre_offset_mm[" + std::to_string(i) + "]", -300.0, 300.0);
         });
-    problems.attempt("carm.pulse_rate", [&] { s.pulseRatePps = d.number("carm.pulse_rate", 15.0, 1.0, 30.0); });
+    problems.attempt("carm.pulse_rate", [&] {
+        s.pulseRatePps = d.number("carm.pulse_rate", 15.0, 1.0, 30.0);
+        const auto& rates = kFluoroPulseRatesPps;
+        if (std::find(rates.begin(), rates.end(), s.pulseRatePps) == rates.end())
+            d.fail("carm.pulse_rate", "expected 7.5, 15 or 30 pulses/s (the low, normal and high programmes), got " +
+                                          formatNumber(s.pulseRatePps));
+    });
 }
 
 // The sections every scenario has; a key under any other top-level table is a procedure's.

@@ -181,3 +181,17 @@ TEST_CASE("a rubric written as TOML reads back to the same rubric", "[sim][scena
         }
     }
 }
+
+TEST_CASE("a scenario's pulse rate is one the C-arm offers", "[sim][scenario][authoring]") {
+    std::string text = shipped("carm-positioning-l1.toml");
+    replace(text, "pulse_rate = 7.5", "pulse_rate = 10");
+    const std::vector<DataError> errors = errorsOf(text, "c.toml");
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].field() == "carm.pulse_rate");
+    CHECK(sim::messageOf(errors[0]) == "expected 7.5, 15 or 30 pulses/s (the low, normal and high programmes), got 10");
+    for (const char* rate : {"7.5", "15", "30"}) {
+        std::string ok = shipped("carm-positioning-l1.toml");
+        replace(ok, "pulse_rate = 7.5", std::string("pulse_rate = ") + rate);
+        CHECK(sim::parseScenario(ok, "c.toml").pulseRatePps == std::stod(rate));
+    }
+}

@@ -110,7 +110,7 @@ std::string scenarioText(const NewArgs& a, const sim::ProcedureSpec& spec, const
             "lao_deg = 0                      # +LAO / -RAO, -120..120\n"
             "cran_deg = 0                     # +CRAN / -CAUD, -50..50\n"
             "field_of_view_mm = 300           # 100-480\n"
-            "pulse_rate = 7.5                 # pulses/s\n\n";
+            "pulse_rate = 7.5                 # pulses/s: 7.5, 15 or 30\n\n";
     assessment::Rubric rubric = t.rubric;
     rubric.passScore = 70.0;
     for (assessment::Goal& g : rubric.goals) g.metric = filled(g.metric), g.reason = filled(g.reason);
