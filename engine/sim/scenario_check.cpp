@@ -1,9 +1,11 @@
 #include "sim/scenario_check.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/text.h"
 #include "patient/materials.h"
+#include "patient/nifti.h"
 #include "sim/run_headless.h"
 #include "sim/scenario.h"
 #include "sim/session.h"
@@ -83,6 +85,31 @@ void warnIfBonesAreNotBone(ScenarioCheck& check, const Scenario& s, const patien
                  formatNumber(kMinBoneLabelMeanHu) + "): is this label map the CT's own?");
 }
 
+std::string gridText(const patient::VolumeGeometry& g) {
+    return formatted("%d x %d x %d voxels of %g x %g x %g mm from (%.1f, %.1f, %.1f)", g.dims.x, g.dims.y, g.dims.z,
+                     g.spacing.x, g.spacing.y, g.spacing.z, g.origin.x, g.origin.y, g.origin.z);
+}
+
+// A label map made on this CT (TotalSegmentator's output) has the CT's grid; one on another grid
+// is resampled onto it in silence when it loads, and may belong to another scan.
+void warnIfLabelGridDiffers(ScenarioCheck& check, const Scenario& s, const patient::Patient& p) {
+    const std::string& path = s.patient.labelsPath;
+    const auto endsWith = [&](const std::string& e) {
+        return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+    };
+    if (s.patient.phantom || path.empty() || !(endsWith(".nii") || endsWith(".nii.gz"))) return;
+    const patient::VolumeGeometry labels = patient::readNiftiHeader(path).geometry;
+    const patient::VolumeGeometry& ct = p.ct.geometry;
+    // A tenth of a voxel: far above rounding in the headers, far below a misregistration that matters.
+    const double tolerance = 0.1 * std::min({ct.spacing.x, ct.spacing.y, ct.spacing.z});
+    bool same = labels.dims == ct.dims && glm::length(labels.origin - ct.origin) <= tolerance;
+    for (int c = 0; c < 3; ++c) same = same && std::abs(labels.spacing[c] - ct.spacing[c]) <= tolerance;
+    if (!same)
+        warn(check, s, "patient.labels",
+             "the label map's grid (" + gridText(labels) + ") is not the CT's (" + gridText(ct) +
+                 "): it was resampled onto the CT; a label map made on this CT has its grid");
+}
+
 void addError(ScenarioCheck& check, const DataError& e) {
     if (const auto* all = dynamic_cast<const ScenarioErrors*>(&e))
         check.errors.insert(check.errors.end(), all->errors().begin(), all->errors().end());
@@ -101,6 +128,7 @@ ScenarioCheck checkScenario(const std::string& path, const ProgressFn& progress)
         const std::shared_ptr<const patient::Patient> patient = loadScenarioPatient(s, progress);
         Session session(s, patient);
         warnIfTargetAtEdge(check, s, *patient);
+        warnIfLabelGridDiffers(check, s, *patient);
         warnIfBonesAreNotBone(check, s, *patient);
         warnIfNothingPasses(check, s, session);
     } catch (const DataError& e) {

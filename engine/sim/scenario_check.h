@@ -2,7 +2,7 @@
 // What `irsim scenario check` finds in a scenario: everything a run would refuse (the same loader,
 // the same patient, the same procedure built on it), and what a run would accept but an instructor
 // would not want: warnings for a rubric a session that does nothing passes, a target cut by the
-// edge of the scan, a label map whose bones are not bone on the CT.
+// edge of the scan, a label map on another grid than the CT's or whose bones are not bone on it.
 #include <string>
 #include <vector>
 

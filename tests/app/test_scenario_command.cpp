@@ -195,6 +195,32 @@ TEST_CASE("scenario check warns of a target cut by the scan and of bone labels t
     char expected[64];
     std::snprintf(expected, sizeof expected, "the bone labels average %.0f HU on the CT", mean);
     CHECK_THAT(r.out, Catch::Contains(wrongLabels.string() + ":7: patient.labels: warning: " + expected));
+
+    // The CT's own label map on a grid of every second voxel (6 mm): resampled when it loads, and
+    // named as not the CT's grid.
+    patient::LabelMap coarse;
+    coarse.geometry = seg.geometry;
+    coarse.geometry.dims = (n + 1) / 2;
+    coarse.geometry.spacing = seg.geometry.spacing * 2.0;
+    coarse.voxels.resize(coarse.geometry.voxelCount());
+    for (int k = 0; k < coarse.geometry.dims.z; ++k)
+        for (int j = 0; j < coarse.geometry.dims.y; ++j)
+            for (int i = 0; i < coarse.geometry.dims.x; ++i) coarse.at(i, j, k) = seg.at(2 * i, 2 * j, 2 * k);
+    patient::writeNifti((dir / "coarse_seg.nii.gz").string(), coarse);
+    const fs::path coarseLabels = dir / "coarse.toml";
+    writeText(coarseLabels, carmOnCt(kCt, "coarse_seg.nii.gz", "vertebrae_L1", true));
+    r = irsimRun("scenario check " + quoted(coarseLabels.string()));
+    INFO(r.out);
+    CHECK(r.status == 1);
+    const auto grid = [](const glm::ivec3& d, double mm) {
+        char b[96];
+        std::snprintf(b, sizeof b, "%d x %d x %d voxels of %g x %g x %g mm", d.x, d.y, d.z, mm, mm, mm);
+        return std::string(b);
+    };
+    REQUIRE(seg.geometry.spacing.x == 3.0);
+    CHECK_THAT(r.out, Catch::Contains(coarseLabels.string() + ":7: patient.labels: warning: the label map's grid (" +
+                                      grid(coarse.geometry.dims, 6.0)) &&
+                          Catch::Contains("is not the CT's (" + grid(n, 3.0)));
 }
 
 TEST_CASE("scenario new writes, for every registered procedure, a scenario that checks clean and fails a session "
@@ -250,6 +276,10 @@ TEST_CASE("scenario new on the real CT writes paths relative to the file and che
     r = irsimRun("scenario check " + quoted(file.string()));
     INFO(r.out);
     CHECK(r.status == 0);
+    // Without a display, a scenario with no example log beside it says what to do instead.
+    r = runShell("env -u DISPLAY -u WAYLAND_DISPLAY " + quoted(IRSIM_EXE) + " run " + quoted(file.string()) + " 2>&1");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.out, Catch::Contains("no display (DISPLAY is not set) and no example log " + (dir / "l1.expert.jsonl").string()));
     // A CT outside the file's folder and assets/ is refused, naming the field.
     const fs::path elsewhere = freshDir("scenario-new-elsewhere");
     fs::copy_file(kCt, elsewhere / "ct.nii.gz");

@@ -176,7 +176,7 @@ static const CommandRegistration kScenario{"scenario", [](CLI::App& root) {
         "check",
         "Check scenario files as a run would (loader, patient, procedure) and more; print every problem as "
         "file:line: field: message, then warnings (legal but suspicious: a rubric a session that does nothing "
-        "passes, a target at the edge of the scan, a label map whose bones are not bone on the CT).\n"
+        "passes, a target at the edge of the scan, a label map on another grid than the CT's or whose bones are not bone on it).\n"
         "Exit status: 0 every file clean, 1 warnings but no errors, 2 errors in some file");
     chk->add_option("files", gCheck.files, "Scenario files, or names in scenarios/")->required();
     chk->callback([] { setExitStatus(check()); });
