@@ -36,8 +36,10 @@ void warnIfNothingPasses(ScenarioCheck& check, const Scenario& s, Session& sessi
                  "only when it was done), or metrics that score zero when nothing was done");
 }
 
-// The target's voxels on a face of the volume: the scan cut it, and the C-arm or the needle meets
-// the cut plane there.
+// The target's voxels on one face of the volume and not the opposite one: the scan cut it off on
+// that side, so its centre (where the C-arm starts) is pulled into the scan and the approaches from
+// that side meet the cut plane. Cut on both opposite faces, the scan is a slab through a structure
+// larger than it (a liver in a limited scan): centred along that axis, and not warned of.
 void warnIfTargetAtEdge(ScenarioCheck& check, const Scenario& s, const patient::Patient& p) {
     if (s.target.empty() || p.labels.voxels.empty()) return;
     const std::optional<uint16_t> label = p.labelOf(s.target);
@@ -47,23 +49,25 @@ void warnIfTargetAtEdge(ScenarioCheck& check, const Scenario& s, const patient::
                                    {"first row (j = 0)", "last row"},
                                    {"first slice (k = 0)", "last slice"}};
     std::vector<std::string> faces;
-    for (int axis = 0; axis < 3; ++axis)
+    for (int axis = 0; axis < 3; ++axis) {
+        bool touches[2] = {false, false};
         for (int side = 0; side < 2; ++side) {
             const int fixed = side == 0 ? 0 : n[axis] - 1;
             const int a = (axis + 1) % 3, b = (axis + 2) % 3;
-            bool touches = false;
-            for (int u = 0; u < n[a] && !touches; ++u)
-                for (int v = 0; v < n[b] && !touches; ++v) {
+            for (int u = 0; u < n[a] && !touches[side]; ++u)
+                for (int v = 0; v < n[b] && !touches[side]; ++v) {
                     glm::ivec3 c;
                     c[axis] = fixed, c[a] = u, c[b] = v;
-                    touches = p.labels.voxels[(static_cast<size_t>(c.z) * n.y + c.y) * n.x + c.x] == *label;
+                    touches[side] = p.labels.voxels[(static_cast<size_t>(c.z) * n.y + c.y) * n.x + c.x] == *label;
                 }
-            if (touches) faces.push_back(faceNames[axis][side]);
         }
+        if (touches[0] != touches[1]) faces.push_back(faceNames[axis][touches[0] ? 0 : 1]);
+    }
     if (!faces.empty())
         warn(check, s, "scenario.target",
              "'" + s.target + "' reaches the edge of the volume (" + joinWords(faces, "and") +
-                 "): the scan cuts it, so views and approaches there meet the cut plane; choose a level inside the scan");
+                 "): the scan cuts it off, so its centre is pulled into the scan and approaches from there meet the "
+                 "cut plane; choose a structure inside the scan");
 }
 
 // A label map made for another CT (or another grid resampled onto this one) puts its bones over

@@ -142,19 +142,22 @@ TEST_CASE("scenario check warns of a target cut by the scan and of bone labels t
     const fs::path dir = freshDir("scenario-check-ct");
     const patient::LabelMap seg = patient::loadNiftiLabels(kSeg);
     const glm::ivec3 n = seg.geometry.dims;
-    // The levels whose voxels lie on the first or last axial slice of the scan, and those that do not.
+    // A level on one face of the scan and not the opposite one (cut off), and one on no face.
     std::string cut, whole;
     for (const char* level : {"T10", "T11", "T12", "L1", "L2", "L3", "L4", "L5"}) {
         const uint16_t v = *patient::labels::vertebra(level);
-        bool present = false, onEdge = false;
+        bool present = false, low[3] = {}, high[3] = {};
         for (int k = 0; k < n.z; ++k)
             for (int j = 0; j < n.y; ++j)
                 for (int i = 0; i < n.x; ++i)
                     if (seg.at(i, j, k) == v) {
                         present = true;
-                        onEdge = onEdge || k == 0 || k == n.z - 1 || j == 0 || j == n.y - 1 || i == 0 || i == n.x - 1;
+                        const glm::ivec3 c(i, j, k);
+                        for (int a = 0; a < 3; ++a) low[a] = low[a] || c[a] == 0, high[a] = high[a] || c[a] == n[a] - 1;
                     }
-        if (present && onEdge && cut.empty()) cut = std::string("vertebrae_") + level;
+        bool oneSided = false, onEdge = false;
+        for (int a = 0; a < 3; ++a) oneSided = oneSided || low[a] != high[a], onEdge = onEdge || low[a] || high[a];
+        if (present && oneSided && cut.empty()) cut = std::string("vertebrae_") + level;
         if (present && !onEdge && whole.empty()) whole = std::string("vertebrae_") + level;
     }
     REQUIRE(!cut.empty());
