@@ -154,12 +154,21 @@ public:
     virtual void hashState(StateHash& hash) const = 0;
 };
 
+// A tumour or fracture of the phantom, as a scenario's [[patient.phantom.tumour]] names it.
+struct ScenarioTumour {
+    std::string site;       // "liver_segment_8", "vertebrae_T12"
+    std::string kind;       // "hypervascular", "lytic", "compression_fracture"
+    double diameterMm = 0.0;
+    double heightLoss = 0.3;  // compression fracture: fraction of the body's height lost
+};
+
 // What `irsim scenario new` writes for a procedure, as commented TOML in which "{target}" stands for
 // the structure the scenario is about (--target). The shared parts (scenario, patient, C-arm, the
 // pass mark, fluoroscopy time, the list of every metric and event) come from the declarations.
 struct ScenarioTemplate {
     std::string target;    // the structure when --target is not given ("vertebrae_L1")
-    std::string phantom;   // keys and tables under [patient.phantom] the procedure needs (a tumour)
+    std::string phantom;   // keys under [patient.phantom] the procedure needs ("osteoporotic = true")
+    std::vector<ScenarioTumour> tumours;  // the phantom's tumours and fractures (site may be "{target}")
     std::string sections;  // the procedure's own tables ([vertebroplasty], [[goal.view]])
     // Its goals (what the procedure is for: a session that does nothing must miss one), usual
     // metrics and critical errors; names and reasons may hold "{target}".

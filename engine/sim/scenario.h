@@ -53,13 +53,6 @@ struct ScenarioDocument {
     mutable std::set<std::string> read;   // paths found, and their parents
 };
 
-struct ScenarioTumour {
-    std::string site;       // "liver_segment_8", "vertebrae_T12"
-    std::string kind;       // "hypervascular", "lytic", "compression_fracture"
-    double diameterMm = 0.0;
-    double heightLoss = 0.3;  // compression fracture: fraction of the body's height lost
-};
-
 struct ScenarioPatient {
     // Either a CT (NIfTI file or DICOM folder, path relative to the scenario file) ...
     std::string ctPath;

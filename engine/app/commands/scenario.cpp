@@ -74,6 +74,20 @@ std::string relativeToScenario(const std::string& data, const fs::path& scenario
     return fs::absolute(data).lexically_normal().lexically_relative(from).generic_string();
 }
 
+std::string tumoursToml(const std::vector<sim::ScenarioTumour>& tumours, const std::string& target) {
+    std::string s;
+    if (!tumours.empty())
+        s += "# site: liver_segment_1 .. liver_segment_8 or vertebrae_T10 .. vertebrae_L5; kind: hypervascular, lytic\n"
+             "# (diameter_mm) or compression_fracture (height_loss, the fraction of the body's height lost, 0.05-0.8)\n";
+    for (const sim::ScenarioTumour& t : tumours) {
+        s += "[[patient.phantom.tumour]]\nsite = " + sim::tomlString(replaceAll(t.site, "{target}", target)) +
+             "\nkind = " + sim::tomlString(t.kind) + "\n";
+        if (t.kind == "compression_fracture") s += "height_loss = " + formatNumber(t.heightLoss) + "\n";
+        else s += "diameter_mm = " + formatNumber(t.diameterMm) + "\n";
+    }
+    return s;
+}
+
 std::string patientSection(const NewArgs& a, const sim::ScenarioTemplate& t, const fs::path& dir) {
     if (!a.ct.empty()) {
         if (!fs::exists(a.ct)) throw DataError(a.ct, 0, "--ct", "no such file or folder (a NIfTI file or a DICOM folder)");
@@ -87,7 +101,7 @@ std::string patientSection(const NewArgs& a, const sim::ScenarioTemplate& t, con
     return "[patient.phantom]                # the procedural phantom (or ct = \"file\" under [patient])\n"
            "seed = " + std::to_string(a.phantomSeed) + "\n"
            "voxel_mm = " + formatNumber(a.voxelMm) + "                     # 0.5-5: finer is sharper and slower to build\n" +
-           (t.phantom.empty() ? "" : replaceAll(t.phantom, "{target}", a.target));
+           t.phantom + tumoursToml(t.tumours, a.target);
 }
 
 std::string scenarioText(const NewArgs& a, const sim::ProcedureSpec& spec, const fs::path& dir) {

@@ -160,12 +160,7 @@ sim::ProcedureSpec spec() {
     s.panel = controls::panel();
     // The figures are those of scenarios/ablation-liver-hcc.toml, whose comments give their sources.
     s.scenarioTemplate.target = "liver_tumour";
-    s.scenarioTemplate.phantom = R"(# The tumour to ablate (site: liver_segment_1 .. liver_segment_8).
-[[patient.phantom.tumour]]
-site = "liver_segment_7"
-kind = "hypervascular"
-diameter_mm = 25
-)";
+    s.scenarioTemplate.tumours = {{"liver_segment_7", "hypervascular", 25.0, 0.0}};
     s.scenarioTemplate.sections = R"([ablation]
 modality = "microwave"           # rf, microwave or cryo
 target = "{target}"

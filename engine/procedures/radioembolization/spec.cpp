@@ -109,13 +109,8 @@ sim::ProcedureSpec spec() {
     // Not the endovascular template it started from: the figures are scenarios/radioembolization-right-lobe.toml's.
     s.scenarioTemplate = {};
     s.scenarioTemplate.target = "celiac_trunk";
-    s.scenarioTemplate.phantom = R"(michels = "I"                    # hepatic arterial variant (I: conventional)
-# The tumour to treat (site: liver_segment_1 .. liver_segment_8).
-[[patient.phantom.tumour]]
-site = "liver_segment_8"
-kind = "hypervascular"
-diameter_mm = 40
-)";
+    s.scenarioTemplate.phantom = "michels = \"I\"                    # hepatic arterial variant (I: conventional)\n";
+    s.scenarioTemplate.tumours = {{"liver_segment_8", "hypervascular", 40.0, 0.0}};
     s.scenarioTemplate.sections = R"([endovascular]
 access = "common_femoral_artery_right"
 sheath = "sheath_5fr"

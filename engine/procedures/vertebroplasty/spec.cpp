@@ -134,13 +134,9 @@ sim::ProcedureSpec spec() {
     s.panel = controls::panel();
     // The figures are those of scenarios/vertebroplasty-l1.toml, whose comments give their sources.
     s.scenarioTemplate.target = "vertebrae_L1";
-    s.scenarioTemplate.phantom = R"(osteoporotic = true
-# The fracture to treat (a level from vertebrae_T10 to vertebrae_L5; kind lytic takes diameter_mm).
-[[patient.phantom.tumour]]
-site = "{target}"
-kind = "compression_fracture"
-height_loss = 0.3                # fraction of the body's height lost, 0.05-0.8
-)";
+    s.scenarioTemplate.phantom = "osteoporotic = true\n";
+    // The fracture to treat, at a level from vertebrae_T10 to vertebrae_L5.
+    s.scenarioTemplate.tumours = {{"{target}", "compression_fracture", 0.0, 0.3}};
     s.scenarioTemplate.sections = R"([vertebroplasty]
 level = "{target}"               # the vertebra to treat
 device = "trocar_11g_diamond"    # the trocar until needle.select chooses another
