@@ -28,14 +28,20 @@ bool isSessionId(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// The scenario of a report, when its file can still be found (the rubric's targets and limits,
-// and the model to replay the log in).
-std::optional<sim::Scenario> scenarioOf(const std::string& id) {
+// The scenario of a report, when its file can still be found and is the version the session ran
+// on (the model to replay the log in; the rubric's targets and limits for reports that do not
+// carry it). `path` (--scenario) overrides the search by id and the version check.
+std::optional<sim::Scenario> scenarioOf(const nlohmann::json& report, const std::string& path) {
+    if (!path.empty()) return sim::loadScenario(path);
+    std::optional<sim::Scenario> s;
     try {
-        return sim::loadScenario(sim::resolveScenarioPath(id));
+        s = sim::loadScenario(sim::resolveScenarioPath(report.value("scenario", std::string())));
     } catch (const DataError&) {
         return std::nullopt;
     }
+    const std::string ranOn = report.value("scenario_fnv1a64", std::string());
+    if (!ranOn.empty() && ranOn != s->contentHash) return std::nullopt;
+    return s;
 }
 
 nlohmann::json parseReport(const std::string& text, const std::string& file) {
@@ -98,8 +104,9 @@ LoadedDebrief loadDebrief(const DebriefRequest& r) {
         const std::string file = store.describe() + " session " + r.target;
         LoadedDebrief d;
         d.source = file;
-        d.scenario = scenarioOf(s->scenario);
-        d.debrief = as::debriefFromReport(parseReport(s->reportJson, file), d.scenario ? &d.scenario->rubric : nullptr, file);
+        const nlohmann::json report = parseReport(s->reportJson, file);
+        d.scenario = scenarioOf(report, r.scenarioPath);
+        d.debrief = as::debriefFromReport(report, d.scenario ? &d.scenario->rubric : nullptr, file);
         d.debrief.sessionId = id;
         d.debrief.trainee = s->trainee;
         d.debrief.startedAt = s->startedAt;
@@ -111,7 +118,7 @@ LoadedDebrief loadDebrief(const DebriefRequest& r) {
     const nlohmann::json report = parseReport(text, r.target);
     LoadedDebrief d;
     d.source = r.target;
-    d.scenario = scenarioOf(report.value("scenario", std::string()));
+    d.scenario = scenarioOf(report, r.scenarioPath);
     d.debrief = as::debriefFromReport(report, d.scenario ? &d.scenario->rubric : nullptr, r.target);
     d.debrief.trainee = r.trainee;
     if (!r.actionsPath.empty()) d.log = sim::readActionLog(r.actionsPath);

@@ -27,11 +27,14 @@ struct DebriefRequest {
     bool useRecords = false; // also read attempts and the expert reference for a report file
     std::string trainee;     // for a report file: whose learning curve to show
     std::string actionsPath; // for a report file: its action log (scrubbing, rendering images)
+    std::string scenarioPath; // "" = found by the report's scenario id in scenarios/; else this file
 };
 
 struct LoadedDebrief {
     assessment::Debrief debrief;
-    std::optional<sim::Scenario> scenario;  // absent when the scenario file cannot be found
+    // Absent when the scenario file cannot be found, or is not the version the session ran on (the
+    // rubric then comes from the report).
+    std::optional<sim::Scenario> scenario;
     std::vector<sim::Action> log;           // empty when the action log is unknown
     std::string recordsUrl;                 // where ratings are stored (valid when debrief.sessionId)
     std::string source;                     // what was opened, for messages

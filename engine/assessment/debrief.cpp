@@ -108,8 +108,69 @@ double DebriefSeries::maxValue() const {
     return m;
 }
 
+json rubricToJson(const Rubric& r) {
+    json metrics = json::array(), goals = json::array(), critical = json::array();
+    for (const RubricMetric& m : r.metrics)
+        metrics.push_back({{"name", m.name}, {"label", m.label}, {"unit", m.unit}, {"full_marks_at", m.fullMarksAt},
+                           {"zero_at", m.zeroAt}, {"weight", m.weight}});
+    for (const Goal& g : r.goals) {
+        json j = {{"metric", g.metric}, {"reason", g.reason}};
+        if (g.atLeast) j["at_least"] = *g.atLeast;
+        if (g.atMost) j["at_most"] = *g.atMost;
+        goals.push_back(j);
+    }
+    for (const CriticalError& c : r.critical) {
+        json j = {{"reason", c.reason}};
+        if (!c.eventKind.empty()) j["event"] = c.eventKind;
+        if (!c.metric.empty()) j["metric"] = c.metric;
+        if (c.above) j["above"] = *c.above;
+        if (c.below) j["below"] = *c.below;
+        critical.push_back(j);
+    }
+    return {{"pass_score", r.passScore}, {"metrics", metrics}, {"goals", goals}, {"critical", critical}};
+}
+
+Rubric rubricFromJson(const json& j, const std::string& file) {
+    if (!j.is_object()) throw DataError(file, 0, "rubric", "expected an object");
+    Rubric r;
+    r.passScore = number(j, "pass_score", file, "rubric.");
+    const auto optional = [&](const json& item, const char* name, const std::string& prefix) -> std::optional<double> {
+        if (!item.contains(name)) return std::nullopt;
+        return number(item, name, file, prefix);
+    };
+    const auto items = [&](const char* name) {
+        const json& a = need(j, name, file, "rubric.");
+        if (!a.is_array()) throw DataError(file, 0, std::string("rubric.") + name, "expected an array");
+        return a;
+    };
+    const json metrics = items("metrics"), goals = items("goals"), critical = items("critical");
+    for (size_t i = 0; i < metrics.size(); ++i) {
+        const std::string p = "rubric.metrics[" + std::to_string(i) + "].";
+        const json& m = metrics[i];
+        r.metrics.push_back({requiredText(m, "name", file, p), text(m, "unit"), text(m, "label"),
+                             number(m, "full_marks_at", file, p), number(m, "zero_at", file, p), number(m, "weight", file, p)});
+    }
+    for (size_t i = 0; i < goals.size(); ++i) {
+        const std::string p = "rubric.goals[" + std::to_string(i) + "].";
+        r.goals.push_back({text(goals[i], "reason"), requiredText(goals[i], "metric", file, p),
+                           optional(goals[i], "at_least", p), optional(goals[i], "at_most", p)});
+    }
+    for (size_t i = 0; i < critical.size(); ++i) {
+        const std::string p = "rubric.critical[" + std::to_string(i) + "].";
+        r.critical.push_back({text(critical[i], "reason"), text(critical[i], "event"), text(critical[i], "metric"),
+                              optional(critical[i], "above", p), optional(critical[i], "below", p)});
+    }
+    return r;
+}
+
 Debrief debriefFromReport(const json& report, const Rubric* rubric, const std::string& file) {
     if (!report.is_object()) throw DataError(file, 0, "", "expected a session report (a JSON object)");
+    // Without the scenario, the rubric the session was scored with, as the report carries it.
+    std::optional<Rubric> carried;
+    if (!rubric && report.contains("rubric")) {
+        carried = rubricFromJson(report["rubric"], file);
+        rubric = &*carried;
+    }
     const std::string schema = text(report, "schema");
     if (schema != "irsim.report/1" && schema != "irsim.report/2")
         throw DataError(file, 0, "schema", "expected irsim.report/1 or /2, got '" + schema + "'");

@@ -91,7 +91,14 @@ struct Debrief {
 // Reads the report (throws DataError naming `file` and the field for a missing or mistyped one).
 // rubric: the scenario's, for targets and limits; null when the scenario cannot be found (marks
 // then come from the report alone).
+// `rubric`: the scenario's, when its file was found and is the one the session ran on; nullptr
+// uses the rubric the report carries (its `rubric` field), when it has one.
 Debrief debriefFromReport(const nlohmann::json& report, const Rubric* rubric, const std::string& file);
+
+// The rubric as a report carries it, and back (DataError naming the field): the debrief shows the
+// targets and limits the session was scored with when the scenario file is gone or has changed.
+nlohmann::json rubricToJson(const Rubric& rubric);
+Rubric rubricFromJson(const nlohmann::json& j, const std::string& file);
 
 // The expert reference's values beside the trainee's, metric by metric.
 void addExpertReference(Debrief& debrief, const SessionRecord& expert);

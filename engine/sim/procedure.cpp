@@ -72,7 +72,7 @@ const std::vector<ActionSpec>& imagingActions() {
         {"carm.collimate",
          {numberArg("x", "", 0.1, 1).about("open fraction"), numberArg("y", "", 0.1, 1).about("open fraction")},
          "collimator shutters", sessionHandler<&Session::collimate>()},
-        {"fluoro.rate", {numberArg("pps", "pulses/s", 7.5, 30).only({7.5, 15, 30}).require()},
+        {"fluoro.rate", {numberArg("pps", "pulses/s", 7.5, 30).only(kFluoroPulseRatesPps).require()},
          "pulse rate of fluoroscopy", sessionHandler<&Session::fluoroRate>()},
         {"fluoro.on", {}, "fluoroscopy pedal down", sessionHandler<&Session::fluoroOn>()},
         {"fluoro.off", {}, "fluoroscopy pedal up; the last image is held", sessionHandler<&Session::fluoroOff>()},

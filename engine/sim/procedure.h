@@ -166,6 +166,27 @@ public:
     virtual void hashState(StateHash& hash) const = 0;
 };
 
+// A tumour or fracture of the phantom, as a scenario's [[patient.phantom.tumour]] names it.
+struct ScenarioTumour {
+    std::string site;       // "liver_segment_8", "vertebrae_T12"
+    std::string kind;       // "hypervascular", "lytic", "compression_fracture"
+    double diameterMm = 0.0;
+    double heightLoss = 0.3;  // compression fracture: fraction of the body's height lost
+};
+
+// What `irsim scenario new` writes for a procedure, as commented TOML in which "{target}" stands for
+// the structure the scenario is about (--target). The shared parts (scenario, patient, C-arm, the
+// pass mark, fluoroscopy time, the list of every metric and event) come from the declarations.
+struct ScenarioTemplate {
+    std::string target;    // the structure when --target is not given ("vertebrae_L1")
+    std::string phantom;   // keys under [patient.phantom] the procedure needs ("osteoporotic = true")
+    std::vector<ScenarioTumour> tumours;  // the phantom's tumours and fractures (site may be "{target}")
+    std::string sections;  // the procedure's own tables ([vertebroplasty], [[goal.view]])
+    // Its goals (what the procedure is for: a session that does nothing must miss one), usual
+    // metrics and critical errors; names and reasons may hold "{target}".
+    assessment::Rubric rubric;
+};
+
 struct ProcedureSpec {
     std::string name;                   // what scenario.procedure names
     std::string title;                  // "Vertebroplasty"
@@ -180,6 +201,7 @@ struct ProcedureSpec {
     std::vector<EventSpec> events;
     std::vector<QuantitySpec> quantities;
     PanelSpec panel;
+    ScenarioTemplate scenarioTemplate;  // empty: `scenario new` writes only the shared parts
 };
 
 // ProcedureSpec::make for a procedure class constructed from (scenario, patient).
@@ -196,6 +218,10 @@ bool registerProcedure(ProcedureSpec spec);
 // nullptr when no procedure has this name.
 const ProcedureSpec* findProcedure(const std::string& name);
 std::vector<std::string> procedureNames();
+
+// The fluoroscopy pulse rates the C-arm offers (its low, normal and high dose programmes): what
+// `fluoro.rate` and a scenario's carm.pulse_rate accept.
+inline const std::vector<double> kFluoroPulseRatesPps{7.5, 15.0, 30.0};
 
 // What every session has whatever its procedure: the imaging actions, events, metrics and
 // quantities (session.cpp, imaging_modes.cpp).

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "assessment/debrief.h"
 #include "core/error.h"
 
 namespace irsim::sim {
@@ -16,6 +17,10 @@ nlohmann::json buildReport(const Session& session, const std::vector<std::string
     r["scenario"] = sc.id;
     r["title"] = sc.title;
     r["procedure"] = sc.procedure;
+    // What the session was scored with, and which version of the scenario file it ran on, so a
+    // debrief needs the scenario file only to replay the session.
+    r["rubric"] = assessment::rubricToJson(sc.rubric);
+    r["scenario_fnv1a64"] = sc.contentHash;
     // A CT by its path from the scenario's folder, as the scenario names it: the same report on
     // every machine.
     std::string patient = session.patient().source;

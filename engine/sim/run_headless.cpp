@@ -19,7 +19,15 @@ std::shared_ptr<const patient::Patient> loadScenarioPatient(const Scenario& scen
         patient::PatientSpec spec;
         spec.ctPath = sp.ctPath;
         spec.labelsPath = sp.labelsPath;
-        return std::make_shared<const patient::Patient>(patient::loadPatient(spec, progress));
+        try {
+            return std::make_shared<const patient::Patient>(patient::loadPatient(spec, progress));
+        } catch (const DataError& e) {
+            // The instructor fixes the scenario's field, not the file the loader tried to read.
+            const bool labels = !sp.labelsPath.empty() && e.file() == sp.labelsPath;
+            if (e.file() != sp.ctPath && !labels) throw;
+            const std::string field = labels ? "patient.labels" : "patient.ct";
+            throw DataError(scenario.file, scenario.doc.lineOf(field), field, e.what());
+        }
     }
     // Every option was checked when the scenario loaded (scenario.cpp).
     patient::PhantomOptions o;

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <set>
 
 #include <toml++/toml.h>
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "core/state_hash.h"
 #include "core/text.h"
 #include "patient/phantom.h"
 
@@ -134,13 +136,25 @@ const nlohmann::json* ScenarioDocument::find(const std::string& path) const {
     return found;
 }
 
-void ScenarioDocument::refuseUnreadKeys() const {
+namespace {
+// `path` is `prefix` or lies under it ("rubric.metric[2].name" under "rubric.metric[2]").
+bool under(const std::string& path, const std::string& prefix) {
+    return path.compare(0, prefix.size(), prefix) == 0 &&
+           (path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[');
+}
+}  // namespace
+
+std::vector<DataError> ScenarioDocument::unreadKeys(const std::set<std::string>& skip) const {
     std::vector<std::pair<int, std::string>> unread;  // (line, path)
+    const auto skipped = [&](const std::string& path) {
+        return std::any_of(skip.begin(), skip.end(), [&](const std::string& s) { return under(path, s); });
+    };
     std::function<void(const nlohmann::json&, const std::string&)> walk = [&](const nlohmann::json& j,
                                                                                const std::string& path) {
         if (j.is_object()) {
             for (const auto& [key, value] : j.items()) {
                 const std::string child = path.empty() ? key : path + "." + key;
+                if (skipped(child)) continue;
                 if (!read.count(child)) unread.push_back({lineOf(child), child});
                 else walk(value, child);
             }
@@ -149,27 +163,59 @@ void ScenarioDocument::refuseUnreadKeys() const {
         }
     };
     walk(root, "");
-    if (unread.empty()) return;
     std::sort(unread.begin(), unread.end());
-    const std::string& path = unread.front().second;
-    const auto cut = path.find_last_of('.');
-    const std::string parent = cut == std::string::npos ? "" : shapeOf(path.substr(0, cut));
-    const std::string key = cut == std::string::npos ? path : path.substr(cut + 1);
-    std::vector<std::string> known;
-    for (const std::string& a : asked) {
-        const auto c = a.find_last_of('.');
-        const std::string aParent = c == std::string::npos ? "" : a.substr(0, c);
-        const std::string aKey = c == std::string::npos ? a : a.substr(c + 1);
-        if (aParent == parent && aKey.find('[') == std::string::npos &&
-            std::find(known.begin(), known.end(), aKey) == known.end())
-            known.push_back(aKey);
+    std::vector<DataError> errors;
+    for (const auto& [line, path] : unread) {
+        const auto cut = path.find_last_of('.');
+        const std::string parent = cut == std::string::npos ? "" : shapeOf(path.substr(0, cut));
+        const std::string key = cut == std::string::npos ? path : path.substr(cut + 1);
+        std::vector<std::string> known;
+        for (const std::string& a : asked) {
+            const auto c = a.find_last_of('.');
+            const std::string aParent = c == std::string::npos ? "" : a.substr(0, c);
+            const std::string aKey = c == std::string::npos ? a : a.substr(c + 1);
+            if (aParent == parent && aKey.find('[') == std::string::npos &&
+                std::find(known.begin(), known.end(), aKey) == known.end())
+                known.push_back(aKey);
+        }
+        const std::string near = closestWord(key, known);
+        std::string what = "unknown key '" + key + "'";
+        if (!near.empty()) what += "; did you mean '" + near + "'?";
+        if (!known.empty() && known.size() <= 12)
+            what += " (" + (parent.empty() ? std::string("the sections are ") : parent + " takes ") + joinWords(known, "and") + ")";
+        errors.emplace_back(file, line, path, what);
     }
-    const std::string near = closestWord(key, known);
-    std::string what = "unknown key '" + key + "'";
-    if (!near.empty()) what += "; did you mean '" + near + "'?";
-    if (!known.empty() && known.size() <= 12) what += " (" + (parent.empty() ? std::string("sections") : parent) +
-                                                     " takes " + joinWords(known, "and") + ")";
-    throw DataError(file, unread.front().first, path, what);
+    return errors;
+}
+
+std::string ScenarioDocument::dataPath(const std::string& path) const {
+    namespace fs = std::filesystem;
+    const std::string name = requireText(path);
+    if (name.empty()) fail(path, "expected a file name, got an empty text");
+    const fs::path base = fs::path(file).parent_path();
+    const std::string resolved = (base / name).lexically_normal().string();
+    // Compared after following links, so a link inside the folder cannot lead out of it.
+    std::error_code ec;
+    const auto real = [&](const fs::path& p) {
+        const fs::path r = fs::weakly_canonical(fs::absolute(p.empty() ? fs::path(".") : p, ec), ec);
+        return ec ? fs::absolute(p).lexically_normal() : r;
+    };
+    const fs::path target = real(base / name);
+    const auto inside = [&](const fs::path& dir) {
+        const fs::path d = real(dir);
+        auto t = target.begin();
+        for (auto c = d.begin(); c != d.end(); ++c, ++t) {
+            if (c->empty()) continue;  // the trailing "" of "dir/"
+            if (t == target.end() || *t != *c) return false;
+        }
+        return true;
+    };
+    const fs::path assets = projectRoot() / "assets";
+    if (!inside(base) && !inside(assets))
+        fail(path, "'" + name + "' is " + target.string() + ", outside the scenario's folder (" + real(base).string() +
+                       ") and the assets folder (" + real(assets).string() +
+                       "); a scenario reads data only from those: move the file beside the scenario");
+    return resolved;
 }
 
 void ScenarioDocument::fail(const std::string& path, const std::string& what) const {
@@ -219,85 +265,206 @@ size_t ScenarioDocument::arraySize(const std::string& path) const {
 
 namespace {
 
-assessment::Rubric parseRubric(const ScenarioDocument& d) {
-    assessment::Rubric r;
-    r.passScore = d.number("rubric.pass_score", 70.0, 0.0, 100.0);
-    const size_t nm = d.arraySize("rubric.metric");
-    if (nm == 0) d.fail("rubric.metric", "a rubric needs at least one [[rubric.metric]]");
+// The problems of one load. Each part that can be read on its own is attempted on its own, so one
+// wrong field does not hide the next part's; the keys of a part that stopped early are left out of
+// the unknown keys (they were not read because reading stopped, not because they are unknown).
+struct Problems {
+    std::vector<DataError> errors;
+    std::set<std::string> stopped;  // paths whose reading stopped at an error
+    template <class F>
+    bool attempt(const std::string& part, F&& f) {
+        try {
+            f();
+            return true;
+        } catch (const DataError& e) {
+            errors.push_back(e);
+            stopped.insert(part);
+            return false;
+        }
+    }
+};
+
+// The rubric, and where in the file each of its items came from (an item with an error is left
+// out, so the indices no longer match the file's).
+struct ParsedRubric {
+    assessment::Rubric rubric;
+    std::vector<std::string> metricAt, criticalAt, goalAt;
+};
+
+ParsedRubric parseRubric(const ScenarioDocument& d, Problems& problems) {
+    ParsedRubric out;
+    assessment::Rubric& r = out.rubric;
+    problems.attempt("rubric.pass_score", [&] { r.passScore = d.number("rubric.pass_score", 70.0, 0.0, 100.0); });
+    size_t nm = 0, nc = 0, ng = 0;
+    problems.attempt("rubric.metric", [&] {
+        nm = d.arraySize("rubric.metric");
+        if (nm == 0) d.fail("rubric.metric", "a rubric needs at least one [[rubric.metric]]");
+    });
     for (size_t i = 0; i < nm; ++i) {
         const std::string p = "rubric.metric[" + std::to_string(i) + "]";
-        assessment::RubricMetric m;
-        m.name = d.requireText(p + ".name");
-        m.unit = d.text(p + ".unit", "");
-        m.label = d.text(p + ".label", m.name);
-        m.fullMarksAt = d.requireNumber(p + ".full_marks_at", -1e12, 1e12);
-        m.zeroAt = d.requireNumber(p + ".zero_at", -1e12, 1e12);
-        if (m.zeroAt == m.fullMarksAt)
-            d.fail(p + ".zero_at", "must differ from full_marks_at (" + formatNumber(m.fullMarksAt) + ")");
-        m.weight = d.number(p + ".weight", 1.0, 0.0, 1000.0);
-        r.metrics.push_back(m);
+        problems.attempt(p, [&] {
+            assessment::RubricMetric m;
+            m.name = d.requireText(p + ".name");
+            m.unit = d.text(p + ".unit", "");
+            m.label = d.text(p + ".label", m.name);
+            m.fullMarksAt = d.requireNumber(p + ".full_marks_at", -1e12, 1e12);
+            m.zeroAt = d.requireNumber(p + ".zero_at", -1e12, 1e12);
+            if (m.zeroAt == m.fullMarksAt)
+                d.fail(p + ".zero_at", "must differ from full_marks_at (" + formatNumber(m.fullMarksAt) + ")");
+            m.weight = d.number(p + ".weight", 1.0, 0.0, 1000.0);
+            r.metrics.push_back(m);
+            out.metricAt.push_back(p);
+        });
     }
-    const size_t nc = d.arraySize("rubric.critical");
+    problems.attempt("rubric.critical", [&] { nc = d.arraySize("rubric.critical"); });
     for (size_t i = 0; i < nc; ++i) {
         const std::string p = "rubric.critical[" + std::to_string(i) + "]";
-        assessment::CriticalError c;
-        c.reason = d.requireText(p + ".reason");
-        c.eventKind = d.text(p + ".event", "");
-        c.metric = d.text(p + ".metric", "");
-        if (d.find(p + ".above")) c.above = d.number(p + ".above", 0.0, -1e12, 1e12);
-        if (d.find(p + ".below")) c.below = d.number(p + ".below", 0.0, -1e12, 1e12);
-        if (c.eventKind.empty() == c.metric.empty())
-            d.fail(p, "a critical error names either an 'event' or a 'metric' (with 'above' or 'below')");
-        if (!c.metric.empty() && !c.above && !c.below)
-            d.fail(p, "a metric critical error needs 'above' or 'below'");
-        r.critical.push_back(c);
+        problems.attempt(p, [&] {
+            assessment::CriticalError c;
+            c.reason = d.requireText(p + ".reason");
+            c.eventKind = d.text(p + ".event", "");
+            c.metric = d.text(p + ".metric", "");
+            if (d.find(p + ".above")) c.above = d.number(p + ".above", 0.0, -1e12, 1e12);
+            if (d.find(p + ".below")) c.below = d.number(p + ".below", 0.0, -1e12, 1e12);
+            if (c.eventKind.empty() == c.metric.empty())
+                d.fail(p, "a critical error names either an 'event' or a 'metric' (with 'above' or 'below')");
+            if (!c.metric.empty() && !c.above && !c.below) d.fail(p, "a metric critical error needs 'above' or 'below'");
+            r.critical.push_back(c);
+            out.criticalAt.push_back(p);
+        });
     }
-    const size_t ng = d.arraySize("rubric.goal");
+    problems.attempt("rubric.goal", [&] { ng = d.arraySize("rubric.goal"); });
     for (size_t i = 0; i < ng; ++i) {
         const std::string p = "rubric.goal[" + std::to_string(i) + "]";
-        assessment::Goal g;
-        g.reason = d.requireText(p + ".reason");
-        g.metric = d.requireText(p + ".metric");
-        if (d.find(p + ".at_least")) g.atLeast = d.number(p + ".at_least", 0.0, -1e12, 1e12);
-        if (d.find(p + ".at_most")) g.atMost = d.number(p + ".at_most", 0.0, -1e12, 1e12);
-        if (!g.atLeast && !g.atMost) d.fail(p, "a goal needs 'at_least' or 'at_most'");
-        r.goals.push_back(g);
+        problems.attempt(p, [&] {
+            assessment::Goal g;
+            g.reason = d.requireText(p + ".reason");
+            g.metric = d.requireText(p + ".metric");
+            if (d.find(p + ".at_least")) g.atLeast = d.number(p + ".at_least", 0.0, -1e12, 1e12);
+            if (d.find(p + ".at_most")) g.atMost = d.number(p + ".at_most", 0.0, -1e12, 1e12);
+            if (!g.atLeast && !g.atMost) d.fail(p, "a goal needs 'at_least' or 'at_most'");
+            r.goals.push_back(g);
+            out.goalAt.push_back(p);
+        });
     }
-    return r;
+    return out;
 }
 
 // A rubric may only score what the session produces and name events the procedure raises: a
 // misspelt metric would score zero in silence, a misspelt event would never fail anyone.
 void checkRubricAgainst(const ProcedureSpec& procedure, const ProcedureDefinition& definition,
-                        const ScenarioDocument& d, const assessment::Rubric& rubric) {
+                        const ScenarioDocument& d, const ParsedRubric& parsed, Problems& problems) {
     std::vector<std::string> metrics, events;
     for (const MetricSpec& m : imagingMetrics()) metrics.push_back(m.name);
     for (const MetricSpec& m : definition.metrics()) metrics.push_back(m.name);
     for (const EventSpec& e : imagingEvents()) events.push_back(e.kind);
     for (const EventSpec& e : procedure.events) events.push_back(e.kind);
-    const auto has = [](const std::vector<std::string>& v, const std::string& x) {
-        return std::find(v.begin(), v.end(), x) != v.end();
-    };
-    const auto unknown = [&](const std::string& what, const std::string& name, const std::vector<std::string>& known) {
+    const auto check = [&](const std::string& path, const std::string& what, const std::string& name,
+                           const std::vector<std::string>& known) {
+        if (std::find(known.begin(), known.end(), name) != known.end()) return;
         const std::string near = closestWord(name, known);
-        return "procedure '" + procedure.name + "' produces no " + what + " '" + name + "'" +
-               (near.empty() ? "" : "; did you mean '" + near + "'?");
+        problems.errors.emplace_back(d.file, d.lineOf(path), path,
+                                     "procedure '" + procedure.name + "' produces no " + what + " '" + name + "'" +
+                                         (near.empty() ? "" : "; did you mean '" + near + "'?"));
     };
+    const assessment::Rubric& rubric = parsed.rubric;
     for (size_t i = 0; i < rubric.metrics.size(); ++i)
-        if (!has(metrics, rubric.metrics[i].name))
-            d.fail("rubric.metric[" + std::to_string(i) + "].name", unknown("metric", rubric.metrics[i].name, metrics));
+        check(parsed.metricAt[i] + ".name", "metric", rubric.metrics[i].name, metrics);
     for (size_t i = 0; i < rubric.goals.size(); ++i)
-        if (!has(metrics, rubric.goals[i].metric))
-            d.fail("rubric.goal[" + std::to_string(i) + "].metric", unknown("metric", rubric.goals[i].metric, metrics));
+        check(parsed.goalAt[i] + ".metric", "metric", rubric.goals[i].metric, metrics);
     for (size_t i = 0; i < rubric.critical.size(); ++i) {
         const assessment::CriticalError& c = rubric.critical[i];
-        const std::string p = "rubric.critical[" + std::to_string(i) + "]";
-        if (!c.metric.empty() && !has(metrics, c.metric)) d.fail(p + ".metric", unknown("metric", c.metric, metrics));
-        if (!c.eventKind.empty() && !has(events, c.eventKind)) d.fail(p + ".event", unknown("event", c.eventKind, events));
+        if (!c.metric.empty()) check(parsed.criticalAt[i] + ".metric", "metric", c.metric, metrics);
+        if (!c.eventKind.empty()) check(parsed.criticalAt[i] + ".event", "event", c.eventKind, events);
     }
 }
 
+void parsePatient(const ScenarioDocument& d, ScenarioPatient& p, Problems& problems) {
+    const bool hasCt = d.find("patient.ct") != nullptr;
+    const bool hasPhantom = d.find("patient.phantom") != nullptr;
+    if (hasCt == hasPhantom)
+        d.fail("patient", "name either a CT (ct = \"file\") or a phantom ([patient.phantom])");
+    if (hasCt) {
+        p.phantom = false;
+        problems.attempt("patient.ct", [&] { p.ctPath = d.dataPath("patient.ct"); });
+        if (d.find("patient.labels")) problems.attempt("patient.labels", [&] { p.labelsPath = d.dataPath("patient.labels"); });
+        return;
+    }
+    p.phantom = true;
+    p.phantomSeed = static_cast<uint64_t>(d.number("patient.phantom.seed", 1.0, 0.0, 4294967295.0));
+    p.phantomVoxelMm = d.number("patient.phantom.voxel_mm", 1.5, 0.5, 5.0);
+    p.michelsType = d.text("patient.phantom.michels", "");
+    if (!p.michelsType.empty() && !patient::parseMichelsType(p.michelsType))
+        d.fail("patient.phantom.michels", "expected a Michels type I to X");
+    p.osteoporotic = d.flag("patient.phantom.osteoporotic", false);
+    p.bodySize = d.number("patient.phantom.body_size", 1.0, 0.3, 3.0);
+    const size_t nt = d.arraySize("patient.phantom.tumour");
+    for (size_t i = 0; i < nt; ++i) {
+        const std::string tp = "patient.phantom.tumour[" + std::to_string(i) + "]";
+        problems.attempt(tp, [&] {
+            ScenarioTumour t;
+            t.site = d.requireText(tp + ".site");
+            t.kind = d.requireText(tp + ".kind");
+            t.diameterMm = d.number(tp + ".diameter_mm", 20.0, 2.0, 150.0);
+            if (!patient::parseLesionKind(t.kind))
+                d.fail(tp + ".kind", "expected hypervascular, lytic or compression_fracture");
+            t.heightLoss = d.number(tp + ".height_loss", 0.3, 0.0, 0.8);
+            p.tumours.push_back(t);
+        });
+    }
+}
+
+void parseCArm(const ScenarioDocument& d, Scenario& s, Problems& problems) {
+    imaging::CArmPose& c = s.carm;
+    problems.attempt("carm.lao_deg", [&] { c.laoDeg = d.number("carm.lao_deg", 0.0, -120.0, 120.0); });
+    problems.attempt("carm.cran_deg", [&] { c.cranDeg = d.number("carm.cran_deg", 0.0, -50.0, 50.0); });
+    problems.attempt("carm.sid_mm", [&] { c.sourceToImageMm = d.number("carm.sid_mm", 1100.0, 800.0, 1300.0); });
+    problems.attempt("carm.sad_mm", [&] {
+        c.sourceToIsocentreMm = d.number("carm.sad_mm", 750.0, 500.0, c.sourceToImageMm - 150.0);
+    });
+    problems.attempt("carm.field_of_view_mm", [&] {
+        const double fov = d.number("carm.field_of_view_mm", 300.0, 100.0, 480.0);
+        c.detectorWidthMm = fov;
+        c.detectorHeightMm = fov;
+    });
+    if (d.find("carm.isocentre_offset_mm"))
+        problems.attempt("carm.isocentre_offset_mm", [&] {
+            if (d.arraySize("carm.isocentre_offset_mm") != 3)
+                d.fail("carm.isocentre_offset_mm", "expected [x, y, z] in mm (LPS)");
+            for (int i = 0; i < 3; ++i)
+                s.isocentreOffsetMm[i] =
+                    d.requireNumber("carm.isocentre_offset_mm[" + std::to_string(i) + "]", -300.0, 300.0);
+        });
+    problems.attempt("carm.pulse_rate", [&] {
+        s.pulseRatePps = d.number("carm.pulse_rate", 15.0, 1.0, 30.0);
+        const auto& rates = kFluoroPulseRatesPps;
+        if (std::find(rates.begin(), rates.end(), s.pulseRatePps) == rates.end())
+            d.fail("carm.pulse_rate", "expected 7.5, 15 or 30 pulses/s (the low, normal and high programmes), got " +
+                                          formatNumber(s.pulseRatePps));
+    });
+}
+
+// The sections every scenario has; a key under any other top-level table is a procedure's.
+const std::set<std::string>& commonSections() {
+    static const std::set<std::string> s{"scenario", "patient", "carm", "rubric"};
+    return s;
+}
+
 }  // namespace
+
+ScenarioErrors::ScenarioErrors(std::vector<DataError> errors)
+    : DataError(errors.at(0).file(), errors.at(0).line(), errors.at(0).field(),
+                messageOf(errors.at(0)) +
+                    (errors.size() > 1 ? " (and " + std::to_string(errors.size() - 1) + " more; `irsim scenario check " +
+                                             errors.at(0).file() + "` lists them all)"
+                                       : "")),
+      errors_(std::move(errors)) {}
+
+std::string messageOf(const DataError& e) {
+    const std::string prefix = formatDataError(e.file(), e.line(), e.field(), "");
+    const std::string all = e.what();
+    return all.compare(0, prefix.size(), prefix) == 0 ? all.substr(prefix.size()) : all;
+}
 
 Scenario parseScenario(const std::string& tomlText, const std::string& file) {
     // A long line is the only way to a deep key in TOML (dotted keys, headers and inline tables
@@ -320,83 +487,83 @@ Scenario parseScenario(const std::string& tomlText, const std::string& file) {
     }
     Scenario s;
     s.file = file;
+    s.contentHash = StateHash::hexOf(StateHash().bytes(tomlText.data(), tomlText.size()).value());
     s.id = std::filesystem::path(file).stem().string();
     s.doc.file = file;
     convert(table, "", s.doc.root, s.doc.lines, file);
     const ScenarioDocument& d = s.doc;
+    Problems problems;
 
-    s.title = d.requireText("scenario.title");
-    s.procedure = d.requireText("scenario.procedure");
-    s.description = d.text("scenario.description", "");
-    s.target = d.text("scenario.target", "");
-    s.timeLimitS = d.number("scenario.time_limit_s", 3600.0, 1.0, 24 * 3600.0);
+    problems.attempt("scenario.title", [&] { s.title = d.requireText("scenario.title"); });
+    problems.attempt("scenario.procedure", [&] { s.procedure = d.requireText("scenario.procedure"); });
+    problems.attempt("scenario.description", [&] { s.description = d.text("scenario.description", ""); });
+    const bool targetRead = problems.attempt("scenario.target", [&] { s.target = d.text("scenario.target", ""); });
+    problems.attempt("scenario.time_limit_s", [&] { s.timeLimitS = d.number("scenario.time_limit_s", 3600.0, 1.0, 24 * 3600.0); });
+    problems.attempt("patient", [&] { parsePatient(d, s.patient, problems); });
+    parseCArm(d, s, problems);
+    const ParsedRubric rubric = parseRubric(d, problems);
+    s.rubric = rubric.rubric;
 
-    ScenarioPatient& p = s.patient;
-    const bool hasCt = d.find("patient.ct") != nullptr;
-    const bool hasPhantom = d.find("patient.phantom") != nullptr;
-    if (hasCt == hasPhantom)
-        d.fail("patient", "name either a CT (ct = \"file\") or a phantom ([patient.phantom])");
-    if (hasCt) {
-        p.phantom = false;
-        const auto base = std::filesystem::path(file).parent_path();
-        // Relative to the scenario's folder; "" would name that folder itself.
-        const auto fileAt = [&](const std::string& key) {
-            const std::string name = d.requireText(key);
-            if (name.empty()) d.fail(key, "expected a file name, got an empty text");
-            return (base / name).lexically_normal().string();
-        };
-        p.ctPath = fileAt("patient.ct");
-        if (d.find("patient.labels")) p.labelsPath = fileAt("patient.labels");
-    } else {
-        p.phantom = true;
-        p.phantomSeed = static_cast<uint64_t>(d.number("patient.phantom.seed", 1.0, 0.0, 4294967295.0));
-        p.phantomVoxelMm = d.number("patient.phantom.voxel_mm", 1.5, 0.5, 5.0);
-        p.michelsType = d.text("patient.phantom.michels", "");
-        if (!p.michelsType.empty() && !patient::parseMichelsType(p.michelsType))
-            d.fail("patient.phantom.michels", "expected a Michels type I to X");
-        p.osteoporotic = d.flag("patient.phantom.osteoporotic", false);
-        p.bodySize = d.number("patient.phantom.body_size", 1.0, 0.3, 3.0);
-        const size_t nt = d.arraySize("patient.phantom.tumour");
-        for (size_t i = 0; i < nt; ++i) {
-            const std::string tp = "patient.phantom.tumour[" + std::to_string(i) + "]";
-            ScenarioTumour t;
-            t.site = d.requireText(tp + ".site");
-            t.kind = d.requireText(tp + ".kind");
-            t.diameterMm = d.number(tp + ".diameter_mm", 20.0, 2.0, 150.0);
-            if (!patient::parseLesionKind(t.kind))
-                d.fail(tp + ".kind", "expected hypervascular, lytic or compression_fracture");
-            t.heightLoss = d.number(tp + ".height_loss", 0.3, 0.0, 0.8);
-            p.tumours.push_back(t);
-        }
+    const ProcedureSpec* procedure = s.procedure.empty() ? nullptr : findProcedure(s.procedure);
+    if (!procedure && !s.procedure.empty())
+        problems.errors.emplace_back(file, d.lineOf("scenario.procedure"), "scenario.procedure",
+                                     "unknown procedure '" + s.procedure + "'; expected " +
+                                         joinWords(procedureNames(), "or"));
+    // The procedure reads its sections (and scenario.target, which may name its level); without
+    // it, or after its first error, the keys of sections it would have read are not unknown.
+    bool procedureRead = false;
+    if (procedure && targetRead)
+        procedureRead = problems.attempt("", [&] { s.definition = procedure->parse(s); });
+    if (!procedureRead)
+        for (const auto& [key, value] : d.root.items())
+            if (!commonSections().count(key)) problems.stopped.insert(key);
+    problems.stopped.erase("");
+    for (DataError& e : d.unreadKeys(problems.stopped)) problems.errors.push_back(std::move(e));
+    if (procedureRead) checkRubricAgainst(*procedure, *s.definition, d, rubric, problems);
+    if (!problems.errors.empty()) {
+        std::stable_sort(problems.errors.begin(), problems.errors.end(),
+                         [](const DataError& a, const DataError& b) { return a.line() < b.line(); });
+        throw ScenarioErrors(std::move(problems.errors));
     }
-
-    imaging::CArmPose& c = s.carm;
-    c.laoDeg = d.number("carm.lao_deg", 0.0, -120.0, 120.0);
-    c.cranDeg = d.number("carm.cran_deg", 0.0, -50.0, 50.0);
-    c.sourceToImageMm = d.number("carm.sid_mm", 1100.0, 800.0, 1300.0);
-    c.sourceToIsocentreMm = d.number("carm.sad_mm", 750.0, 500.0, c.sourceToImageMm - 150.0);
-    const double fov = d.number("carm.field_of_view_mm", 300.0, 100.0, 480.0);
-    c.detectorWidthMm = fov;
-    c.detectorHeightMm = fov;
-    if (d.find("carm.isocentre_offset_mm")) {
-        if (d.arraySize("carm.isocentre_offset_mm") != 3)
-            d.fail("carm.isocentre_offset_mm", "expected [x, y, z] in mm (LPS)");
-        for (int i = 0; i < 3; ++i)
-            s.isocentreOffsetMm[i] = d.requireNumber("carm.isocentre_offset_mm[" + std::to_string(i) + "]",
-                                                     -300.0, 300.0);
-    }
-    s.pulseRatePps = d.number("carm.pulse_rate", 15.0, 1.0, 30.0);
-
-    s.rubric = parseRubric(d);
-
-    const ProcedureSpec* procedure = findProcedure(s.procedure);
-    if (!procedure)
-        d.fail("scenario.procedure",
-               "unknown procedure '" + s.procedure + "'; expected " + joinWords(procedureNames(), "or"));
-    s.definition = procedure->parse(s);
-    d.refuseUnreadKeys();
-    checkRubricAgainst(*procedure, *s.definition, d, s.rubric);
     return s;
+}
+
+std::string tomlString(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string rubricToml(const assessment::Rubric& r) {
+    std::string t = "[rubric]\npass_score = " + formatNumber(r.passScore) +
+                    "                  # 0-100; a session must also reach every [[rubric.goal]]\n";
+    if (!r.goals.empty()) t += "\n# What the procedure is for: a session that misses a goal fails, whatever its score.\n";
+    for (const assessment::Goal& g : r.goals) {
+        t += "[[rubric.goal]]\nmetric = " + tomlString(g.metric) + "\n";
+        if (g.atLeast) t += "at_least = " + formatNumber(*g.atLeast) + "\n";
+        if (g.atMost) t += "at_most = " + formatNumber(*g.atMost) + "\n";
+        t += "reason = " + tomlString(g.reason) + "\n\n";
+    }
+    if (!r.metrics.empty())
+        t += "# Scored metrics: full marks at or better than full_marks_at, none at or worse than zero_at, linear\n"
+             "# between; the score is their weighted mean (0-100).\n";
+    for (const assessment::RubricMetric& m : r.metrics)
+        t += "[[rubric.metric]]\nname = " + tomlString(m.name) + "\nlabel = " + tomlString(m.label) + "\nunit = " +
+             tomlString(m.unit) + "\nfull_marks_at = " + formatNumber(m.fullMarksAt) + "\nzero_at = " +
+             formatNumber(m.zeroAt) + "\nweight = " + formatNumber(m.weight) + "\n\n";
+    if (!r.critical.empty()) t += "# Critical errors: any one fails the session.\n";
+    for (const assessment::CriticalError& c : r.critical) {
+        t += "[[rubric.critical]]\n";
+        if (!c.eventKind.empty()) t += "event = " + tomlString(c.eventKind) + "\n";
+        if (!c.metric.empty()) t += "metric = " + tomlString(c.metric) + "\n";
+        if (c.above) t += "above = " + formatNumber(*c.above) + "\n";
+        if (c.below) t += "below = " + formatNumber(*c.below) + "\n";
+        t += "reason = " + tomlString(c.reason) + "\n\n";
+    }
+    return t;
 }
 
 Scenario loadScenario(const std::string& path) {

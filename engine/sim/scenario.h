@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "assessment/rubric.h"
+#include "core/error.h"
 #include "imaging/carm.h"
 #include "sim/procedure.h"
 
@@ -38,19 +39,18 @@ struct ScenarioDocument {
     bool flag(const std::string& path, bool fallback) const;
     size_t arraySize(const std::string& path) const;  // 0 when absent
 
-    // Throws DataError naming the first key of the file that nothing read, with the nearest key
-    // that was asked for in the same table.
-    void refuseUnreadKeys() const;
+    // A file or folder the scenario reads (a CT, a label map): the text at `path`, relative to the
+    // scenario's folder. A scenario reads data only from its own folder (and below) or the
+    // project's assets/: a path that leaves them ("../../etc/passwd", an absolute path elsewhere,
+    // a link out of the folder) is an error naming the field.
+    std::string dataPath(const std::string& path) const;
+
+    // Every key of the file that nothing read, each with the nearest key asked for in the same
+    // table; keys under `skip` (sections whose reading stopped at an error) are left out.
+    std::vector<DataError> unreadKeys(const std::set<std::string>& skip = {}) const;
 
     mutable std::set<std::string> asked;  // paths asked for, array indices as "[]"
     mutable std::set<std::string> read;   // paths found, and their parents
-};
-
-struct ScenarioTumour {
-    std::string site;       // "liver_segment_8", "vertebrae_T12"
-    std::string kind;       // "hypervascular", "lytic", "compression_fracture"
-    double diameterMm = 0.0;
-    double heightLoss = 0.3;  // compression fracture: fraction of the body's height lost
 };
 
 struct ScenarioPatient {
@@ -69,6 +69,7 @@ struct ScenarioPatient {
 
 struct Scenario {
     std::string file;
+    std::string contentHash; // FNV-1a 64 of the file's bytes, 16 hex digits: which version a report ran on
     std::string id;          // file name without extension
     std::string title;
     std::string procedure;   // a registered procedure's name (engine/procedures)
@@ -91,8 +92,31 @@ struct Scenario {
 inline constexpr size_t kMaxScenarioLineBytes = 4096;
 inline constexpr int kMaxScenarioNesting = 32;
 
+// Every problem one load found, in the order of their lines, so that `irsim scenario check` lists
+// them all at once. what() is the first, with how many more there are: the one line `irsim run`
+// prints.
+class ScenarioErrors : public DataError {
+public:
+    explicit ScenarioErrors(std::vector<DataError> errors);
+    const std::vector<DataError>& errors() const { return errors_; }
+
+private:
+    std::vector<DataError> errors_;
+};
+
+// What a DataError says without its "file:line: field: " (what() has them all).
+std::string messageOf(const DataError& e);
+
+// Both throw ScenarioErrors (a DataError) listing every problem found: all the unknown keys, all the
+// rubric's unknown names, each section's first wrong field. A TOML syntax error stops at itself.
 Scenario loadScenario(const std::string& path);
 Scenario parseScenario(const std::string& tomlText, const std::string& file);
+
+// A text as a TOML string in quotes (quotes and backslashes escaped).
+std::string tomlString(const std::string& s);
+// The rubric as a scenario's TOML ([rubric], then its goals, metrics and critical errors, each
+// kind under a comment saying what it does); parseScenario reads it back to the same rubric.
+std::string rubricToml(const assessment::Rubric& rubric);
 
 // The scenario named on the command line: a path, or a name looked up in scenarios/.
 std::string resolveScenarioPath(const std::string& nameOrPath);

@@ -17,6 +17,26 @@ std::string fmt1(double v) {
     std::snprintf(buf, sizeof buf, "%.1f", v);
     return buf;
 }
+// "the patient has no structure 'vertebrae_L9'", with the nearest name its label map holds and the
+// structures of that kind it does hold ("vertebrae_T10 ... vertebrae_L5"), so that an instructor can
+// pick one without opening the label map.
+std::string noStructure(const patient::Patient& p, const std::string& name) {
+    std::vector<bool> present(65536, false);
+    for (uint16_t v : p.labels.voxels) present[v] = true;
+    std::vector<std::string> names, sameKind;
+    const std::string kind = name.substr(0, name.find('_') == std::string::npos ? 0 : name.find('_') + 1);
+    for (const auto& [value, n] : p.labelNames)
+        if (value && present[value]) {
+            names.push_back(n);
+            if (!kind.empty() && n.compare(0, kind.size(), kind) == 0) sameKind.push_back(n);
+        }
+    const std::string near = closestWord(name, names);
+    std::string what = "the patient has no structure '" + name + "'";
+    if (!near.empty()) what += "; did you mean '" + near + "'?";
+    if (!sameKind.empty() && sameKind.size() <= 30) what += " (its label map has " + joinWords(sameKind, "and") + ")";
+    return what;
+}
+
 }  // namespace
 
 int64_t tickAtOrAfter(double time_s) {
@@ -55,7 +75,7 @@ Session::Session(Scenario scenario, std::shared_ptr<const patient::Patient> pati
         auto c = patient_->centroidOf(scenario_.target);
         if (!c)
             throw DataError(scenario_.file, scenario_.doc.lineOf("scenario.target"), "scenario.target",
-                            "the patient has no structure '" + scenario_.target + "'");
+                            noStructure(*patient_, scenario_.target));
         state_.carm.isocentre = *c + scenario_.isocentreOffsetMm;
     }
     state_.pulseRatePps = scenario_.pulseRatePps;

@@ -134,8 +134,10 @@ TEST_CASE("a shipped scenario with an unknown key or section, or an empty path, 
     const std::string ct = shipped("vertebroplasty-ct.toml");
     const std::string ctLine = "ct = \"../assets/patients/totalseg-example/example_ct_sm.nii.gz\"";
     const std::string labelsLine = "labels = \"../assets/patients/totalseg-example/example_seg.nii.gz\"";
-    CHECK(errorOf([&] { sim::parseScenario(replaced(ct, ctLine, "ct = \"\""), "scenarios/v.toml"); }) ==
-          "scenarios/v.toml:24: patient.ct: expected a file name, got an empty text");
-    CHECK(errorOf([&] { sim::parseScenario(replaced(ct, labelsLine, "labels = \"\""), "scenarios/v.toml"); }) ==
-          "scenarios/v.toml:25: patient.labels: expected a file name, got an empty text");
+    // In the shipped scenarios' folder, where "../assets/..." is inside the project's assets/.
+    const std::string v = std::string(IRSIM_SOURCE_DIR) + "/scenarios/v.toml";
+    CHECK(errorOf([&] { sim::parseScenario(replaced(ct, ctLine, "ct = \"\""), v); }) ==
+          v + ":24: patient.ct: expected a file name, got an empty text");
+    CHECK(errorOf([&] { sim::parseScenario(replaced(ct, labelsLine, "labels = \"\""), v); }) ==
+          v + ":25: patient.labels: expected a file name, got an empty text");
 }

@@ -15,7 +15,7 @@ namespace irsim::app {
 namespace {
 
 struct DebriefArgs {
-    std::string target, records, trainee, actions, html, frames, screenshot;
+    std::string target, records, trainee, actions, scenario, html, frames, screenshot;
     int quitAfterFrames = 0;
 } gDebrief;
 
@@ -27,7 +27,8 @@ void printSummary(const assessment::Debrief& d) {
 }
 
 int debrief() {
-    DebriefRequest r{gDebrief.target, gDebrief.records, !gDebrief.records.empty(), gDebrief.trainee, gDebrief.actions};
+    DebriefRequest r{gDebrief.target, gDebrief.records, !gDebrief.records.empty(), gDebrief.trainee, gDebrief.actions,
+                     gDebrief.scenario};
     LoadedDebrief d = loadDebrief(r);
     if (!gDebrief.html.empty()) {
         const size_t n = writeDebriefHtml(d, gDebrief.html, gDebrief.frames);
@@ -53,6 +54,9 @@ static const CommandRegistration kDebrief{"debrief", [](CLI::App& root) {
         ->envname("IRSIM_RECORDS");
     c->add_option("--trainee", gDebrief.trainee, "For a report file: whose earlier attempts to show");
     c->add_option("--actions", gDebrief.actions, "For a report file: its action log (scrubbing, images)");
+    c->add_option("--scenario", gDebrief.scenario,
+                  "The scenario file to replay in (default: found by the report's id in scenarios/, and used only when "
+                  "it is the version the session ran on; the rubric comes from the report otherwise)");
     c->add_option("--html", gDebrief.html, "Write a self-contained HTML debrief here instead of a window");
     c->add_option("--frames", gDebrief.frames, "PNGs of the images (irsim run --frames), else re-rendered");
     c->add_option("--quit-after-frames", gDebrief.quitAfterFrames, "Close the window after N frames");

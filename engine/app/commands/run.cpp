@@ -73,6 +73,14 @@ int runHeadlessCommand(RunArgs a, bool announced) {
 int runScenario(const RunArgs& a) {
     if (a.headless) return runHeadlessCommand(a, false);
     if (!haveDisplay()) {
+        // An instructor's new scenario has no example log yet: say what to do rather than promise one.
+        const std::string path = sim::resolveScenarioPath(a.scenario);
+        if (a.actions.empty() && !std::filesystem::exists(exampleLogFor(path)))
+            throw DataError(path, 0, "",
+                            "no display (DISPLAY is not set) and no example log " + exampleLogFor(path) +
+                                " to play instead: run it under a display (xvfb-run -a irsim run ...) or headless with "
+                                "--headless --actions LOG.jsonl (a log of one line {\"t\": 0, \"action\": "
+                                "\"session.start\"} plays a session that does nothing)");
         std::printf("irsim: no display (DISPLAY is not set): playing the example log of '%s' "
                     "headless instead.\n", a.scenario.c_str());
         return runHeadlessCommand(a, true);

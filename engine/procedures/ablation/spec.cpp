@@ -158,6 +158,23 @@ sim::ProcedureSpec spec() {
     s.events = events();
     s.quantities = {{"zone_ml", "Ablation zone", "ml"}, {"ablation_kJ", "Ablation energy", "kJ"}};
     s.panel = controls::panel();
+    // The figures are those of scenarios/ablation-liver-hcc.toml, whose comments give their sources.
+    s.scenarioTemplate.target = "liver_tumour";
+    s.scenarioTemplate.tumours = {{"liver_segment_7", "hypervascular", 25.0, 0.0}};
+    s.scenarioTemplate.sections = R"([ablation]
+modality = "microwave"           # rf, microwave or cryo
+target = "{target}"
+margin_mm = 5                    # the ablative margin sought all round the tumour
+protect = ["gallbladder", "colon"]   # structures whose ablation counts as collateral damage
+time_acceleration = 30           # simulated seconds of ablation per second of the session
+)";
+    s.scenarioTemplate.rubric.goals = {
+        {"tumour coverage incomplete: part of the tumour is not in the ablation zone", "tumour_coverage_percent", 98.0,
+         std::nullopt},
+        {"minimal ablative margin under 5 mm somewhere round the tumour", "minimal_margin_mm", 5.0, std::nullopt}};
+    s.scenarioTemplate.rubric.metrics = {{"collateral_ml", "ml", "Collateral damage", 0.0, 2.0, 2.0}};
+    s.scenarioTemplate.rubric.critical = {
+        {"more than 1 ml of a structure to protect was ablated", "", "collateral_ml", 1.0, std::nullopt}};
     return s;
 }
 

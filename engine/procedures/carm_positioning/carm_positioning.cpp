@@ -122,6 +122,27 @@ ProcedureSpec spec() {
     s.parse = parse;
     s.make = sim::constructed<CArmPositioning>();
     // Only the imaging actions: the exercise is the C-arm itself.
+    // The figures are those of scenarios/carm-positioning-l1.toml.
+    s.scenarioTemplate.target = "vertebrae_L1";
+    s.scenarioTemplate.sections = R"(# One [[goal.view]] per view to obtain; its metrics are view_<name>_angle_error_deg and
+# view_<name>_centring_mm of the best stored image.
+[[goal.view]]
+name = "ap"
+target = "{target}"
+lao_deg = 0
+cran_deg = 0
+
+[[goal.view]]
+name = "lateral"
+target = "{target}"
+lao_deg = 90
+cran_deg = 0
+)";
+    // Each view must have been stored: a session without it has not done the exercise.
+    s.scenarioTemplate.rubric.goals = {{"no AP view stored", "view_ap_angle_error_deg", std::nullopt, 20.0},
+                                       {"no lateral view stored", "view_lateral_angle_error_deg", std::nullopt, 20.0}};
+    s.scenarioTemplate.rubric.metrics = {{"view_ap_angle_error_deg", "deg", "AP view angle error", 2.0, 10.0, 3.0},
+                                         {"view_lateral_angle_error_deg", "deg", "Lateral view angle error", 2.0, 10.0, 3.0}};
     return s;
 }
 

@@ -139,6 +139,24 @@ sim::ProcedureSpec spec() {
     s.events = events();
     s.quantities = {{"inserted_mm", "Length inserted", "mm"}};
     s.panel = controls::panel();
+    // The figures are those of scenarios/celiac-angiography.toml.
+    s.scenarioTemplate.target = "celiac_trunk";
+    s.scenarioTemplate.sections = R"([endovascular]
+access = "common_femoral_artery_right"
+sheath = "sheath_5fr"
+# The devices offered (assets/devices), and those in the sheath at the start.
+tray = ["cobra_c2_5fr", "rh_5fr", "glidewire_035_angled", "amplatz_super_stiff_035", "microcatheter_27fr", "microwire_018"]
+loaded = ["cobra_c2_5fr", "glidewire_035_angled"]
+# The branches to select, in order; metrics time_to_<branch>_s and dsa_runs_<branch> follow them.
+route = ["{target}"]
+)";
+    s.scenarioTemplate.rubric.goals = {
+        {"no DSA run from {target}: the arterial anatomy is not shown", "dsa_runs_{target}", 1.0, std::nullopt}};
+    s.scenarioTemplate.rubric.metrics = {{"time_to_{target}_s", "s", "Time to {target}", 300.0, 1200.0, 2.0},
+                                         {"wrong_branches", "branches", "Wrong branches entered", 0.0, 4.0, 2.0}};
+    s.scenarioTemplate.rubric.critical = {
+        {"arterial dissection: the wire or catheter tip was driven against the wall", "vessel.dissection", "", {}, {}},
+        {"arterial perforation", "vessel.perforation", "", std::nullopt, std::nullopt}};
     return s;
 }
 

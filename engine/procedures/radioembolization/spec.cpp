@@ -106,6 +106,38 @@ sim::ProcedureSpec spec() {
     for (sim::EventSpec& e : events()) s.events.push_back(std::move(e));
     s.quantities.push_back({"activity_delivered_gbq", "Activity delivered", "GBq"});
     s.panel = controls::panel();
+    // Not the endovascular template it started from: the figures are scenarios/radioembolization-right-lobe.toml's.
+    s.scenarioTemplate = {};
+    s.scenarioTemplate.target = "celiac_trunk";
+    s.scenarioTemplate.phantom = "michels = \"I\"                    # hepatic arterial variant (I: conventional)\n";
+    s.scenarioTemplate.tumours = {{"liver_segment_8", "hypervascular", 40.0, 0.0}};
+    s.scenarioTemplate.sections = R"([endovascular]
+access = "common_femoral_artery_right"
+sheath = "sheath_5fr"
+tray = ["cobra_c2_5fr", "glidewire_035_angled", "microcatheter_27fr", "microwire_018"]
+loaded = ["cobra_c2_5fr", "glidewire_035_angled"]
+# The branches to select, in order; the last is where the spheres go unless territory says otherwise.
+route = ["celiac_trunk", "common_hepatic", "proper_hepatic", "right_hepatic"]
+
+[radioembolization]
+device = "resin"                 # resin or glass
+vial_gbq = 3.0                   # the vial's activity at calibration
+hours_after_calibration = 24
+lung_shunt_fraction = 0.08       # from the MAA scan
+height_cm = 172                  # for the BSA method
+weight_kg = 78
+territory = "right_hepatic"      # the branch whose territory is treated
+)";
+    s.scenarioTemplate.rubric.goals = {
+        {"no activity plan was made", "planned_activity_GBq", 0.05, std::nullopt},
+        {"the planned activity was not delivered", "delivered_of_planned_percent", 80.0, std::nullopt},
+        {"the tumour's mean absorbed dose is under the 100 Gy resin threshold for HCC", "tumour_dose_Gy", 100.0,
+         std::nullopt}};
+    s.scenarioTemplate.rubric.metrics = {{"tumour_D70_Gy", "Gy", "Tumour D70", 120.0, 60.0, 3.0},
+                                         {"normal_liver_dose_Gy", "Gy", "Mean normal-liver dose", 30.0, 50.0, 2.0}};
+    s.scenarioTemplate.rubric.critical = {
+        {"non-target embolization: spheres reached an organ outside the liver", "spheres.non_target", "", {}, {}},
+        {"lung dose over the 30 Gy single-treatment limit", "", "lung_dose_Gy", 30.0, std::nullopt}};
     return s;
 }
 

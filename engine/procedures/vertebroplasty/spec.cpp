@@ -132,6 +132,24 @@ sim::ProcedureSpec spec() {
     s.events = events();
     s.quantities = {{"cement_ml", "Cement injected", "ml"}};
     s.panel = controls::panel();
+    // The figures are those of scenarios/vertebroplasty-l1.toml, whose comments give their sources.
+    s.scenarioTemplate.target = "vertebrae_L1";
+    s.scenarioTemplate.phantom = "osteoporotic = true\n";
+    // The fracture to treat, at a level from vertebrae_T10 to vertebrae_L5.
+    s.scenarioTemplate.tumours = {{"{target}", "compression_fracture", 0.0, 0.3}};
+    s.scenarioTemplate.sections = R"([vertebroplasty]
+level = "{target}"               # the vertebra to treat
+device = "trocar_11g_diamond"    # the trocar until needle.select chooses another
+)";
+    s.scenarioTemplate.rubric.goals = {
+        {"no cement, or too little, in the vertebral body", "cement_in_bone_ml", 1.5, std::nullopt},
+        {"the trocar tip did not reach the vertebral body", "tip_in_body", 1.0, std::nullopt}};
+    s.scenarioTemplate.rubric.metrics = {
+        {"trajectory_angle_error_deg", "deg", "Trajectory angle from the ideal transpedicular path", 4.0, 15.0, 2.0},
+        {"cement_leak_ml", "ml", "Cement leaked outside the vertebral body", 0.0, 0.5, 2.0}};
+    s.scenarioTemplate.rubric.critical = {
+        {"medial pedicle breach into the spinal canal", "breach.medial", "", std::nullopt, std::nullopt},
+        {"cement leak into the spinal canal", "", "cement_leak_epidural_ml", 0.1, std::nullopt}};
     return s;
 }
 
