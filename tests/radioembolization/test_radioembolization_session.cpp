@@ -256,3 +256,56 @@ TEST_CASE("the dose map shows the tumour hot and the untreated left lobe as plai
     CHECK(cold > 10);
     CHECK(coldGrey == cold);
 }
+
+TEST_CASE("contrast through the microcatheter enhances the right lobe it perfuses on CT while it runs, the tumour four times more", "[radioembolization][ct]") {
+    sim::Session s(scenarioWith(), phantom());
+    for (const sim::Action& a : sim::readActionLog(std::string(IRSIM_SOURCE_DIR) + "/scenarios/radioembolization-right-lobe.expert.jsonl"))
+        if (a.time_s < 145.0) s.submit(a);
+    s.submit(sim::Action{150.0, "contrast.inject", {{"ml", 20.0}, {"rate_ml_s", 1.0}, {"at", "catheter_tip"}}, "test", 0});
+    s.advanceTo(155.0);
+    const Radioembolization& r = Radioembolization::of(s);
+    sim::CtOverlay overlay;
+    r.ctOverlay(s, overlay);
+    REQUIRE(overlay.fields.size() == 1);
+    const sim::CtOverlayField& f = overlay.fields[0];
+    // The mixed concentration at the tip: 300 mg/ml x 1 / (1 + Q), Q the right hepatic's flow.
+    const therapy::ContrastModel& cm = *s.contrastModel();
+    const int tip = r.tipSegment();
+    const double q = cm.flowMlPerS[static_cast<size_t>(tip)];
+    const double c = 300.0 * 1.0 / (1.0 + q);
+    const double liver = 26.0 * c * 0.25 * 0.25;
+    const therapy::TerritoryMap& map = r.delivery().territories;
+    const auto& ct = s.patient().ct.voxels;
+    const patient::VesselTree& tree = *r.model().tree;
+    std::vector<char> below(tree.nodes.size(), 0);
+    for (size_t i = 0; i < tree.nodes.size(); ++i)
+        below[i] = static_cast<int>(i) == tip || (tree.nodes[i].parent >= 0 && below[static_cast<size_t>(tree.nodes[i].parent)]);
+    size_t enhanced = 0, untouched = 0, tumour = 0, wrong = 0;
+    const auto off = [](double got, double want) { return std::abs(got - want) > 1e-3 * std::abs(want); };
+    for (size_t v = 0; v < map.sinkOfVoxel.size(); ++v) {
+        const int sink = map.sinkOfVoxel[v];
+        if (sink < 0) continue;
+        if (!below[static_cast<size_t>(sink)]) {
+            wrong += !std::isnan(f.hu[v]);
+            ++untouched;
+        } else if (map.tissue[v] == therapy::kTumourVoxel) {
+            wrong += off(f.hu[v] - ct[v], 4.0 * liver);
+            ++tumour;
+        } else {
+            wrong += off(f.hu[v] - ct[v], liver);
+            ++enhanced;
+        }
+    }
+    CHECK(wrong == 0);
+    INFO("flow " << q << " ml/s: liver +" << liver << " HU over " << enhanced << " voxels");
+    CHECK(liver > 50.0);  // a clear blush on CT
+    CHECK(liver < 150.0);
+    CHECK(enhanced > 1000);
+    CHECK(untouched > 1000);  // the left lobe and segment IV
+    CHECK(tumour > 100);
+    // Once the injection has ended the blush is gone.
+    s.advanceTo(175.0);
+    sim::CtOverlay after;
+    r.ctOverlay(s, after);
+    CHECK(after.fields.empty());
+}

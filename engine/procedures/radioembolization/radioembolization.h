@@ -81,6 +81,9 @@ public:
     // The embolic load slows the flow: contrast checks late in a resin delivery show stasis.
     double arterialFlowShare(const Session& session, int segment) const override;
     void hashState(StateHash& hash) const override;
+    // Contrast injected through the microcatheter enhances the territory it perfuses while it runs:
+    // a CT then (cone-beam CT, as many centres do before delivery) shows the perfused territory.
+    void ctOverlay(const Session& session, sim::CtOverlay& overlay) const override;
     // The absorbed dose over the CT, axial through the tumour (or the hottest voxel): "dose-map".
     std::vector<sim::ResultPicture> resultPictures(const Session& session) const override;
 
