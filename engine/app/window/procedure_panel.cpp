@@ -17,6 +17,11 @@ ProcedurePanel::ProcedurePanel(const sim::Session& session)
       branches_(sim::ui::arterialBranches(session.patient())) {
     for (size_t i = 0; i < branches_.size(); ++i)
         if (branches_[i] == "common_hepatic") branch_ = static_cast<int>(i);  // the usual first run
+    // With a catheter in the patient, contrast goes through it: its tip is the first choice.
+    if (!branches_.empty() && session.procedure().catheterTip(session)) {
+        branches_.insert(branches_.begin(), "catheter_tip");
+        branch_ = 0;
+    }
 }
 
 std::vector<std::string> ProcedurePanel::helpLines() const {
