@@ -325,7 +325,7 @@ std::string debriefHtml(const Debrief& d, const std::vector<std::string>& pngPer
     }
     h.raw("</table>\n");
 
-    h.element("h2", "Dose, contrast, activity and cement over time");
+    h.element("h2", "Dose and the procedure's quantities over time");
     h.raw("<div class=\"plots\">\n");
     std::string none;
     for (const DebriefSeries& s : d.series) {

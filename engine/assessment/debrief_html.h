@@ -1,9 +1,10 @@
 #pragma once
 // The debrief as one self-contained HTML file for a trainee's portfolio: score, pass/fail and the
 // reasons first, every metric with its target, limit, marks and colour (and the expert's value),
-// the events, every image taken (embedded as base64 PNG), plots of the cumulative dose, contrast,
-// activity and cement (inline SVG), the learning curve and the assessors' ratings. No script, no
-// stylesheet or image outside the file, no URL: it opens the same offline, years later.
+// the events, every image taken (embedded as base64 PNG), plots of the cumulative dose, contrast
+// and the quantities the procedure declares (inline SVG), the learning curve and the assessors'
+// ratings. No script, no stylesheet or image outside the file, no URL: it opens the same offline,
+// years later.
 //
 // The markup is XHTML-style (void elements self-closed) so a plain tag matcher can check it.
 // Each plot's polyline carries the report's values unscaled: points are "time_s,value" pairs in a

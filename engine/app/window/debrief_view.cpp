@@ -271,7 +271,7 @@ struct DebriefView::Impl {
         const as::Debrief& d = data.debrief;
         ImGui::SetNextWindowPos(pos);
         ImGui::SetNextWindowSize(size);
-        ImGui::Begin("Dose, contrast, activity and cement over time", nullptr, fixed);
+        ImGui::Begin("Dose and the procedure's quantities over time", nullptr, fixed);
         std::string none;
         const float w = (ImGui::GetContentRegionAvail().x - 16.0f) / 3.0f;
         int shownPlots = 0;

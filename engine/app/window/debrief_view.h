@@ -3,7 +3,7 @@
 // score, pass/fail and reasons first; the rubric metrics with target, limit, marks and colour (and
 // the expert reference's values); the timeline of events, scrubbed by replaying the action log in a
 // fresh session (the image taken last before that moment rendered on the CPU and shown); plots of
-// the cumulative dose, contrast, activity and cement; the learning curve; assessors' ratings.
+// the cumulative dose and the quantities the procedure declares; the learning curve; assessors' ratings.
 // Layout: a fixed 1280x800 screen of panels, like the simulator's.
 #include <memory>
 #include <string>
