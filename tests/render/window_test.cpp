@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,32 @@ std::vector<nlohmann::json> readJsonLines(const std::string& path) {
     return out;
 }
 
+// A script that drives the window with X events (tests/render/<script>, xdotool) under xvfb-run,
+// writing into build/tests/render/<folder>: its exit status, the folder, and its logs. Nothing
+// (with a warning) when xvfb-run is missing; xdotool is in tools/packages.txt, so its absence fails.
+struct InputScriptRun {
+    std::filesystem::path dir;
+    int status = 0;
+    std::string log;  // the script's, the program's and the steps' output
+};
+std::optional<InputScriptRun> runInputScript(const std::string& script, const std::string& folder) {
+    if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0) {
+        WARN("xvfb-run is not installed (Debian package xvfb): no X server can start, " + script + " skipped");
+        return std::nullopt;
+    }
+    REQUIRE(std::system("command -v xdotool >/dev/null 2>&1") == 0);
+    InputScriptRun r;
+    r.dir = std::filesystem::path(IRSIM_BINARY_DIR) / "tests" / "render" / folder;
+    std::filesystem::create_directories(r.dir);
+    const std::string cmd = "xvfb-run -a -s '-screen 0 1280x800x24' bash '" + std::string(IRSIM_SOURCE_DIR) +
+                            "/tests/render/" + script + "' '" + std::string(IRSIM_EXE) + "' '" + r.dir.string() +
+                            "' > '" + (r.dir / "script.txt").string() + "' 2>&1";
+    r.status = std::system(cmd.c_str());
+    r.log = readAll((r.dir / "script.txt").string()) + readAll((r.dir / "irsim.txt").string()) +
+            readAll((r.dir / "steps.txt").string());
+    return r;
+}
+
 }  // namespace
 
 TEST_CASE("the window shows a fluoroscopy image of the patient and a CT slice after 30 frames under Xvfb",
@@ -105,21 +132,11 @@ TEST_CASE("the window shows a fluoroscopy image of the patient and a CT slice af
 }
 
 TEST_CASE("a mouse drag on the monitor is the hand on the hub: up pushes, sideways twists", "[render][window][input]") {
-    if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0) {
-        WARN("xvfb-run is not installed (Debian package xvfb): no X server can start, window drag test skipped");
-        return;
-    }
-    REQUIRE(std::system("command -v xdotool >/dev/null 2>&1") == 0);
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::path(IRSIM_BINARY_DIR) / "tests" / "render" / "window-drag-test";
-    fs::create_directories(dir);
-    const std::string script = std::string(IRSIM_SOURCE_DIR) + "/tests/render/window_drag.sh";
-    const std::string cmd = "xvfb-run -a -s '-screen 0 1280x800x24' bash '" + script + "' '" + std::string(IRSIM_EXE) +
-                            "' '" + dir.string() + "' > '" + (dir / "script.txt").string() + "' 2>&1";
-    const int rc = std::system(cmd.c_str());
-    INFO(readAll((dir / "script.txt").string()) + readAll((dir / "irsim.txt").string()) +
-         readAll((dir / "steps.txt").string()));
-    REQUIRE(rc == 0);
+    const auto run = runInputScript("window_drag.sh", "window-drag-test");
+    if (!run) return;
+    const std::filesystem::path& dir = run->dir;
+    INFO(run->log);
+    REQUIRE(run->status == 0);
     // 80 px up at half a mm a pixel: a 40 mm push of the device in hand; 60 px right: 60 degrees.
     std::vector<nlohmann::json> pushes, turns;
     for (const nlohmann::json& a : readJsonLines((dir / "session.jsonl").string())) {
@@ -181,22 +198,11 @@ TEST_CASE("a DSA run shows on the window's monitor as the subtracted frames: fla
 #ifdef IRSIM_EXE
 TEST_CASE("real X key and mouse events drive the window: the pedal held, F1 twice, a slider dragged",
           "[render][window][input]") {
-    if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0) {
-        WARN("xvfb-run is not installed (Debian package xvfb): no X server can start, window input test skipped");
-        return;
-    }
-    // xdotool is in tools/packages.txt: without it this test cannot do what it is for.
-    REQUIRE(std::system("command -v xdotool >/dev/null 2>&1") == 0);
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::path(IRSIM_BINARY_DIR) / "tests" / "render" / "window-input-test";
-    fs::create_directories(dir);
-    const std::string script = std::string(IRSIM_SOURCE_DIR) + "/tests/render/window_input.sh";
-    const std::string cmd = "xvfb-run -a -s '-screen 0 1280x800x24' bash '" + script + "' '" + std::string(IRSIM_EXE) +
-                            "' '" + dir.string() + "' > '" + (dir / "script.txt").string() + "' 2>&1";
-    const int rc = std::system(cmd.c_str());
-    INFO(readAll((dir / "script.txt").string()) + readAll((dir / "irsim.txt").string()) +
-         readAll((dir / "steps.txt").string()));
-    REQUIRE(rc == 0);
+    const auto run = runInputScript("window_input.sh", "window-input-test");
+    if (!run) return;
+    const std::filesystem::path& dir = run->dir;
+    INFO(run->log);
+    REQUIRE(run->status == 0);
     const std::vector<nlohmann::json> log = readJsonLines((dir / "session.jsonl").string());
     REQUIRE_FALSE(log.empty());
     CHECK(log.front()["action"] == "session.start");

@@ -64,8 +64,8 @@ TerritoryVolumes territoryVolumes(const therapy::MicrosphereModel& m, const std:
     return v;
 }
 
-// The planner's density (therapy::PlanInput): volumes and masses convert with it both ways.
-constexpr double kDensity = 1.03;
+// The planner's density: volumes and masses convert with it both ways.
+constexpr double kDensity = therapy::PlanInput{}.liverDensityGPerMl;
 
 }  // namespace
 
