@@ -143,10 +143,12 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
     };
     full_ = makeChain(def.resolution, false);
     preview_ = makeChain(std::min(def.previewResolution, def.resolution), true);
+    if (def.progressiveRows > 0 && def.resolution / 2 > preview_->size) first_ = makeChain(def.resolution / 2, false);
 }
 
 FluoroMonitor::~FluoroMonitor() {
-    for (Chain* c : {full_.get(), preview_.get()}) {
+    for (Chain* c : {full_.get(), preview_.get(), first_.get()}) {
+        if (!c) continue;
         for (Image* im : {&c->basis, &c->transmission, &c->scatterA, &c->scatterB, &c->signal, &c->boxTemp,
                           &c->primary, &c->quanta, &c->display})
             ctx_.release(*im);
@@ -264,11 +266,11 @@ bool FluoroMonitor::refine(VkCommandBuffer cmd) {
 
 void FluoroMonitor::recordPulse(VkCommandBuffer cmd, const FluoroPulse& pulse) {
     lastPulse_ = std::make_unique<FluoroPulse>(pulse);
-    bool preview = pulse.moving && preview_->size < full_->size;
-    if (!preview && def_.progressiveRows > 0 && preview_->size < full_->size &&
+    Chain* shown = pulse.moving && preview_->size < full_->size ? preview_.get() : full_.get();
+    if (shown == full_.get() && def_.progressiveRows > 0 && preview_->size < full_->size &&
         (!full_->valid || !imaging::sameGeometry(full_->pose, pulse.pose))) {
         // The C-arm has stopped at a new pose: march the full view a band of rows per pulse and
-        // show the preview of this pose until it is complete (no frame waits for a whole view).
+        // show the half-resolution view of this pose (or the preview) until it is complete.
         Chain& f = *full_;
         if (f.pendingRow < 0 || !imaging::sameGeometry(f.pose, pulse.pose)) {
             prepareView(f, pulse.pose, def_.settings.stepMm, false);
@@ -277,7 +279,7 @@ void FluoroMonitor::recordPulse(VkCommandBuffer cmd, const FluoroPulse& pulse) {
         if (f.pendingRow < f.r1 - f.r0) {
             recordViewRows(cmd, f, f.pendingRow, def_.progressiveRows);
             f.pendingRow += def_.progressiveRows;
-            preview = true;
+            shown = first_ ? first_.get() : preview_.get();
         } else {
             vkQueueWaitIdle(ctx_.queue());  // the last band, recorded in an earlier frame
             finishView(f);
@@ -285,14 +287,22 @@ void FluoroMonitor::recordPulse(VkCommandBuffer cmd, const FluoroPulse& pulse) {
             ++fullViews_;
         }
     }
-    Chain& c = preview ? *preview_ : *full_;
+    Chain& c = *shown;
+    const bool preview = shown != full_.get();
     if (!c.valid || !imaging::sameGeometry(c.pose, pulse.pose)) {
-        buildView(c, pulse.pose, preview ? def_.previewStepMm : def_.settings.stepMm, preview);
-        ++(preview ? previewViews_ : fullViews_);
+        // The first image steps a voxel at a time: the sampling density of one sample per voxel
+        // plane, which the full-quality DRR shows to be as exact as a finer march (docs/rendering.md).
+        const glm::dvec3 spacing = ct_.geometry.spacing;
+        const double step = shown == preview_.get() ? def_.previewStepMm
+                            : shown == first_.get()
+                                ? std::max(def_.settings.stepMm, std::min({spacing.x, spacing.y, spacing.z}))
+                                : def_.settings.stepMm;
+        buildView(c, pulse.pose, step, preview);
+        ++(shown == full_.get() ? fullViews_ : shown == first_.get() ? firstViews_ : previewViews_);
     }
     recordChain(cmd, c, pulse, false);
     if (!preview) return;
-    // The preview, upscaled bilinearly onto the monitor.
+    // The preview or first image, upscaled bilinearly onto the monitor.
     const VkImageSubresourceLayers layers{VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
     VkImageBlit blit{};
     blit.srcSubresource = layers;

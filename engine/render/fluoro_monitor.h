@@ -15,7 +15,10 @@
 //    and latitude box means; fluoro_present.comp the display window, 8-bit steps and shutters.
 // While the C-arm moves, a lower-resolution chain (previewResolution, previewStepMm, rays clipped
 // to the body's box, a volume of 2x2x2-voxel means for CTs finer than 2 mm) does the same and is
-// upscaled into the display image.
+// upscaled into the display image. When it stops at a new pose and the full view is built
+// progressively, a half-resolution chain (the CT's own voxels, a step of one voxel, rays clipped to
+// the body) gives the first image at once: at 1024^2 its pixels still sample the patient finer
+// than the CT's voxels, so it shows what the full view will show, at a fraction of its cost.
 //
 // Units: mm, patient LPS (volume.h); image row 0 at the top (drr.h). The display image is RGBA8,
 // VK_IMAGE_LAYOUT_GENERAL, ready for a fragment shader after recordPulse(). The CT and labels
@@ -41,8 +44,9 @@ struct FluoroMonitorDef {
     int previewResolution = 192;  // view while the C-arm moves
     double previewStepMm = 2.5;
     imaging::FluoroSettings settings{};  // physics; settings.stepMm is the full-quality step
-    // > 0: when the C-arm stops at a new pose, recordPulse marches the full view this many rows
-    // per pulse and shows the preview meanwhile (the window: no frame waits for a whole view).
+    // > 0: when the C-arm stops at a new pose, recordPulse builds the half-resolution view at once
+    // (when that is finer than the preview) and shows it, and marches the full view this many rows
+    // per pulse meanwhile (the window: no frame waits for a whole view).
     // 0: the whole view at once (tests, benchmarks, takeImage).
     int progressiveRows = 0;
 };
@@ -87,9 +91,10 @@ public:
 
     const Image& display() const;
     const FluoroMonitorDef& def() const { return def_; }
-    // Views built so far (full, preview): the cache at work.
+    // Views built so far (full, preview, half-resolution first images): the cache at work.
     int fullViews() const { return fullViews_; }
     int previewViews() const { return previewViews_; }
+    int firstViews() const { return firstViews_; }
     double kVp() const;  // of the full view last built (0 before)
     // GPU timestamps around the per-pulse stages (benchmarks): ms of devices (T), noise and log,
     // box means, display, for the last pulse recorded after enableProfiling().
@@ -119,9 +124,9 @@ private:
     patient::VolumeGeometry previewGeometry_;  // of the volume the preview marches
     glm::vec3 bodyLoQ_{0.0f}, bodyHiQ_{0.0f};  // voxel-coordinate box of the body (HU > -500)
     glm::vec3 previewBodyLoQ_{0.0f}, previewBodyHiQ_{0.0f};  // the same in previewGeometry_
-    std::unique_ptr<Chain> full_, preview_;
+    std::unique_ptr<Chain> full_, preview_, first_;  // first_: only with progressiveRows
     std::unique_ptr<FluoroPulse> lastPulse_;  // for refine()
-    int fullViews_ = 0, previewViews_ = 0;
+    int fullViews_ = 0, previewViews_ = 0, firstViews_ = 0;
     VkQueryPool profile_ = VK_NULL_HANDLE;
 };
 

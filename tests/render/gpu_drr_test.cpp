@@ -10,6 +10,7 @@
 #include "imaging/drr.h"
 #include "render/context.h"
 #include "render/drr_gpu.h"
+#include "../water_sphere.h"
 #include "render_test_util.h"
 
 using namespace irsim;
@@ -73,19 +74,8 @@ TEST_CASE("a ray through the centre of a water sphere gives its chord in mm of w
           "[render][gpu][drr]") {
     render::testing::ValidationOn validation;
     render::Context ctx;
-    // A water sphere alone in air, voxels inside when their centre is within 30.5 mm: along a grid
-    // axis the voxel at 30 mm is water and the one at 31 mm air, and the trilinear ramp between
-    // them integrates to a surface at 30.5 mm, so the central chord is 61 mm.
-    patient::CtVolume ct;
-    patient::VolumeGeometry g;
-    g.dims = {81, 81, 81};
-    g.spacing = {1.0, 1.0, 1.0};
-    g.origin = {-40, -40, -40};
-    ct.allocate(g, -1000);
-    for (int k = 0; k < 81; ++k)
-        for (int j = 0; j < 81; ++j)
-            for (int i = 0; i < 81; ++i)
-                if (glm::length(g.voxelToPatient({i, j, k})) <= 30.5) ct.at(i, j, k) = 0;
+    // A water sphere alone in air (tests/water_sphere.h): the central chord is 61 mm.
+    const patient::CtVolume ct = test::waterSphereCt(81, 30.5);
     render::GpuDrr drr(ctx);
     drr.setVolume(ct);
     imaging::CArmPose pose;
@@ -102,16 +92,7 @@ TEST_CASE("the full-quality GPU DRR by slices gives the chord of a water sphere 
     render::testing::ValidationOn validation;
     render::Context ctx;
     // The sphere of the test above, and the rotated anisotropic phantom.
-    patient::CtVolume sphere;
-    patient::VolumeGeometry g;
-    g.dims = {81, 81, 81};
-    g.spacing = {1.0, 1.0, 1.0};
-    g.origin = {-40, -40, -40};
-    sphere.allocate(g, -1000);
-    for (int k = 0; k < 81; ++k)
-        for (int j = 0; j < 81; ++j)
-            for (int i = 0; i < 81; ++i)
-                if (glm::length(g.voxelToPatient({i, j, k})) <= 30.5) sphere.at(i, j, k) = 0;
+    const patient::CtVolume sphere = test::waterSphereCt(81, 30.5);
     render::GpuDrr drr(ctx);
     drr.setVolume(sphere);
     drr.makeSliceStacks(sphere);

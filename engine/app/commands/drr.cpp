@@ -1,6 +1,8 @@
 // irsim drr: one image of a CT from a C-arm pose. With --line-integral the water-equivalent path
 // per pixel (mm; plastimatch's `drr` value is this x 0.0022), else the fluoroscopy image
-// (imaging/fluoroscope.h). Geometry convention: docs/imaging.md.
+// (imaging/fluoroscope.h). Geometry convention: docs/imaging.md. The image is computed on the GPU
+// (render/drr_gpu.h's full-quality DRR, render/fluoro_monitor.h's fluoroscope) where there is one,
+// since a whole 1024^2 image on the CPU reference costs seconds; --cpu computes the reference.
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -12,6 +14,12 @@
 #include "imaging/drr.h"
 #include "imaging/fluoroscope.h"
 #include "patient/loader.h"
+#include "patient/materials.h"
+#if IRSIM_WITH_WINDOW
+#include "render/context.h"
+#include "render/drr_gpu.h"
+#include "render/fluoro_monitor.h"
+#endif
 
 namespace irsim::app {
 
@@ -25,7 +33,7 @@ struct DrrArgs {
     double collimation = 1.0;
     double latitude = -1.0, edgeGain = -1.0, windowBelow = -1.0, windowAbove = -1.0;
     uint64_t seed = 1;
-    bool lineIntegral = false, noNoise = false;
+    bool lineIntegral = false, noNoise = false, cpu = false;
 } gDrr;
 
 // "AxB" -> (A, B); DataError naming the option otherwise.
@@ -89,29 +97,56 @@ int drr() {
         throw DataError("command line", 0, "--sid", "expected SID > SAD > 0 mm");
     const imaging::DetectorGrid grid{static_cast<int>(cols), static_cast<int>(rows)};
 
+    imaging::FluoroSettings s;
+    s.kVp = gDrr.kvp;
+    s.stepMm = gDrr.stepMm;
+    s.noise = !gDrr.noNoise;
+    if (gDrr.edgeGain >= 0.0) s.edgeGain = gDrr.edgeGain;
+    if (gDrr.latitude >= 0.0) s.latitudeCompression = gDrr.latitude;
+    if (gDrr.windowBelow > 0.0) s.windowBelow = gDrr.windowBelow;
+    if (gDrr.windowAbove > 0.0) s.windowAbove = gDrr.windowAbove;
+    const imaging::FluoroMode mode = gDrr.mode == "cine" ? imaging::FluoroMode::cine()
+                                     : gDrr.mode == "dsa" ? imaging::FluoroMode::dsa()
+                                                          : imaging::FluoroMode::fluoroNormal();
+
     // Wall time is reported only; nothing in the image depends on it.
     const auto t0 = std::chrono::steady_clock::now();
     GreyImage image;
     std::string what;
-    if (gDrr.lineIntegral) {
+    char buf[160];
+    bool onGpu = false;
+#if IRSIM_WITH_WINDOW
+    // The monitor's chain is square; a non-square detector takes the CPU reference.
+    if (!gDrr.cpu && (gDrr.lineIntegral || rows == cols)) {
+        render::Context ctx(render::ContextOptions{render::ContextOptions::defaultValidation(), {}, {}});
+        if (gDrr.lineIntegral) {
+            // Joseph's method by slices: one sample per voxel plane (docs/rendering.md); --step
+            // applies to the CPU march only.
+            render::GpuDrr gpu(ctx);
+            gpu.setVolume(p.ct);
+            gpu.makeSliceStacks(p.ct);
+            image = gpu.fullQualityImage(pose, grid);
+            what = "water-equivalent path, mm (GPU, one sample per voxel plane)";
+        } else {
+            render::FluoroMonitorDef def;
+            def.resolution = static_cast<int>(rows);
+            def.settings = s;
+            render::FluoroMonitor monitor(ctx, p.ct, &p.labels, def, patient::materialsOf(p));
+            image = monitor.takeImage({pose, {}, mode, gDrr.seed, false});
+            std::snprintf(buf, sizeof buf, "fluoroscopy (%s, %.0f kVp, GPU)", mode.name.c_str(), monitor.kVp());
+            what = buf;
+        }
+        ctx.waitIdle();
+        onGpu = true;
+    }
+#endif
+    if (!onGpu && gDrr.lineIntegral) {
         image = imaging::waterEquivalentPathImage(p.ct, pose, grid, gDrr.stepMm);
-        what = "water-equivalent path, mm";
-    } else {
-        imaging::FluoroSettings s;
-        s.kVp = gDrr.kvp;
-        s.stepMm = gDrr.stepMm;
-        s.noise = !gDrr.noNoise;
-        if (gDrr.edgeGain >= 0.0) s.edgeGain = gDrr.edgeGain;
-        if (gDrr.latitude >= 0.0) s.latitudeCompression = gDrr.latitude;
-        if (gDrr.windowBelow > 0.0) s.windowBelow = gDrr.windowBelow;
-        if (gDrr.windowAbove > 0.0) s.windowAbove = gDrr.windowAbove;
-        const imaging::FluoroscopeView view(p.ct, &p.labels, pose, grid, s);
-        const imaging::FluoroMode mode = gDrr.mode == "cine" ? imaging::FluoroMode::cine()
-                                         : gDrr.mode == "dsa" ? imaging::FluoroMode::dsa()
-                                                              : imaging::FluoroMode::fluoroNormal();
+        what = "water-equivalent path, mm (CPU reference)";
+    } else if (!onGpu) {
+        const imaging::FluoroscopeView view(p.ct, &p.labels, patient::materialsOf(p), pose, grid, s);
         image = imaging::composeFluoroImage(view, {}, mode, gDrr.seed);
-        char buf[128];
-        std::snprintf(buf, sizeof buf, "fluoroscopy (%s, %.0f kVp, %.0f mm water on the central ray)",
+        std::snprintf(buf, sizeof buf, "fluoroscopy (%s, %.0f kVp, %.0f mm water on the central ray, CPU reference)",
                       mode.name.c_str(), view.kVp(), view.centralWaterMm());
         what = buf;
     }
@@ -153,6 +188,8 @@ static const CommandRegistration kDrr{"drr", [](CLI::App& root) {
     c->add_option("--mode", gDrr.mode, "fluoro, cine or dsa (dose per pulse)")->default_val("fluoro");
     c->add_option("--seed", gDrr.seed, "Noise seed")->default_val(1);
     c->add_flag("--no-noise", gDrr.noNoise, "No quantum noise");
+    c->add_flag("--cpu", gDrr.cpu,
+                "Compute on the CPU reference (imaging/drr.h, imaging/fluoroscope.h) rather than the GPU");
     c->add_option("--edge-gain", gDrr.edgeGain, "Unsharp-mask gain (default: FluoroSettings')");
     c->add_option("--latitude", gDrr.latitude, "Latitude compression 0-1 (default: FluoroSettings')");
     c->add_option("--window-below", gDrr.windowBelow, "Log units below the metered median shown white");
