@@ -3,20 +3,21 @@
 // Imaging 1:192): the ray meets each voxel plane across the view's principal axis once, and the
 // density there is interpolated bilinearly within the plane (4 texels, where a trilinear sample
 // reads 8) and weighted by the ray's length inside that plane's slab. One sample per voxel plane,
-// the sampling density of an exact voxel traversal (plastimatch's), clipped to the volume's box.
+// the sampling density of an exact voxel traversal (plastimatch's), clipped to the box outside
+// which the CT is all air (DrrSlicesPush).
 #include "shared.h"
 
 layout(local_size_x = DRR_GROUP, local_size_y = DRR_GROUP) in;
 layout(set = 0, binding = DRR_BINDING_DENSITY) uniform sampler2DArray uSlices;  // layers along the axis
 layout(set = 0, binding = DRR_BINDING_PATH, r32f) uniform writeonly image2D uPath;
-layout(push_constant) uniform Push { DrrPush p; };
+layout(push_constant) uniform Push { DrrSlicesPush p; };
 
 void main() {
     const int col = int(gl_GlobalInvocationID.x);
-    const int row = int(gl_GlobalInvocationID.y) + p.grid.z;
-    if (col >= p.grid.x || row >= p.grid.y) return;
+    const int row = int(gl_GlobalInvocationID.y);
+    if (col >= int(p.boxLo.w) || row >= int(p.boxHi.w)) return;
     // Axis a across the slices; b and c within them (texel x and y).
-    const int a = p.grid.w, b = a == 0 ? 1 : 0, c = a == 2 ? 1 : 2;
+    const int a = int(p.dims.w), b = a == 0 ? 1 : 0, c = a == 2 ? 1 : 2;
     const vec3 d = p.firstPixelDq.xyz + float(col) * p.colStepQ.xyz + float(row) * p.rowStepQ.xyz;
     const float len = length(d * p.spacingMm.xyz);
     float sum = 0.0;
@@ -26,7 +27,7 @@ void main() {
         float lo = 0.0, hi = len;
         bool hit = true;
         for (int i = 0; i < 3; ++i) {
-            const float boxLo = -0.5, boxHi = p.dims[i] - 0.5;
+            const float boxLo = p.boxLo[i], boxHi = p.boxHi[i];
             if (abs(dq[i]) < 1e-12) {
                 if (q0[i] < boxLo || q0[i] > boxHi) hit = false;
                 continue;

@@ -25,6 +25,21 @@ struct DrrPush {
     ivec4 grid;         // x: cols, y: rows, z: first row of this dispatch
 };
 
+// drr_slices.comp: the full-quality DRR by slices. The march of DrrPush with the box the rays are
+// clipped to (continuous voxel coordinates: the CT's box, or a tighter one past which every
+// voxel is air, so rays skip the empty space without changing their sums). 128 bytes, the
+// push-constant size every Vulkan device offers.
+struct DrrSlicesPush {
+    vec4 sourceQ;       // xyz: focal spot, continuous voxel coordinates
+    vec4 firstPixelDq;  // xyz: pixel (0,0) centre minus the focal spot
+    vec4 colStepQ;      // xyz: per column
+    vec4 rowStepQ;      // xyz: per row
+    vec4 spacingMm;     // xyz: mm per voxel index along i, j, k
+    vec4 dims;          // xyz: voxels along i, j, k (as floats); w: the axis across the slices
+    vec4 boxLo;         // xyz: the clip box's low corner; w: detector columns
+    vec4 boxHi;         // xyz: its high corner; w: detector rows
+};
+
 // fluoro_display.comp: detector signal, quantum noise, log transform and window to a grey image.
 #define DISPLAY_BINDING_PATH 0     // sampler2D, mm of water (linear: a preview is upscaled)
 #define DISPLAY_BINDING_OUT 1      // rgba8 storage image

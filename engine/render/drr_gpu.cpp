@@ -20,6 +20,7 @@ const uint32_t kSlicesSpirv[] =
     ;
 
 static_assert(sizeof(gpu::DrrPush) == 112, "DrrPush must match shaders/shared.h (std430)");
+static_assert(sizeof(gpu::DrrSlicesPush) == 128, "DrrSlicesPush must match shaders/shared.h (std430)");
 
 glm::vec4 v4(const glm::dvec3& v, double w = 0.0) {
     return glm::vec4(static_cast<float>(v.x), static_cast<float>(v.y), static_cast<float>(v.z),
@@ -52,7 +53,7 @@ GpuDrr::GpuDrr(Context& ctx)
               {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE},
               sizeof(gpu::DrrPush)),
       slices_(ctx, kSlicesSpirv, sizeof(kSlicesSpirv),
-              {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE}, sizeof(gpu::DrrPush)) {
+              {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE}, sizeof(gpu::DrrSlicesPush)) {
     linear_ = ctx.createSampler(VK_FILTER_LINEAR);
 }
 
@@ -65,6 +66,10 @@ GpuDrr::~GpuDrr() {
     ctx_.releaseLater([d, s] { vkDestroySampler(d, s, nullptr); });
 }
 
+// Voxels above this are the body (or the table under it); the fluoroscope's preview clips to the
+// same box (fluoro_monitor.cpp).
+constexpr int16_t kBodyHu = -500;
+
 void GpuDrr::setVolume(const patient::CtVolume& ct) {
     const auto& g = ct.geometry;
     if (g.voxelCount() == 0 || ct.voxels.size() != g.voxelCount())
@@ -74,11 +79,28 @@ void GpuDrr::setVolume(const patient::CtVolume& ct) {
     geometry_ = g;
     // Density relative to water, 1 + HU/1000, air and below as 0.
     const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
+    glm::ivec3 lo = g.dims, hi(-1);
     density_ = uploadVolume(ctx_, VK_FORMAT_R32_SFLOAT, 1, g.dims, [&](int k0, int nk, float* dst) {
         const int16_t* src = ct.voxels.data() + static_cast<size_t>(k0) * sliceVoxels;
-        for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i)
+        for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i) {
             dst[i] = static_cast<float>(1.0 + std::max<double>(src[i], -1000.0) / 1000.0);
+            if (src[i] > kBodyHu) {
+                const size_t n = static_cast<size_t>(k0) * sliceVoxels + i;
+                const glm::ivec3 ijk(static_cast<int>(n % g.dims.x), static_cast<int>(n / g.dims.x % g.dims.y),
+                                     static_cast<int>(n / sliceVoxels));
+                lo = glm::min(lo, ijk), hi = glm::max(hi, ijk);
+            }
+        }
     });
+    // Rays are clipped to the body's box (voxels above kBodyHu and 2.5 voxels more: a sample reads
+    // the voxels within one of it, and a ray's end slab may reach half a voxel further across, at
+    // most one voxel along b, c per plane on the principal axis). Outside it there is only air,
+    // which a CT stores as -1000 HU give or take its noise: the sums lose that noise (density
+    // 0.02 or less, a few mm of water over a long ray through the air) and nothing else.
+    const glm::vec3 whole = glm::vec3(g.dims) - 0.5f;
+    if (hi.x < 0) lo = glm::ivec3(0), hi = glm::ivec3(0);  // all air: any box sums to ~0
+    clipLoQ_ = glm::max(glm::vec3(lo) - 2.5f, glm::vec3(-0.5f));
+    clipHiQ_ = glm::min(glm::vec3(hi) + 2.5f, whole);
 }
 
 std::unique_ptr<PathTarget> GpuDrr::makeTarget(const imaging::DetectorGrid& grid) {
@@ -201,8 +223,16 @@ void GpuDrr::recordFullQuality(VkCommandBuffer cmd, PathTarget& target, const im
                              target.image().view, VK_NULL_HANDLE, VK_IMAGE_LAYOUT_GENERAL);
     }
     const auto& grid = target.grid();
-    gpu::DrrPush push = pushFor(pose, grid, 0.0, 0);
-    push.grid.w = a;
+    const gpu::DrrPush march = pushFor(pose, grid, 0.0, 0);
+    gpu::DrrSlicesPush push{};
+    push.sourceQ = march.sourceQ;
+    push.firstPixelDq = march.firstPixelDq;
+    push.colStepQ = march.colStepQ;
+    push.rowStepQ = march.rowStepQ;
+    push.spacingMm = march.spacingMm;
+    push.dims = glm::vec4(glm::vec3(march.dims), static_cast<float>(a));
+    push.boxLo = glm::vec4(clipLoQ_, static_cast<float>(grid.cols));
+    push.boxHi = glm::vec4(clipHiQ_, static_cast<float>(grid.rows));
     computeBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT,
                    VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
     slices_.bind(cmd, target.sliceSet[a], &push);

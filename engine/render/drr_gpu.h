@@ -83,6 +83,7 @@ private:
     Image density_;
     Image stacks_[3];  // 2D arrays of slices across axis 0, 1, 2
     patient::VolumeGeometry geometry_;
+    glm::vec3 clipLoQ_{0.0f}, clipHiQ_{0.0f};  // voxel-coordinate box outside which the CT is all air
 };
 
 // Copies a GENERAL-layout R32_SFLOAT or RGBA8 image back to the host (rgba8: the red channel,
