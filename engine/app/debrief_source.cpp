@@ -320,6 +320,7 @@ std::int64_t storeSession(const std::string& recordsUrl, const std::string& trai
     const std::int64_t id = store.addSession(as::recordFromReport(report, src));
     std::printf("stored session %lld for trainee %s in %s\n", static_cast<long long>(id), trainee.c_str(),
                 store.describe().c_str());
+    std::fflush(stdout);  // a script waiting on the window's output sees it now
     return id;
 }
 

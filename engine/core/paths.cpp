@@ -26,6 +26,12 @@ std::filesystem::path userDataDir() {
     return dir;
 }
 
+std::filesystem::path userCacheDir() {
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "irsim";
+    if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".cache" / "irsim";
+    return {};
+}
+
 std::filesystem::path projectRoot() {
     if (const char* r = std::getenv("IRSIM_ROOT"); r && *r) return r;
     return IRSIM_DEFAULT_ROOT;

@@ -8,6 +8,10 @@ namespace irsim {
 // $XDG_DATA_HOME/irsim or ~/.local/share/irsim; created on demand.
 std::filesystem::path userDataDir();
 
+// $XDG_CACHE_HOME/irsim or ~/.cache/irsim (what can be rebuilt: phantoms, thumbnails); "" when
+// neither is set. Not created here.
+std::filesystem::path userCacheDir();
+
 // The project's root, for finding scenarios/ and assets/ when run from the build tree
 // (IRSIM_ROOT overrides the compiled-in path).
 std::filesystem::path projectRoot();

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/paths.h"
 #include "core/state_hash.h"
 #include "core/text.h"
 #include "patient/phantom_code_hash.h"
@@ -130,10 +131,8 @@ std::string phantomCacheKey(const PhantomOptions& o) {
 
 std::string phantomCacheDir() {
     if (const char* dir = std::getenv("IRSIM_PHANTOM_CACHE")) return std::string(dir) == "off" ? "" : dir;
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return (fs::path(xdg) / "irsim" / "phantoms").string();
-    if (const char* home = std::getenv("HOME"); home && *home)
-        return (fs::path(home) / ".cache" / "irsim" / "phantoms").string();
-    return "";
+    const fs::path base = userCacheDir();
+    return base.empty() ? "" : (base / "phantoms").string();
 }
 
 void writePatientFile(const Patient& p, const std::string& key, const std::string& path) {

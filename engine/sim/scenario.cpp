@@ -497,6 +497,13 @@ Scenario parseScenario(const std::string& tomlText, const std::string& file) {
     problems.attempt("scenario.title", [&] { s.title = d.requireText("scenario.title"); });
     problems.attempt("scenario.procedure", [&] { s.procedure = d.requireText("scenario.procedure"); });
     problems.attempt("scenario.description", [&] { s.description = d.text("scenario.description", ""); });
+    problems.attempt("scenario.difficulty", [&] {
+        s.difficulty = d.text("scenario.difficulty", "");
+        if (s.difficulty.empty()) return;
+        for (const char* level : kDifficulties)
+            if (s.difficulty == level) return;
+        d.fail("scenario.difficulty", "expected introductory, intermediate or advanced, got \"" + s.difficulty + "\"");
+    });
     const bool targetRead = problems.attempt("scenario.target", [&] { s.target = d.text("scenario.target", ""); });
     problems.attempt("scenario.time_limit_s", [&] { s.timeLimitS = d.number("scenario.time_limit_s", 3600.0, 1.0, 24 * 3600.0); });
     problems.attempt("patient", [&] { parsePatient(d, s.patient, problems); });

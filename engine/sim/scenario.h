@@ -74,6 +74,7 @@ struct Scenario {
     std::string title;
     std::string procedure;   // a registered procedure's name (engine/procedures)
     std::string description; // shown to the trainee at start
+    std::string difficulty;  // "introductory", "intermediate" or "advanced" (kDifficulties); "" unstated
     std::string target;      // structure the C-arm starts centred on ("vertebrae_L1")
     ScenarioPatient patient;
     imaging::CArmPose carm;  // starting pose; isocentre filled from `target` once the patient loads
@@ -85,6 +86,9 @@ struct Scenario {
     // The procedure's sections, typed (its ProcedureSpec::parse).
     std::shared_ptr<const ProcedureDefinition> definition;
 };
+
+// What [scenario] difficulty may say, easiest first: the scenario library sorts by it.
+inline const char* const kDifficulties[] = {"introductory", "intermediate", "advanced"};
 
 // The longest scenario line and the deepest nesting of tables (dotted keys, [a.b.c] headers and
 // inline tables) a scenario may have; the shipped ones reach about 110 bytes and 4 levels. Checked

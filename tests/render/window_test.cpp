@@ -246,4 +246,24 @@ TEST_CASE("real X key and mouse events drive the window: the pedal held, F1 twic
     CHECK(sets >= 1);
     CHECK(lao == Approx(60.0 / 195.0 * 240.0).margin(15.0));
 }
+TEST_CASE("the scenario library starts the scenario a mouse click chooses and stores the session for the trainee",
+          "[render][window][library]") {
+    const auto run = runInputScript("library_click.sh", "library-click-test");
+    if (!run) return;
+    INFO(run->log);
+    REQUIRE(run->status == 0);
+    CHECK(run->log.find("library: starting") != std::string::npos);
+    CHECK(run->log.find("carm-positioning-l1.toml") != std::string::npos);
+    // The window closed mid-session: one session of anna on that scenario, not passed.
+    const std::string records = "sqlite:" + (run->dir / "r.sqlite").string();
+    const std::string listing = (run->dir / "list.txt").string();
+    REQUIRE(std::system(("'" + std::string(IRSIM_EXE) + "' library --list --trainee anna --records '" + records + "' > '" +
+                         listing + "' 2>&1").c_str()) == 0);
+    const std::string listed = readAll(listing);
+    INFO(listed);
+    const size_t row = listed.find("carm-positioning-l1");
+    REQUIRE(row != std::string::npos);
+    CHECK(listed.find("1 session, 0 passed", row) != std::string::npos);
+}
+
 #endif

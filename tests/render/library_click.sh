@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Opens the scenario library as a trainee, clicks the first scenario's Start button with a real X
+# mouse click (xdotool), waits for the simulator's window of that scenario, ends the procedure
+# there with a click, and closes it; the session goes to the trainee's records. Run under the X server xvfb-run starts (window_test.cpp
+# does). Usage: library_click.sh IRSIM OUTDIR. Leaves in OUTDIR: r.sqlite, irsim.txt, steps.txt.
+set -euo pipefail
+irsim=$1
+cd "$2"
+rm -f r.sqlite steps.txt irsim.txt
+
+"$irsim" library --once --trainee anna --records "sqlite:$PWD/r.sqlite" > irsim.txt 2>&1 &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null || true' EXIT
+step() { echo "$(date +%s.%N) $*" >> steps.txt; }
+
+wid=$(timeout 60 xdotool search --sync --name '^irsim - scenario library' | head -n 1)
+step "library $wid"
+sleep 2  # frames are being drawn
+xdotool windowfocus --sync "$wid"
+# The first row (the introductory C-arm positioning) has its Start button at about (149, 109).
+xdotool mousemove --window "$wid" 149 109
+sleep 0.3
+xdotool click 1
+step "clicked Start"
+sim=$(timeout 120 xdotool search --sync --name '^irsim - C-arm positioning' | head -n 1)
+step "simulator $sim"
+sleep 3
+xdotool windowfocus --sync "$sim"
+# "End procedure" in the C-arm panel: the debrief opens and the session is stored.
+xdotool mousemove --window "$sim" 1129 360
+sleep 0.3
+xdotool click 1
+step "clicked End procedure"
+for _ in $(seq 600); do grep -q "stored session" irsim.txt && break; sleep 0.05; done
+sleep 1
+kill -TERM "$pid"
+for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+trap - EXIT
+wait "$pid"
+step "closed"
