@@ -121,7 +121,14 @@ LoadedDebrief loadDebrief(const DebriefRequest& r) {
     d.scenario = scenarioOf(report, r.scenarioPath);
     d.debrief = as::debriefFromReport(report, d.scenario ? &d.scenario->rubric : nullptr, r.target);
     d.debrief.trainee = r.trainee;
-    if (!r.actionsPath.empty()) d.log = sim::readActionLog(r.actionsPath);
+    if (!r.actionsPath.empty()) {
+        d.log = sim::readActionLog(r.actionsPath);
+    } else if (const auto it = report.find("actions"); it != report.end() && it->is_array()) {
+        // The report carries its session's actions: the images can be rendered again from it.
+        std::string lines;
+        for (const nlohmann::json& a : *it) lines += a.dump() + "\n";
+        d.log = parseActionLog(lines, r.target + " (its actions)");
+    }
     if (r.useRecords || !r.trainee.empty()) addFromRecords(d, r.recordsUrl);
     return d;
 }

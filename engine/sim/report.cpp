@@ -90,6 +90,10 @@ nlohmann::json buildReport(const Session& session, const std::vector<std::string
                            {"depth_from_skin_mm", d.depthFromSkinMm},
                            {"tissue_at_tip", d.tissueAtTip}});
     r["devices"] = devices;
+    // The session's actions, as its log holds them: the debrief of a report replays them.
+    json actions = json::array();
+    for (const Action& a : session.actions()) actions.push_back(json::parse(toJsonLine(a)));
+    r["actions"] = actions;
     r["state_hash"] = StateHash::hexOf(session.stateHash());
     return r;
 }

@@ -142,6 +142,9 @@ public:
 
     bool ended() const { return state_.ended; }
     double time_s() const { return state_.time_s(); }
+    // Every action submitted so far, in the order they take effect (the report carries them, so
+    // a debrief can replay the session from the report alone).
+    const std::vector<Action>& actions() const { return queue_; }
     const Scenario& scenario() const { return scenario_; }
     const patient::Patient& patient() const { return *patient_; }
     std::shared_ptr<const patient::Patient> patientPtr() const { return patient_; }
