@@ -135,7 +135,7 @@ TEST_CASE("vertebral bone has a cortical shell over cancellous bone in CT number
     CHECK(huAt(weak, weak.landmark("vertebrae_L1.body_centre")) < 130);  // osteoporotic: < 110-160 HU
 }
 
-TEST_CASE("vertebral bodies have a concave waist, a thin cortex and discs of their height", "[patient][phantom][spine]") {
+TEST_CASE("lumbar vertebral bodies have a concave waist; bodies a thin cortex and discs of their height", "[patient][phantom][spine]") {
     const Patient& p = finePosteriorSpine();
     for (const VertebraDimensions& dim : phantomVertebrae()) {
         if (dim.level[0] != 'L' && dim.level != "T12") continue;
@@ -171,10 +171,14 @@ TEST_CASE("vertebral bodies have a concave waist, a thin cortex and discs of the
         INFO(dim.level);
         // The endplate is the published width (Panjabi 1991/1992, the phantom's table) within a voxel.
         CHECK(std::abs(endplate - dim.bodyWidthMm) < 1.5);
-        // The waist: ~10% narrower at mid-height (estimated, no published table in the reference).
-        CHECK(waist / endplate > 0.85);
-        CHECK(waist / endplate < 0.95);
-        CHECK(concavity >= 0.9);  // ~2 voxels of the 0.5 mm grid (thoracic ~1.3 mm designed)
+        // The waist: ~10% narrower at mid-height in the lumbar spine (estimated, no published
+        // table in the reference); T12 keeps straight walls (see skeleton.cpp).
+        const bool lumbar = dim.level[0] == 'L';
+        CHECK(waist / endplate > (lumbar ? 0.85 : 0.97));
+        CHECK(waist / endplate < (lumbar ? 0.95 : 1.01));
+        // The anterior wall dips half as much as the lateral walls (1.7 mm designed at L1),
+        // measured on the 0.5 mm grid.
+        if (lumbar) CHECK(concavity >= 1.2);
         // A CT-apparent cortical shell of ~1-1.5 mm (estimated; histologically ~0.4 mm, blurred by CT).
         CHECK(cortex > 0.7);
         CHECK(cortex < 2.0);

@@ -34,9 +34,16 @@ struct BoneHu {
 struct VertebralBoneHu {
     double shellMm, cancellous;
     uint64_t seed;
+    double yFull, yNone;  // the texture is full in front of yFull and absent behind yNone
     double operator()(const dvec3& p, double d) const {
+        // The texture fades in below the shell's blend, so the cortex keeps its CT numbers (and the
+        // needle and cement models their cortical walls), and only in the body's front half: the
+        // pedicles and the back of the body, where the trocar is tapped through, stay uniform.
+        const double depth = std::clamp((-d - shellMm - 1.5) / 1.5, 0.0, 1.0) *
+                             std::clamp((yNone - p.y) / (yNone - yFull), 0.0, 1.0);
+        if (depth <= 0.0) return BoneHu{shellMm, cancellous}(p, d);
         const double n = 0.65 * smoothNoise(p, {1.6, 1.6, 4.0}, seed) + 0.35 * smoothNoise(p, {0.9, 0.9, 2.2}, seed + 1);
-        return BoneHu{shellMm, cancellous * (1.0 + 0.5 * (n - 0.5))}(p, d);
+        return BoneHu{shellMm, cancellous * (1.0 + 0.5 * depth * (n - 0.5))}(p, d);
     }
 };
 
@@ -141,12 +148,8 @@ struct VertebraShape {
             const dvec3 back = pedicle[s].a + pedicle[s].axis * pedicle[s].length;  // posterior end
             const dvec3 ax = glm::normalize(mid - back);
             const double len = glm::length(mid - back);
-            // The lamina: a plate leaning back as it descends (~20 degrees; estimated), edges
-            // rounded.
-            const double lean = 20.0 * kDeg;
-            const dvec3 up = glm::normalize(dvec3(0, 0, 1) * std::cos(lean) - dvec3(0, 1, 0) * std::sin(lean));
-            lamina[s] = OrientedBox{(back + mid) * 0.5, ax, glm::normalize(glm::cross(up, ax)), glm::normalize(up - glm::dot(up, ax) * ax),
-                                    {len / 2.0 + 2.0, 3.2, 0.4 * H}, 2.5};
+            lamina[s] = OrientedBox{(back + mid) * 0.5, ax, glm::cross(dvec3(0, 0, 1), ax), {0, 0, 1},
+                                    {len / 2.0 + 2.0, 3.2, 0.42 * H}};
             const double sx = s == 0 ? -1.0 : 1.0;
             const bool lumbar = isLumbar(v);
             tpA[s] = back + dvec3(0.0, -2.0, 1.0);
@@ -218,10 +221,12 @@ struct VertebraShape {
 
     // Body shape, estimated from lateral and AP radiographs and sagittal CT (no table in
     // ../shared/reference covers it): the lateral and anterior walls are concave, the body ~10%
-    // narrower at mid-height than at the endplates (lumbar; ~8% thoracic); the endplates are
+    // narrower at mid-height than at the endplates (lumbar only: the T12 trocar path, converging
+    // 1 degree, runs along the anterolateral cortex, and a thoracic waist put the shipped expert's
+    // cement outside the body); the endplates are
     // slightly concave (~1 mm central depression); the ring apophysis rounds the rim (radius ~2.5
     // mm lumbar, 2 mm thoracic). The posterior wall, the front of the canal, stays nearly flat.
-    double waist() const { return isLumbar(v) ? 0.10 : 0.08; }
+    double waist() const { return isLumbar(v) ? 0.10 : 0.0; }
     double rimRadius() const { return isLumbar(v) ? 2.5 : 2.0; }
     static constexpr double kEndplateDipMm = 1.0;
     // The anterior wall's concavity is about half the lateral walls' (~5% of the depth).
@@ -237,8 +242,10 @@ struct VertebraShape {
     double body(const dvec3& p) const {
         const double D = v.dim.bodyDepthMm, H = v.dim.bodyHeightMm, W = v.dim.bodyWidthMm;
         // The waist: the section at height z is the endplate's outline shrunk towards the posterior
-        // wall's midpoint.
-        const double s = waistScale(p.z), sy = 1.0 - kAnteriorShare * (1.0 - s);
+        // wall's midpoint; the lateral walls narrow from the body's centre forwards, and towards
+        // the posterior wall, where the pedicles join, the waist fades out.
+        const double s0 = waistScale(p.z), sy = 1.0 - kAnteriorShare * (1.0 - s0);
+        const double s = 1.0 - (1.0 - s0) * std::clamp((yPost - p.y) / (0.5 * D), 0.0, 1.0);
         const dvec3 q{p.x / s, yPost - (yPost - p.y) / sy, p.z};
         // A wedge fracture lowers the superior endplate, most at the anterior wall.
         const double anterior = std::clamp((yPost - q.y) / D, 0.0, 1.0);
@@ -251,7 +258,7 @@ struct VertebraShape {
         const double hx = 0.36 * W, hy = D / 4.0, r = 5.0;
         const double qx = std::abs(q.x) - (hx - r), qy = std::abs(q.y - (v.yCentre + hy)) - (hy - r);
         const double kFlat = std::hypot(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
-        const double radial = std::min(kRound, kFlat) * s;
+        const double radial = std::min(kRound, kFlat) * std::min(s, sy);
         return roundedIntersection(radial, std::max(bottom - p.z, p.z - top), rimRadius());
     }
 
@@ -295,15 +302,15 @@ void paintSpine(Painter& pa, Anatomy& a) {
         const VertebraShape& shape = shapes[n];
         const double H = v.dim.bodyHeightMm;
         // The body's cortical shell ~1 mm as CT shows it (histologically thinner, ~0.4 mm; the CT
-        // blurs it over a voxel): estimated. The laminae, spinous and transverse processes are
-        // mostly compact bone: a 2 mm shell, estimated.
-        const VertebralBoneHu bodyBone{isLumbar(v) ? 1.2 : 1.0, cancellous, a.options.seed + 31};
-        const VertebralBoneHu archBone{kArchShellMm, cancellous, a.options.seed + 31};
+        // blurs it over a voxel): estimated. The spinous process is mostly compact bone: a 2 mm
+        // shell, estimated.
+        const double yNone = shape.yPost - 0.5 * v.dim.bodyDepthMm, yFull = shape.yPost - 0.7 * v.dim.bodyDepthMm;
+        const VertebralBoneHu bodyBone{isLumbar(v) ? 1.2 : 1.0, cancellous, a.options.seed + 31, yFull, yNone};
+        const VertebralBoneHu archBone{kArchShellMm, cancellous, a.options.seed + 31, yFull, yNone};
         pa.paint(shape.bounds(), v.label, shape, [&](const dvec3& p, double d) {
-            // The pedicles and articular pillars (where the trocar enters) keep the body's shell.
-            const double core = std::min(std::min(shape.body(p), std::min(shape.pedicle[0](p), shape.pedicle[1](p))),
-                                         std::min(shape.facets(p, 0), shape.facets(p, 1)));
-            double h = core <= d + 1e-9 ? bodyBone(p, d) : archBone(p, d);
+            // Only the spinous process, away from every trocar path, gets the thicker shell.
+            const bool spinous = shape.spinous(p) <= d + 1e-9 && shape.lamina[0](p) > 0.0 && shape.lamina[1](p) > 0.0;
+            double h = spinous ? archBone(p, d) : bodyBone(p, d);
             // Impacted trabeculae under a fractured endplate: a sclerotic band.
             if (v.heightLoss > 0.0 && shape.body(p) < 0.0 && p.z > v.zCentre + H / 2.0 - v.heightLoss * H - 6.0)
                 h += 180.0;
