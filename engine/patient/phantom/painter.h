@@ -15,6 +15,49 @@ namespace irsim::patient::phantom {
 
 using glm::dvec3;
 
+// A hash of an integer lattice point and the seed, in [0, 1).
+inline double hashLattice(int64_t ix, int64_t iy, int64_t iz, uint64_t seed) {
+    uint64_t h = seed * 0x9E3779B97F4A7C15ULL;
+    h ^= static_cast<uint64_t>(ix) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 31)) * 0x94D049BB133111EBULL;
+    h ^= static_cast<uint64_t>(iy) * 0x9E3779B97F4A7C15ULL;
+    h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL;
+    h ^= static_cast<uint64_t>(iz) * 0x94D049BB133111EBULL;
+    h = (h ^ (h >> 32)) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+    return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+}
+
+// Deterministic value noise in [0, 1) from a position and the seed: the texture of a voxel must not
+// depend on the order in which shapes were painted.
+inline double hashNoise(const dvec3& p, double cellMm, uint64_t seed) {
+    return hashLattice(static_cast<int64_t>(std::floor(p.x / cellMm)), static_cast<int64_t>(std::floor(p.y / cellMm)),
+                       static_cast<int64_t>(std::floor(p.z / cellMm)), seed);
+}
+
+// Smooth value noise in [0, 1): the lattice values blended with a smoothstep between cells of
+// `cellMm` (per axis), so thresholds give rounded blobs rather than cubes.
+inline double smoothNoise(const dvec3& p, const dvec3& cellMm, uint64_t seed) {
+    const dvec3 q = p / cellMm;
+    const dvec3 f = glm::floor(q);
+    dvec3 t = q - f;
+    t = t * t * (3.0 - 2.0 * t);
+    const auto ix = static_cast<int64_t>(f.x), iy = static_cast<int64_t>(f.y), iz = static_cast<int64_t>(f.z);
+    double v[2][2][2];
+    for (int c = 0; c < 2; ++c)
+        for (int b = 0; b < 2; ++b)
+            for (int a = 0; a < 2; ++a) v[c][b][a] = hashLattice(ix + a, iy + b, iz + c, seed);
+    auto lerp = [](double x, double y, double w) { return x + (y - x) * w; };
+    const double y0 = lerp(lerp(v[0][0][0], v[0][0][1], t.x), lerp(v[0][1][0], v[0][1][1], t.x), t.y);
+    const double y1 = lerp(lerp(v[1][0][0], v[1][0][1], t.x), lerp(v[1][1][0], v[1][1][1], t.x), t.y);
+    return lerp(y0, y1, t.z);
+}
+
+// Two octaves of smooth noise, in [0, 1): coarse shapes with finer detail on their edges.
+inline double mottle(const dvec3& p, double cellMm, uint64_t seed) {
+    return (2.0 * smoothNoise(p, dvec3(cellMm), seed) + smoothNoise(p, dvec3(cellMm * 0.4), seed + 101)) / 3.0;
+}
+
 struct Box {
     dvec3 lo{0.0}, hi{0.0};
     Box grown(double mm) const { return {lo - dvec3(mm), hi + dvec3(mm)}; }
@@ -83,14 +126,15 @@ struct OrientedCylinder {
     }
 };
 
-// An oriented box: centre, three orthonormal axes, half sizes.
+// An oriented box: centre, three orthonormal axes, half sizes; edges rounded with radius `round`.
 struct OrientedBox {
     dvec3 c, ax, ay, az, h;
+    double round = 0.0;
     double operator()(const dvec3& p) const {
         const dvec3 q = p - c;
-        const dvec3 d = glm::abs(dvec3(glm::dot(q, ax), glm::dot(q, ay), glm::dot(q, az))) - h;
+        const dvec3 d = glm::abs(dvec3(glm::dot(q, ax), glm::dot(q, ay), glm::dot(q, az))) - (h - dvec3(round));
         const dvec3 outside = glm::max(d, dvec3(0.0));
-        return glm::length(outside) + std::min(std::max(d.x, std::max(d.y, d.z)), 0.0);
+        return glm::length(outside) + std::min(std::max(d.x, std::max(d.y, d.z)), 0.0) - round;
     }
     Box bounds() const {
         const dvec3 e = glm::abs(ax) * h.x + glm::abs(ay) * h.y + glm::abs(az) * h.z;

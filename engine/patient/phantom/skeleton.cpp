@@ -27,6 +27,74 @@ struct BoneHu {
     }
 };
 
+// Vertebral bone: the shell as above over cancellous bone with a trabecular texture. The texture is
+// smooth noise in cells taller than wide (the vertical trabeculae that carry the load dominate, and
+// show as vertical striation on radiographs), +-25% of the cancellous CT number, so the mean stays
+// that of the published cancellous attenuation and no voxel reaches the cortical threshold.
+struct VertebralBoneHu {
+    double shellMm, cancellous;
+    uint64_t seed;
+    double yFull, yNone;  // the texture is full in front of yFull and absent behind yNone
+    double operator()(const dvec3& p, double d) const {
+        // The texture fades in below the shell's blend, so the cortex keeps its CT numbers (and the
+        // needle and cement models their cortical walls), and only in the body's front half: the
+        // pedicles and the back of the body, where the trocar is tapped through, stay uniform.
+        const double depth = std::clamp((-d - shellMm - 1.5) / 1.5, 0.0, 1.0) *
+                             std::clamp((yNone - p.y) / (yNone - yFull), 0.0, 1.0);
+        if (depth <= 0.0) return BoneHu{shellMm, cancellous}(p, d);
+        const double n = 0.65 * smoothNoise(p, {1.6, 1.6, 4.0}, seed) + 0.35 * smoothNoise(p, {0.9, 0.9, 2.2}, seed + 1);
+        return BoneHu{shellMm, cancellous * (1.0 + 0.5 * depth * (n - 0.5))}(p, d);
+    }
+};
+
+// The intersection of two shapes with the edge where their surfaces meet rounded to radius r; the
+// faces away from the edge stay in place.
+double roundedIntersection(double a, double b, double r) {
+    const double ua = std::max(a + r, 0.0), ub = std::max(b + r, 0.0);
+    return std::min(std::max(a, b), -r) + r + std::hypot(ua, ub) - r;
+}
+
+// A tube of elliptic section from a to b: semi-axes r.x along the craniocaudal direction (as far as
+// it is perpendicular to the axis) and r.y across, interpolated from ra to rb; rounded ends.
+struct FlatTube {
+    dvec3 a, ab, up, across;
+    glm::dvec2 ra, rb;
+    FlatTube(const dvec3& a_, const dvec3& b_, glm::dvec2 ra_, glm::dvec2 rb_) : a(a_), ab(b_ - a_), ra(ra_), rb(rb_) {
+        const dvec3 t = glm::normalize(ab);
+        up = glm::normalize(dvec3(0, 0, 1) - t.z * t);
+        across = glm::cross(t, up);
+    }
+    double operator()(const dvec3& p) const {
+        double t = 0.0;
+        sdSegment(p, a, a + ab, &t);
+        const dvec3 q = p - (a + ab * t);
+        const glm::dvec2 r = ra + (rb - ra) * t;
+        const double along = glm::dot(q, ab) / glm::length(ab);
+        const double k = std::sqrt((glm::dot(q, up) / r.x) * (glm::dot(q, up) / r.x) +
+                                   (glm::dot(q, across) / r.y) * (glm::dot(q, across) / r.y) +
+                                   (along / r.y) * (along / r.y));
+        return (k - 1.0) * std::min(r.x, r.y);
+    }
+    Box bounds() const { return boxOfSegment(a, a + ab, std::max(std::max(ra.x, ra.y), std::max(rb.x, rb.y)) + 1.0); }
+};
+
+// Paints a chain of segments as one shape: each voxel by the segment nearest to it only, so the
+// partial-volume edge is not blended twice where segments overlap at a joint (that showed as
+// stripes across the ribs).
+template <class Hu>
+void paintChain(Painter& pa, uint16_t label, const std::vector<FlatTube>& segs, const Hu& hu) {
+    for (size_t k = 0; k < segs.size(); ++k) {
+        pa.paint(segs[k].bounds(), label,
+                 [&](const dvec3& p) {
+                     const double d = segs[k](p);
+                     if (k > 0 && segs[k - 1](p) < d) return 1e9;
+                     if (k + 1 < segs.size() && segs[k + 1](p) <= d) return 1e9;
+                     return d;
+                 },
+                 hu);
+    }
+}
+
 // An oriented ellipsoid: centre, orthonormal axes, semi-axes; `taper` narrows the first semi-axis
 // towards the -az end (the sacrum's shape).
 struct OrientedEllipsoid {
@@ -57,13 +125,18 @@ struct VertebraShape {
     OrientedBox spinous;
     dvec3 tpA[2], tpB[2], facetA[2], facetB[2];
     double tpRadius;
+    // The facet joints above and below this level: where the articular processes of two levels
+    // overlap (a band of 2 * kFacetOverlapMm in height) a plane gap separates them.
+    dvec3 jointUp[2], jointDown[2], jointNormal[2];
+    double spinousSlopeDeg;
 
     static OrientedCylinder makePedicle(const VertebraLayout& v, const dvec3& c, const dvec3& dir, double back) {
         return OrientedCylinder(c + dir * 14.0, c - dir * back, {1.0, 0.0, 0.0}, v.dim.pedicleWidthMm / 2.0,
                                 v.dim.pedicleHeightMm / 2.0);
     }
 
-    explicit VertebraShape(const VertebraLayout& vl)
+    // `above`: the next level up (its disc and height place the upper facet joint), or none at T6.
+    explicit VertebraShape(const VertebraLayout& vl, const VertebraLayout* above = nullptr)
         : v(vl),
           yPost(vl.yCentre + vl.dim.bodyDepthMm / 2.0),
           canalDepth(isLumbar(vl) ? 17.0 : 15.0),
@@ -82,15 +155,58 @@ struct VertebraShape {
             tpA[s] = back + dvec3(0.0, -2.0, 1.0);
             tpB[s] = dvec3(sx * (v.dim.bodyWidthMm / 2.0 + (lumbar ? 24.0 : 18.0)), back.y + (lumbar ? 2.0 : 12.0),
                            back.z + 2.0);
-            facetA[s] = back + dvec3(0.0, 3.0, -0.5 * H);
-            facetB[s] = back + dvec3(0.0, 3.0, 0.55 * H);
+            // The articular pillar (superior and inferior articular processes) runs from the joint
+            // with the level above to the joint with the level below, both at mid-disc height.
+            const double aboveDisc = above ? above->dim.discHeightMm : v.dim.discHeightMm;
+            jointDown[s] = back + dvec3(0.0, 3.0, -0.62 * H - 0.5 * v.dim.discHeightMm);
+            jointUp[s] = dvec3(back.x, back.y + 3.0, v.zCentre + H / 2.0 + 0.5 * aboveDisc);
+            facetA[s] = jointDown[s] - dvec3(0.0, 0.0, 8.0);
+            facetB[s] = jointUp[s] + dvec3(0.0, 0.0, 8.0);
+            // Facet orientation (White & Panjabi's textbook figures, unverified here): lumbar joints
+            // stand vertical at ~45 degrees to the frontal plane, the inferior process of the level
+            // above medial and behind the superior process of the level below; thoracic joints ~60
+            // degrees to the transverse and ~20 degrees to the frontal plane. The normal points
+            // into the upper vertebra's side.
+            jointNormal[s] = isLumbar(v) ? glm::normalize(dvec3(-sx, 1.0, 0.0))
+                                         : glm::normalize(dvec3(-sx * 0.36, 1.0, 0.58));
         }
         tpRadius = isLumbar(v) ? 4.5 : 5.0;
         const bool lumbar = isLumbar(v);
-        const dvec3 tip = mid + dvec3(0.0, lumbar ? 30.0 : 32.0, lumbar ? -6.0 : -24.0);
+        // Spinous processes slope caudally, steeply in the mid-thorax (the tip overlies the body
+        // below) and nearly horizontal in the lumbar spine; estimated from standard anatomy.
+        spinousSlopeDeg = spinousSlope(v.dim.level);
+        const double length = lumbar ? 30.0 : 34.0, slope = spinousSlopeDeg * kDeg;
+        const dvec3 tip = mid + dvec3(0.0, length * std::cos(slope), -length * std::sin(slope));
         const dvec3 sax = glm::normalize(tip - mid);
         spinous = OrientedBox{(mid + tip) * 0.5, sax, {1, 0, 0}, glm::cross(sax, dvec3(1, 0, 0)),
-                              {glm::length(tip - mid) / 2.0 + 2.0, 3.5, lumbar ? 9.0 : 5.0}};
+                              {glm::length(tip - mid) / 2.0 + 2.0, 3.5, lumbar ? 9.0 : 5.0}, 3.0};
+    }
+
+    static double spinousSlope(const std::string& level) {
+        if (level[0] == 'L') return 10.0;
+        const int n = std::stoi(level.substr(1));
+        if (n <= 8) return 50.0;
+        if (n == 9) return 45.0;
+        if (n == 10) return 35.0;
+        return n == 11 ? 25.0 : 15.0;
+    }
+
+    // The joint space (~1.5 mm on CT) and the half height over which the processes overlap:
+    // estimated.
+    static constexpr double kFacetGapMm = 1.5, kFacetOverlapMm = 6.0;
+
+    // The part of the pillar this level owns near the joint at j: as the upper vertebra (its
+    // inferior process) or as the lower (its superior process).
+    double facetSide(const dvec3& p, const dvec3& j, const dvec3& m, bool upper) const {
+        const double h = kFacetOverlapMm, g = kFacetGapMm, across = glm::dot(p - j, m), dz = p.z - j.z;
+        if (upper) return std::min(h - dz, std::max(g / 2.0 - across, -h + g - dz));
+        return std::min(dz + h, std::max(across + g / 2.0, dz - h + g));
+    }
+
+    double facets(const dvec3& p, int s) const {
+        const double pillar = sdCapsule(p, facetA[s], facetB[s], 5.0, 5.0);
+        return std::max(pillar, std::max(facetSide(p, jointUp[s], jointNormal[s], false),
+                                         facetSide(p, jointDown[s], jointNormal[s], true)));
     }
 
     OrientedCylinder makeAt(int s) {
@@ -103,19 +219,47 @@ struct VertebraShape {
         return makePedicle(v, isthmus[s], towardsBody[s], back);
     }
 
+    // Body shape, estimated from lateral and AP radiographs and sagittal CT (no table in
+    // ../shared/reference covers it): the lateral and anterior walls are concave, the body ~10%
+    // narrower at mid-height than at the endplates (lumbar only: the T12 trocar path, converging
+    // 1 degree, runs along the anterolateral cortex, and a thoracic waist put the shipped expert's
+    // cement outside the body); the endplates are
+    // slightly concave (~1 mm central depression); the ring apophysis rounds the rim (radius ~2.5
+    // mm lumbar, 2 mm thoracic). The posterior wall, the front of the canal, stays nearly flat.
+    double waist() const { return isLumbar(v) ? 0.10 : 0.0; }
+    double rimRadius() const { return isLumbar(v) ? 2.5 : 2.0; }
+    static constexpr double kEndplateDipMm = 1.0;
+    // The anterior wall's concavity is about half the lateral walls' (~5% of the depth).
+    static constexpr double kAnteriorShare = 0.5;
+
+    // 1 - waist() at mid-height, 1 where the rim's rounding begins (so the rim keeps the table's
+    // endplate width).
+    double waistScale(double z) const {
+        const double t = std::min(std::abs(z - v.zCentre) / (v.dim.bodyHeightMm / 2.0 - rimRadius()), 1.0);
+        return 1.0 - waist() * (1.0 - t * t);
+    }
+
     double body(const dvec3& p) const {
-        const double D = v.dim.bodyDepthMm, H = v.dim.bodyHeightMm;
+        const double D = v.dim.bodyDepthMm, H = v.dim.bodyHeightMm, W = v.dim.bodyWidthMm;
+        // The waist: the section at height z is the endplate's outline shrunk towards the posterior
+        // wall's midpoint; the lateral walls narrow from the body's centre forwards, and towards
+        // the posterior wall, where the pedicles join, the waist fades out.
+        const double s0 = waistScale(p.z), sy = 1.0 - kAnteriorShare * (1.0 - s0);
+        const double s = 1.0 - (1.0 - s0) * std::clamp((yPost - p.y) / (0.5 * D), 0.0, 1.0);
+        const dvec3 q{p.x / s, yPost - (yPost - p.y) / sy, p.z};
         // A wedge fracture lowers the superior endplate, most at the anterior wall.
-        const double anterior = std::clamp((yPost - p.y) / D, 0.0, 1.0);
-        const double top = v.zCentre + H / 2.0 - v.heightLoss * H * anterior;
-        const double bottom = v.zCentre - H / 2.0;
-        const double round = sdEllipticCylinderZ(p, 0.0, v.yCentre, v.dim.bodyWidthMm / 2.0, D / 2.0, bottom, top);
+        const double anterior = std::clamp((yPost - q.y) / D, 0.0, 1.0);
+        const double ex = q.x / (W / 2.0), ey = (q.y - v.yCentre) / (D / 2.0);
+        const double dip = kEndplateDipMm * std::max(0.0, 1.0 - ex * ex - ey * ey);
+        const double top = v.zCentre + H / 2.0 - v.heightLoss * H * anterior - dip;
+        const double bottom = v.zCentre - H / 2.0 + dip;
+        const double kRound = (std::sqrt(ex * ex + ey * ey) - 1.0) * std::min(W, D) / 2.0;
         // The posterior wall is nearly flat (the front of the canal): the back half is a rounded box.
-        const double hx = 0.36 * v.dim.bodyWidthMm, hy = D / 4.0, r = 5.0;
-        const double qx = std::abs(p.x) - (hx - r), qy = std::abs(p.y - (v.yCentre + hy)) - (hy - r);
-        const double flat = std::max(std::hypot(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r,
-                                     std::max(bottom - p.z, p.z - top));
-        return std::min(round, flat);
+        const double hx = 0.36 * W, hy = D / 4.0, r = 5.0;
+        const double qx = std::abs(q.x) - (hx - r), qy = std::abs(q.y - (v.yCentre + hy)) - (hy - r);
+        const double kFlat = std::hypot(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
+        const double radial = std::min(kRound, kFlat) * std::min(s, sy);
+        return roundedIntersection(radial, std::max(bottom - p.z, p.z - top), rimRadius());
     }
 
     double operator()(const dvec3& p) const {
@@ -124,7 +268,7 @@ struct VertebraShape {
             d = std::min(d, pedicle[s](p));
             d = std::min(d, lamina[s](p));
             d = std::min(d, sdCapsule(p, tpA[s], tpB[s], tpRadius, tpRadius * 0.8));
-            d = std::min(d, sdCapsule(p, facetA[s], facetB[s], 5.0, 5.0));
+            d = std::min(d, facets(p, s));
         }
         return std::min(d, spinous(p));
     }
@@ -143,30 +287,48 @@ struct VertebraShape {
     }
 };
 
+constexpr double kArchShellMm = 2.0;
+
 }  // namespace
 
 void paintSpine(Painter& pa, Anatomy& a) {
     const double cancellous = a.options.osteoporotic ? hu::cancellousOsteoporotic : hu::cancellous;
     const VolumeGeometry& g = pa.geometry();
     const double zTop = g.origin.z + g.spacing.z * (g.dims.z - 1) + 5.0;
+    std::vector<VertebraShape> shapes;
+    for (size_t n = 0; n < a.vertebrae.size(); ++n) shapes.emplace_back(a.vertebrae[n], n > 0 ? &a.vertebrae[n - 1] : nullptr);
     for (size_t n = 0; n < a.vertebrae.size(); ++n) {
         const VertebraLayout& v = a.vertebrae[n];
-        const VertebraShape shape(v);
+        const VertebraShape& shape = shapes[n];
         const double H = v.dim.bodyHeightMm;
+        // The body's cortical shell ~1 mm as CT shows it (histologically thinner, ~0.4 mm; the CT
+        // blurs it over a voxel): estimated. The spinous process is mostly compact bone: a 2 mm
+        // shell, estimated.
+        const double yNone = shape.yPost - 0.5 * v.dim.bodyDepthMm, yFull = shape.yPost - 0.7 * v.dim.bodyDepthMm;
+        const VertebralBoneHu bodyBone{isLumbar(v) ? 1.2 : 1.0, cancellous, a.options.seed + 31, yFull, yNone};
+        const VertebralBoneHu archBone{kArchShellMm, cancellous, a.options.seed + 31, yFull, yNone};
         pa.paint(shape.bounds(), v.label, shape, [&](const dvec3& p, double d) {
-            double h = BoneHu{isLumbar(v) ? 1.2 : 1.0, cancellous}(p, d);
+            // Only the spinous process, away from every trocar path, gets the thicker shell.
+            const bool spinous = shape.spinous(p) <= d + 1e-9 && shape.lamina[0](p) > 0.0 && shape.lamina[1](p) > 0.0;
+            double h = spinous ? archBone(p, d) : bodyBone(p, d);
             // Impacted trabeculae under a fractured endplate: a sclerotic band.
             if (v.heightLoss > 0.0 && shape.body(p) < 0.0 && p.z > v.zCentre + H / 2.0 - v.heightLoss * H - 6.0)
                 h += 180.0;
             return h;
         });
-        // The disc below.
+        // The disc below: it fills the space between the endplates (their central dip included)
+        // and bulges ~1 mm beyond the rims at mid-height.
         const double zb = v.zCentre - H / 2.0, zd = zb - v.dim.discHeightMm;
-        pa.paint({{-v.dim.bodyWidthMm, v.yCentre - v.dim.bodyDepthMm, zd - 1.0}, {v.dim.bodyWidthMm, shape.yPost + 1.0, zb + 1.0}},
+        const VertebraShape* below = n + 1 < shapes.size() ? &shapes[n + 1] : nullptr;
+        pa.paint({{-v.dim.bodyWidthMm, v.yCentre - v.dim.bodyDepthMm, zd - 2.0}, {v.dim.bodyWidthMm, shape.yPost + 1.0, zb + 2.0}},
                  L::intervertebral_disc,
                  [&](const dvec3& p) {
-                     return sdEllipticCylinderZ(p, 0.0, v.yCentre, v.dim.bodyWidthMm / 2.0 - 0.5,
-                                                v.dim.bodyDepthMm / 2.0 - 0.5, zd, zb);
+                     const double t = std::clamp((p.z - 0.5 * (zb + zd)) / (0.5 * v.dim.discHeightMm), -1.0, 1.0);
+                     const double bulge = 1.0 * (1.0 - t * t);
+                     double d = sdEllipticCylinderZ(p, 0.0, v.yCentre, v.dim.bodyWidthMm / 2.0 + bulge,
+                                                    v.dim.bodyDepthMm / 2.0 + bulge, zd - 1.5, zb + 1.5);
+                     d = std::max(d, -shape.body(p));
+                     return below ? std::max(d, -below->body(p)) : std::max(d, zd - p.z);
                  },
                  hu::disc);
         // The canal through this level and its disc.
@@ -185,7 +347,7 @@ void paintSpine(Painter& pa, Anatomy& a) {
         // Landmarks.
         const std::string name = "vertebrae_" + v.dim.level;
         a.landmarks[name + ".body_centre"] = {0.0, v.yCentre, v.zCentre};
-        a.landmarks[name + ".anterior_cortex"] = {0.0, v.yCentre - v.dim.bodyDepthMm / 2.0, v.zCentre};
+        a.landmarks[name + ".anterior_cortex"] = {0.0, shape.yPost - v.dim.bodyDepthMm * (1.0 - VertebraShape::kAnteriorShare * (1.0 - shape.waistScale(v.zCentre))), v.zCentre};
         for (int s = 0; s < 2; ++s) {
             const std::string ped = name + (s == 0 ? ".pedicle_right" : ".pedicle_left");
             const dvec3 c = shape.isthmus[s], dir = shape.towardsBody[s];
@@ -236,17 +398,34 @@ void paintRibsAndPelvis(Painter& pa, const Anatomy& a) {
                 const double inset = a.fatMm + 9.0;
                 pts.push_back({s * (ax - inset) * std::sin(phi), yc + (by - inset) * std::cos(phi), z});
             }
-            for (size_t k = 0; k + 1 < pts.size(); ++k) {
-                const dvec3 p0 = pts[k], p1 = pts[k + 1];
-                pa.paint(boxOfSegment(p0, p1, 6.0), label, [&](const dvec3& p) { return sdCapsule(p, p0, p1, 4.5, 4.5); }, bone);
-            }
+            // A rib is round at its head and neck and flat along the shaft: ~12 mm high and ~6 mm
+            // thick (estimated from adult mid-shaft sections), a shell of compact bone round a
+            // thin marrow.
+            auto ribRadii = [&](size_t k) {
+                const double f = std::clamp((static_cast<double>(k) - 1.0) / 3.0, 0.0, 1.0);
+                return glm::dvec2(4.5 + 1.5 * f, 4.5 - 1.5 * f);  // craniocaudal, thickness
+            };
+            std::vector<FlatTube> segs;
+            for (size_t k = 0; k + 1 < pts.size(); ++k) segs.emplace_back(pts[k], pts[k + 1], ribRadii(k), ribRadii(k + 1));
+            paintChain(pa, label, segs, bone);
             if (n <= 10) {
+                // The costal cartilage continues the rib's curve forwards, then turns up and
+                // medially to the sternum (the costal margin).
                 double ax, by, yc;
                 a.skinEllipse(zXiphoid, ax, by, yc);
                 const dvec3 end = pts.back();
+                const dvec3 heading = glm::normalize(end - pts[pts.size() - 2]);
                 const dvec3 sternal{s * 14.0, yc - by + a.fatMm + 12.0, zXiphoid + 10.0 + (10 - n) * 9.0};
-                pa.paint(boxOfSegment(end, sternal, 6.0), L::costal_cartilages,
-                         [&](const dvec3& p) { return sdCapsule(p, end, sternal, 4.0, 4.0); }, hu::cartilage);
+                const dvec3 control = end + heading * (0.45 * glm::length(sternal - end));
+                std::vector<FlatTube> cartilage;
+                dvec3 prev = end;
+                for (int k = 1; k <= 6; ++k) {
+                    const double t = k / 6.0;
+                    const dvec3 next = (1.0 - t) * (1.0 - t) * end + 2.0 * (1.0 - t) * t * control + t * t * sternal;
+                    cartilage.emplace_back(prev, next, glm::dvec2(5.0, 3.5), glm::dvec2(5.0, 3.5));
+                    prev = next;
+                }
+                paintChain(pa, L::costal_cartilages, cartilage, [](const dvec3&, double) { return hu::cartilage; });
             }
         }
     }

@@ -12,22 +12,8 @@ namespace L = labels;
 
 namespace {
 
-// Deterministic value noise in [0, 1) from a position and the seed: the texture of a voxel must not
-// depend on the order in which shapes were painted.
-double hashNoise(const dvec3& p, double cellMm, uint64_t seed) {
-    const auto ix = static_cast<int64_t>(std::floor(p.x / cellMm));
-    const auto iy = static_cast<int64_t>(std::floor(p.y / cellMm));
-    const auto iz = static_cast<int64_t>(std::floor(p.z / cellMm));
-    uint64_t h = seed * 0x9E3779B97F4A7C15ULL;
-    h ^= static_cast<uint64_t>(ix) * 0xBF58476D1CE4E5B9ULL;
-    h = (h ^ (h >> 31)) * 0x94D049BB133111EBULL;
-    h ^= static_cast<uint64_t>(iy) * 0x9E3779B97F4A7C15ULL;
-    h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL;
-    h ^= static_cast<uint64_t>(iz) * 0x94D049BB133111EBULL;
-    h = (h ^ (h >> 32)) * 0x9E3779B97F4A7C15ULL;
-    h ^= h >> 29;
-    return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
-}
+double softStep(double x, double width) { return std::clamp(0.5 + x / width, 0.0, 1.0); }
+double mix(double a, double b, double w) { return a + (b - a) * w; }
 
 // The signed distance to the skin ellipse at height z, inset by `inset` mm.
 double sdBodyLayer(const Anatomy& a, const dvec3& p, double inset) {
@@ -146,21 +132,37 @@ void paintAbdomen(Painter& pa, const Anatomy& a) {
              [&](const dvec3& p, double) { return hu::liver + 6.0 * (hashNoise(p, 3.0, seed + 3) - 0.5); });
     pa.paint(boxAround(a.gallC, a.gallR), L::gallbladder,
              [&](const dvec3& p) { return sdEllipsoid(p, a.gallC, a.gallR); }, hu::bile);
-    pa.paint(boxAround(a.spleenC, a.spleenR), L::spleen,
-             [&](const dvec3& p) { return underDome(p, sdEllipsoid(p, a.spleenC, a.spleenR)); }, hu::spleen);
+    // Organ outlines are not ellipses: their surfaces undulate by a few mm over a few cm (smooth
+    // seeded noise added to the distance; estimated amplitudes), the spleen is hollowed medially
+    // where it lies on the stomach and kidney, and the kidney's hilum is a notch.
+    auto lumpy = [seed](double d, const dvec3& p, double ampMm, double cellMm, uint64_t salt) {
+        return d + ampMm * (2.0 * smoothNoise(p, dvec3(cellMm), seed + salt) - 1.0);
+    };
+    const dvec3 spleenHollow = a.spleenC + dvec3(-1.45 * a.spleenR.x, -0.2 * a.spleenR.y, 0.0);
+    pa.paint(boxAround(a.spleenC, a.spleenR + dvec3(3.0)), L::spleen,
+             [&](const dvec3& p) {
+                 const double d = std::max(sdEllipsoid(p, a.spleenC, a.spleenR),
+                                           -sdEllipsoid(p, spleenHollow, {0.6 * a.spleenR.x, 0.5 * a.spleenR.y, 0.8 * a.spleenR.z}));
+                 return underDome(p, lumpy(d, p, 3.0, 30.0, 21));
+             },
+             hu::spleen);
     for (int side = -1; side <= 1; side += 2) {
         const dvec3 c = side < 0 ? a.kidneyRC : a.kidneyLC;
         const dvec3 sinus = c + dvec3(-side * 16.0, -6.0, 0.0);
-        pa.paint(boxAround(c, a.kidneyR), side < 0 ? L::kidney_right : L::kidney_left,
-                 [&](const dvec3& p) { return sdEllipsoid(p, c, a.kidneyR); },
+        const dvec3 notch = c + dvec3(-side * 0.95 * a.kidneyR.x, -4.0, 0.0);
+        pa.paint(boxAround(c, a.kidneyR + dvec3(2.0)), side < 0 ? L::kidney_right : L::kidney_left,
+                 [&](const dvec3& p) {
+                     const double d = std::max(sdEllipsoid(p, c, a.kidneyR), -sdEllipsoid(p, notch, {6.0, 8.0, 16.0}));
+                     return lumpy(d, p, 1.5, 25.0, 22);
+                 },
                  [&](const dvec3& p, double) {
                      // Renal sinus fat at the hilum.
                      return sdEllipsoid(p, sinus, {9.0, 8.0, 22.0}) < 0.0 ? hu::fat : hu::kidney;
                  });
     }
     // Stomach with an air-fluid level: supine, the gas rises anteriorly (towards -y).
-    pa.paint(boxAround(a.stomachC, a.stomachR), L::stomach,
-             [&](const dvec3& p) { return underDome(p, sdEllipsoid(p, a.stomachC, a.stomachR)); },
+    pa.paint(boxAround(a.stomachC, a.stomachR + dvec3(4.0)), L::stomach,
+             [&](const dvec3& p) { return underDome(p, lumpy(sdEllipsoid(p, a.stomachC, a.stomachR), p, 4.0, 35.0, 23)); },
              [&](const dvec3& p, double d) {
                  if (d > -4.0) return hu::bowelWall;
                  return p.y < a.stomachC.y - 8.0 ? hu::gas : hu::bowelFluid;
@@ -171,12 +173,18 @@ void paintAbdomen(Painter& pa, const Anatomy& a) {
                   {14.0, 11.0, 10.0, 8.0}};
     paintTube(pa, L::pancreas, pancreas, [](const dvec3&, double, const dvec3&, double) { return hu::pancreas; });
 
-    // Bowel: wall, fluid, and gas on the non-dependent (anterior) side of gas-filled loops.
-    auto bowelHu = [](bool gassy, double gasFraction) {
-        return [gassy, gasFraction](const dvec3& p, double d, const dvec3& axis, double r) {
+    // Bowel: wall, fluid, and gas rising to the non-dependent (anterior) side of gas-filled loops.
+    // The gas fills rounded, irregular pockets rather than a flat level: its boundary is the
+    // anterior fraction `gasFraction` of the lumen perturbed by smooth noise.
+    auto gasWeight = [seed](const dvec3& p, const dvec3& axis, double r, double gasFraction) {
+        const double level = (axis.y - p.y) / r + 0.9 * (mottle(p, 11.0, seed + 5) - 0.5);
+        return softStep(level - (1.0 - 2.0 * gasFraction), 0.2);
+    };
+    auto bowelHu = [gasWeight](bool gassy, double gasFraction) {
+        return [gassy, gasFraction, gasWeight](const dvec3& p, double d, const dvec3& axis, double r) {
             if (d > -2.5) return hu::bowelWall;
-            if (gassy && p.y - axis.y < r * (1.0 - 2.0 * gasFraction)) return hu::gas;
-            return hu::bowelFluid;
+            if (!gassy) return hu::bowelFluid;
+            return mix(hu::bowelFluid, hu::gas, gasWeight(p, axis, r, gasFraction));
         };
     };
     Tube duodenum{{{20.0, -52.0, zp + 25.0}, {-30.0, -42.0, zp + 20.0}, {-52.0, -22.0, zp - 5.0},
@@ -192,17 +200,25 @@ void paintAbdomen(Painter& pa, const Anatomy& a) {
                 {0.0, 18.0, -105.0}, {0.0, 24.0, -170.0}},
                {24.0, 22.0, 21.0, 21.0, 20.0, 20.0, 19.0, 17.0, 17.0, 16.0, 15.0, 17.0, 17.0}};
     Rng colonRng = Rng::seeded(seed, 13u);
+    double along = 0.0;  // length of colon before this segment, for the haustra
     for (size_t s = 0; s + 1 < colon.points.size(); ++s) {
         Tube piece{{colon.points[s], colon.points[s + 1]}, {colon.radii[s], colon.radii[s + 1]}};
         const bool transverse = s >= 3 && s <= 5;
         const double gas = transverse ? 0.7 : 0.25 + 0.3 * colonRng.uniform();
-        paintTube(pa, L::colon, piece, [&, gas](const dvec3& p, double d, const dvec3& axis, double r) {
+        const dvec3 start = colon.points[s];
+        paintTube(pa, L::colon, piece, [&, gas, start, along](const dvec3& p, double d, const dvec3& axis, double r) {
             if (d > -2.5) return hu::bowelWall;
-            if (p.y - axis.y < r * (1.0 - 2.0 * gas)) return hu::gas;
-            // Faeces: mottled gas and soft tissue.
-            const double n = hashNoise(p, 4.0, seed + 5);
-            return n < 0.35 ? -700.0 : -50.0 + 120.0 * n;
+            // Haustral folds: thin crescents of wall reaching a third of the way into the lumen
+            // every ~25 mm (estimated from barium enemas), outlined by the gas.
+            const double arc = along + glm::length(axis - start);
+            const double phase = arc / 25.0 - std::floor(arc / 25.0);
+            if (std::abs(phase - 0.5) * 25.0 < 1.2 && d > -0.35 * r) return hu::bowelWall;
+            // Faeces: soft stool mottled with rounded bubbles of gas.
+            const double f = mottle(p, 3.5, seed + 6);
+            const double stool = mix(-50.0 + 100.0 * f, -750.0, softStep(0.40 - f, 0.06));
+            return mix(stool, hu::gas, gasWeight(p, axis, r, gas));
         });
+        along += glm::length(colon.points[s + 1] - colon.points[s]);
     }
     // Small bowel: loops folded through the lower and central abdomen, some with gas.
     {
@@ -225,8 +241,8 @@ void paintAbdomen(Painter& pa, const Anatomy& a) {
             paintTube(pa, L::small_bowel, piece, bowelHu(gassy, frac));
         }
     }
-    pa.paint(boxAround({0.0, -50.0, -118.0}, {36.0, 32.0, 30.0}), L::urinary_bladder,
-             [](const dvec3& p) { return sdEllipsoid(p, {0.0, -50.0, -118.0}, {34.0, 30.0, 28.0}); }, 5.0);
+    pa.paint(boxAround({0.0, -50.0, -118.0}, {38.0, 34.0, 32.0}), L::urinary_bladder,
+             [&](const dvec3& p) { return lumpy(sdEllipsoid(p, {0.0, -50.0, -118.0}, {34.0, 30.0, 28.0}), p, 2.0, 30.0, 24); }, 5.0);
 
     // Muscles beside the spine: psoas (iliopsoas) and the erector spinae (autochthon).
     const double zT12 = a.vertebra("T12")->zCentre;
