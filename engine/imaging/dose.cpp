@@ -24,6 +24,15 @@ PulseExposure automaticExposure(const CArmPose& pose, double waterEquivalentMm, 
     e.referenceAirKermaGy = e.detectorKermaGy /
                             (inverseSquare * path.tableTransmission * e.patientTransmission *
                              path.gridPrimaryTransmission);
+    if (mode.airKermaRateLimitGyPerMin > 0.0) {
+        const double atLimitPoint = irpDistance / (pose.sourceToImageMm - kAirKermaLimitFromReceptorMm);
+        const double rateGyPerMin = e.referenceAirKermaGy * atLimitPoint * atLimitPoint * mode.pulsesPerSecond * 60.0;
+        if (rateGyPerMin > mode.airKermaRateLimitGyPerMin) {
+            const double f = mode.airKermaRateLimitGyPerMin / rateGyPerMin;
+            e.referenceAirKermaGy *= f;
+            e.detectorKermaGy *= f;
+        }
+    }
     const double scale = irpDistance / pose.sourceToImageMm;
     e.fieldAreaAtIrpCm2 = pose.detectorWidthMm * pose.collimationX * scale * pose.detectorHeightMm *
                           pose.collimationY * scale / 100.0;

@@ -16,18 +16,28 @@ namespace irsim::imaging {
 // control aims at. Typical flat-panel values (Balter, "Interventional Fluoroscopy", 2001; AAPM
 // Report 125, 2012): fluoroscopy 20-40 nGy/pulse, cine / digital acquisition 100-400 nGy/frame,
 // DSA 1-5 uGy/frame.
+// Fluoroscopy modes stay within the Belgian FANC acceptance criterion of <= 1.5 uGy/s at the
+// detector entrance (published).
 struct FluoroMode {
     std::string name = "fluoro normal";
     double pulsesPerSecond = 15.0;
     double detectorKermaPerPulseGy = 36e-9;
     bool countsAsFluoroscopyTime = true;
+    // Largest air-kerma rate the tube may deliver, Gy/min, at the point where US law measures it
+    // (kAirKermaLimitFromReceptorMm in front of the receptor); 0 = no limit (recorded acquisitions).
+    // 21 CFR 1020.32(e): 88 mGy/min normal, 176 mGy/min high-level control (secondary).
+    double airKermaRateLimitGyPerMin = 0.088;
 
-    static FluoroMode fluoroLow() { return {"fluoro low", 7.5, 20e-9, true}; }
-    static FluoroMode fluoroNormal() { return {"fluoro normal", 15.0, 36e-9, true}; }
-    static FluoroMode fluoroHigh() { return {"fluoro high", 30.0, 40e-9, true}; }
-    static FluoroMode cine() { return {"cine", 15.0, 200e-9, false}; }
-    static FluoroMode dsa() { return {"DSA", 3.0, 2.5e-6, false}; }
+    static FluoroMode fluoroLow() { return {"fluoro low", 7.5, 20e-9, true, 0.088}; }
+    static FluoroMode fluoroNormal() { return {"fluoro normal", 15.0, 36e-9, true, 0.088}; }
+    static FluoroMode fluoroHigh() { return {"fluoro high", 30.0, 40e-9, true, 0.176}; }
+    static FluoroMode cine() { return {"cine", 15.0, 200e-9, false, 0.0}; }
+    static FluoroMode dsa() { return {"DSA", 3.0, 2.5e-6, false, 0.0}; }
 };
+
+// For a C-arm the limit is measured 30 cm from the image receptor's input surface (21 CFR
+// 1020.32(d); unverified in the reference tables).
+constexpr double kAirKermaLimitFromReceptorMm = 300.0;
 
 // Beam-path constants between the focal spot and the detector.
 struct BeamPath {
@@ -39,7 +49,9 @@ struct BeamPath {
     TubeFiltration filtration{};
 };
 
-// One pulse as the AEC sets it for a patient of `waterEquivalentMm` on the central ray.
+// One pulse as the AEC sets it for a patient of `waterEquivalentMm` on the central ray. Where the
+// detector's target would need more than the mode's air-kerma rate limit, the tube stays at the
+// limit and the detector receives less (a thick patient's image is darker and noisier).
 struct PulseExposure {
     double kVp = 0.0;
     double detectorKermaGy = 0.0;   // at the detector entrance, centre

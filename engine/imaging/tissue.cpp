@@ -8,6 +8,9 @@ namespace {
 
 // Reference points of the rule (tissue.h): HU and g/cm^3.
 constexpr double kAirDensity = 1.205e-3;  // NIST SRD 126 Table 2, dry air
+// Densities: ICRU-44 adipose 0.950 and cortical bone 1.920 g/cm^3 as in the NIST material files
+// kept by kingtaurus/CTSim (physicsdata/materials; in open-source code); skeletal muscle 1.05
+// (ICRU-44, estimated: not in the reference tables). The HU of each point is estimated.
 constexpr double kFatHu = -100.0, kFatDensity = 0.95;    // ICRU-44 adipose tissue
 constexpr double kSoftHu = 40.0, kSoftDensity = 1.05;    // ICRU-44 skeletal muscle
 constexpr double kBoneHu = 1500.0, kBoneDensity = 1.92;  // ICRU-44 cortical bone

@@ -144,16 +144,18 @@ double airMassEnergyAbsorption(double keV) { return interpolate(kAirEn, keV); }
 
 double nominalDensity(Material m) {
     switch (m) {
-        case Material::Air: return 1.205e-3;
-        case Material::Water: return 1.0;
+        case Material::Air: return 1.205e-3;  // NIST SRD 126 Table 2, dry air
+        case Material::Water: return 1.0;     // NIST Table 4, Water, Liquid (published)
         case Material::Lung: return 1.05;  // tissue; inflated lung's 0.26 comes from the CT
+        // ICRU-44 adipose 0.950 and cortical bone 1.920: the NIST material files as kept in
+        // kingtaurus/CTSim physicsdata/materials (in open-source code).
         case Material::Fat: return 0.95;
-        case Material::SoftTissue: return 1.05;
-        case Material::Blood: return 1.06;
+        case Material::SoftTissue: return 1.05;  // ICRU-44 skeletal muscle (estimated, handbook)
+        case Material::Blood: return 1.06;       // ICRU-44 whole blood (estimated, handbook)
         case Material::BoneCortical: return 1.92;
         case Material::Iodine: return 4.93;
-        case Material::BariumSulfate: return 4.5;
-        case Material::Pmma: return 1.19;
+        case Material::BariumSulfate: return 4.5;  // handbook (estimated)
+        case Material::Pmma: return 1.19;          // unverified (NIST's PMMA density, not confirmed)
         case Material::Steel: return 7.9;
         case Material::Nitinol: return 6.45;
         case Material::Aluminium: return 2.699;

@@ -9,7 +9,8 @@
 // lengths in mm, velocities in mm/s; positive = resisting insertion (pushing back on the hub).
 //
 // Okamura's coefficients are for one bovine liver and one needle. Parameters per tissue here are
-// estimates of the same form (each row in tissue_forces.cpp says where it comes from); the
+// estimates of the same form (each row in tissue_forces.cpp says where it comes from), except the
+// cutting forces of liver and skin, which follow from their published fracture toughness; the
 // bone rows follow the magnitudes reported for trocar insertion into vertebrae.
 #include "physics/devices.h"
 #include "physics/tissue.h"
@@ -47,6 +48,16 @@ struct TissueForceTable {
     TissueForceParams& operator[](Tissue t) { return rows[static_cast<int>(t)]; }
     static TissueForceTable standard();
 };
+
+// Shares of the total insertion force in ex vivo tissue, tearing / spreading / friction: 61 / 18 /
+// 21 % (Barnett, Lee & Moore, J Manuf Sci Eng 2016, doi:10.1115/1.4030374, published).
+constexpr double kTearingShare = 0.61;
+constexpr double kSpreadingShare = 0.18;
+constexpr double kFrictionShare = 0.21;
+
+// Tip (cutting) force of a needle of `diameterMm` in a tissue of fracture toughness J (J/m^2):
+// tearing J * d plus spreading in Barnett's ratio, N.
+double cuttingForceFromToughnessN(double toughnessJPerM2, double diameterMm);
 
 // Nonlinear spring of the membrane before puncture, N.
 double stiffnessForceN(const TissueForceParams& p, double indentationMm);

@@ -33,11 +33,15 @@ const char* toString(LeakSite s) {
 
 CementDef CementDef::vertebroplastyPmma() {
     CementDef d;
-    d.name = "PMMA vertebroplasty cement, 30 % BaSO4";
+    d.name = "PMMA vertebroplasty cement, 30 % BaSO4 in the powder";
     // Viscosity rises roughly exponentially after mixing, from tens of Pa*s in the first minutes to
     // thousands as it sets at 15-20 min (room temperature). Shape after the time-viscosity curves
     // of injectable PMMA cements (Baroud et al. 2004/2006; Boger et al. 2009); the points are
-    // estimated, not one product's datasheet.
+    // estimated, not one product's datasheet. They sit in the bands of the reference tables, all
+    // unverified: ~10-50 Pa*s early, > 1000 at the end of the working time, working / setting time
+    // ~8-20 / ~15-25 min. The one published time, ~11 min to harden at 37 C for a medium-viscosity
+    // VP cement (Hindawi 2011, article 571728), is at body temperature, which this curve (room
+    // temperature, no temperature dependence) does not model.
     d.viscosityCurve = {{0.0, 5.0},   {2.0, 20.0},   {4.0, 50.0},    {6.0, 120.0},   {8.0, 300.0},
                         {11.0, 800.0}, {14.0, 2000.0}, {17.0, 10000.0}, {20.0, 100000.0}};
     d.source = "estimated from published PMMA rheology curves (Baroud et al.; Boger et al.)";

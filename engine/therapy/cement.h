@@ -32,8 +32,14 @@ struct CementDef {
     // doughy..working = toothpaste consistency, the recommended injection window; working..setting
     // = still injectable with force; above setting = no longer injectable; above set = hard.
     double doughyPaS = 50.0, workingPaS = 300.0, settingPaS = 2000.0, setPaS = 1.0e5;
-    double bariumSulphateMassFraction = 0.30;  // typical vertebroplasty cements 25-35 %
-    double densityGPerMl = 1.8;                // PMMA + 30 % BaSO4, estimated from component densities
+    // Radiopacifier as a mass fraction of the mixed cement (powder + monomer): 30 wt % BaSO4 in the
+    // powder gives ~11 wt % Ba in the cement (J Biomed Mater Res A 2007, iodine- vs BaSO4-containing
+    // VP cement; published), so BaSO4 = 0.11 x 233.39 / 137.33 = 0.187 of the cement. (Was 0.30,
+    // the powder's fraction taken for the cement's.)
+    double bariumSulphateMassFraction = 0.187;
+    // Mixture rule for 0.187 BaSO4 (4.5 g/cm^3, handbook, estimated) in PMMA (1.19 g/cm^3, NIST
+    // PMMA density, unverified), pores ignored: 1 / (0.813 / 1.19 + 0.187 / 4.5) = 1.38. (Was 1.8.)
+    double densityGPerMl = 1.38;
     std::string source;
     static CementDef vertebroplastyPmma();
 };

@@ -234,3 +234,58 @@ TEST_CASE("osteoporotic cancellous bone yields to a hand push where normal bone 
     const double cancellous = tapIntoBone(250, 4, 1.0).tapMm, cortical = tapIntoBone(1000, 4, 1.0).tapMm;
     CHECK(cancellous > 3.0 * cortical);
 }
+
+TEST_CASE("liver's tip force implies the published needle-insertion fracture toughness at four needle diameters",
+          "[physics][forces][published]") {
+    // Gokgol, Basdogan & Canadinc 2012 (Med Eng Phys 34:882; published): bovine liver 164 +- 6 J/m^2,
+    // the same with four needle diameters; Azar & Hayward 2008's porcine in vivo estimate 76-185
+    // (secondary). The tip force is read from the simulated insertion as a measurement would: the
+    // force-depth line after puncture, extrapolated to zero shaft length. Barnett et al. 2016
+    // (published): tearing is 61 % of the total and spreading 18 %, so tearing = 61/79 of the tip
+    // force, and tearing = toughness x crack width (the needle's diameter).
+    NeedleDef needles[] = {NeedleDef::biopsyNeedle18G(), NeedleDef::radiofrequencyElectrode17G(),
+                           NeedleDef::microwaveAntenna14G(), NeedleDef::trocar11G()};
+    for (NeedleDef d : needles) {
+        d.tip = NeedleTip::Diamond;  // no bevel drift
+        INFO(d.name << ", " << d.outerDiameterMm << " mm");
+        const auto samples = insert("liver", 60, d, 5.0, 42.0);
+        double l1 = 0, f1 = 0, l2 = 0, f2 = 0;
+        for (const auto& s : samples) {
+            if (s.phase != NeedlePhase::Cutting) continue;
+            if (l1 == 0 && s.inserted >= 15.0) l1 = s.inserted, f1 = s.force;
+            if (l2 == 0 && s.inserted >= 40.0) l2 = s.inserted, f2 = s.force;
+        }
+        REQUIRE(l2 > l1);
+        const double tipN = f1 - (f2 - f1) / (l2 - l1) * l1;
+        const double toughness = tipN * 0.61 / (0.61 + 0.18) / (d.outerDiameterMm * 1.0e-3);
+        INFO("tip force " << tipN << " N, toughness " << toughness << " J/m^2");
+        CHECK(toughness >= 164.0 - 6.0);
+        CHECK(toughness <= 164.0 + 6.0);
+        CHECK(toughness >= 76.0);   // porcine in vivo, secondary
+        CHECK(toughness <= 185.0);
+    }
+}
+
+TEST_CASE("skin's cutting force implies porcine skin's needle-insertion toughness (secondary), far above liver's",
+          "[physics][forces][published]") {
+    // CJME 2022 Table 2 (doi:10.1186/s10033-022-00767-4, its ref. [71]; secondary): 1136 J/m^2.
+    const auto table = TissueForceTable::standard();
+    const auto& skin = table[Tissue::Skin];
+    const double toughness = skin.cuttingForceN * 0.61 / 0.79 / (skin.referenceDiameterMm * 1.0e-3);
+    CHECK(toughness == Approx(1136.0).epsilon(0.02));
+    // Skin costs 1136 / 164 ~ 7 times liver's cutting force for the same needle.
+    CHECK(skin.cuttingForceN / table[Tissue::Liver].cuttingForceN == Approx(1136.0 / 164.0).epsilon(0.02));
+}
+
+TEST_CASE("skin and liver-capsule puncture forces of an 18G needle lie in a 1-5 N band (unverified figure)",
+          "[physics][forces][unverified]") {
+    // The reference tables give ~1-5 N for skin / liver-capsule puncture with ~18G needles, skin
+    // above capsule, status unverified: a plausibility band only.
+    const auto table = TissueForceTable::standard();
+    for (Tissue t : {Tissue::Skin, Tissue::Liver}) {
+        INFO(toString(t));
+        CHECK(table[t].punctureForceN >= 1.0);
+        CHECK(table[t].punctureForceN <= 5.0);
+    }
+    CHECK(table[Tissue::Skin].punctureForceN > table[Tissue::Liver].punctureForceN);
+}

@@ -13,21 +13,25 @@ const std::vector<VertebraDimensions>& phantomVertebrae() {
     // 1987 (Spine 12:160) and Panjabi et al. 1991 (thoracic, Spine 16:888) / 1992 (lumbar, Spine
     // 17:299); body endplate width/depth and posterior height from Panjabi 1991/1992; discs from
     // the same series (thoracic ~5-6 mm, lumbar ~10-12 mm). Interpedicular distance: lumbar canal
-    // widths of ~20-26 mm (Panjabi 1992).
+    // widths of ~20-26 mm (Panjabi 1992). Pedicle widths and heights lie inside the ranges of
+    // individual pedicles of Lien, Liou & Wu 2007 (Eur Spine J 16:1215, doi:10.1007/s00586-006-0245-2,
+    // published): width / height 3.4-7.7 / 8.6-13.7 mm at T1-T10 and 7.2-17.8 / 13.9-16.7 mm at
+    // T11-L5, heights largest at T11-T12; T10, L4 and L5 heights were brought inside them (they were
+    // 14.5, 13.8 and 13.5 mm); the per-level values inside the ranges are still estimated.
     static const std::vector<VertebraDimensions> table{
         // level  W     D     H     disc  pedW  pedH  medial canal
         {"T6", 30.0, 26.0, 19.0, 5.0, 4.8, 11.0, 8.0, 16.0},
         {"T7", 31.0, 27.0, 19.5, 5.0, 5.0, 11.5, 7.0, 16.0},
         {"T8", 32.0, 28.0, 20.0, 5.5, 5.4, 12.0, 6.0, 16.0},
         {"T9", 34.0, 29.0, 20.5, 5.5, 5.9, 13.0, 6.0, 16.5},
-        {"T10", 36.0, 30.0, 21.5, 6.0, 6.5, 14.5, 5.0, 17.0},
+        {"T10", 36.0, 30.0, 21.5, 6.0, 6.5, 13.5, 5.0, 17.0},
         {"T11", 38.0, 31.0, 22.5, 6.5, 7.6, 16.5, 2.0, 18.0},
         {"T12", 40.0, 32.0, 24.0, 8.0, 7.6, 15.5, 1.0, 19.0},
         {"L1", 42.0, 33.0, 25.0, 10.0, 8.6, 15.2, 11.0, 22.0},
         {"L2", 44.0, 34.0, 26.0, 11.0, 8.9, 15.0, 12.0, 22.5},
         {"L3", 46.0, 35.0, 26.5, 11.5, 10.3, 14.5, 14.0, 23.0},
-        {"L4", 48.0, 35.0, 26.5, 11.5, 12.9, 13.8, 18.0, 24.0},
-        {"L5", 50.0, 34.0, 26.0, 11.0, 17.0, 13.5, 29.0, 26.0},
+        {"L4", 48.0, 35.0, 26.5, 11.5, 12.9, 14.5, 18.0, 24.0},
+        {"L5", 50.0, 34.0, 26.0, 11.0, 17.0, 14.2, 29.0, 26.0},
     };
     return table;
 }
