@@ -82,6 +82,7 @@ PanelSpec phasedPanel(const std::vector<const ProcedureSpec*>& specs) {
         return p && p->currentPhase() + 1 < n;
     };
     panel.controls.push_back(next);
+    panel.imagingControlsOpen = false;
     for (size_t phase = 0; phase < specs.size(); ++phase) {
         const PanelSpec& own = specs[phase]->panel;
         const std::string prefix = specs[phase]->name + "/";
@@ -105,7 +106,8 @@ PanelSpec phasedPanel(const std::vector<const ProcedureSpec*>& specs) {
             panel.controls.push_back(std::move(pc));
         }
         for (const std::string& h : own.help) panel.help.push_back(h);
-        panel.imagingControlsOpen = panel.imagingControlsOpen && own.imagingControlsOpen;
+        // Open when any phase needs them from the start (an ablation's CT).
+        panel.imagingControlsOpen = panel.imagingControlsOpen || own.imagingControlsOpen;
     }
     panel.readout = [specs](const Session& s) {
         std::vector<ReadoutLine> lines;
