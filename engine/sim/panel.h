@@ -52,6 +52,9 @@ struct PanelControl {
     // A label that follows the state ("Stylet in" / "Stylet out"); empty = `label`.
     std::function<std::string(const Session&)> liveLabel;
     std::string help;                  // a line for the help overlay (key-bound controls)
+    // Whether the control is there now (drawn, its key live); empty: always. A phased scenario's
+    // controls show only during their phase.
+    std::function<bool(const Session&)> shown;
 };
 
 struct ReadoutLine {

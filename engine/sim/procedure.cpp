@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "sim/phases.h"
 #include "sim/session.h"
 
 namespace irsim::sim {
@@ -38,6 +39,7 @@ bool registerProcedure(ProcedureSpec spec) {
 }
 
 const ProcedureSpec* findProcedure(const std::string& name) {
+    if (isPhasedName(name)) return phasedProcedure(name);
     auto it = registry().find(name);
     return it == registry().end() ? nullptr : &it->second;
 }
@@ -177,7 +179,10 @@ const std::vector<QuantitySpec>& imagingQuantities() {
 }
 
 std::string actionsMarkdown() {
-    std::string out = "## Imaging (every procedure)\n\n" + actionsMarkdownTable(imagingActions());
+    std::string out = "## Imaging (every procedure)\n\n" + actionsMarkdownTable(imagingActions()) +
+                      "\n## Phased scenarios (`procedures = [...]`, docs/architecture.md)\n\n" +
+                      "Each procedure's actions below are taken only during its phase.\n\n" +
+                      actionsMarkdownTable(phaseActions());
     for (const std::string& name : procedureNames()) {
         const ProcedureSpec& p = *findProcedure(name);
         if (p.actions.empty()) continue;

@@ -13,6 +13,7 @@
 #include "core/state_hash.h"
 #include "core/text.h"
 #include "patient/phantom.h"
+#include "sim/phases.h"
 
 namespace irsim::sim {
 
@@ -444,6 +445,26 @@ void parseCArm(const ScenarioDocument& d, Scenario& s, Problems& problems) {
     });
 }
 
+// scenario.procedure, or the procedures of a phased scenario (scenario.procedures, run one after
+// another: sim/phases.h) by their joined name.
+std::string procedureOf(const ScenarioDocument& d) {
+    if (!d.find("scenario.procedures")) return d.requireText("scenario.procedure");
+    if (d.find("scenario.procedure"))
+        d.fail("scenario.procedure", "give either procedure or procedures (the phases in order), not both");
+    const size_t n = d.arraySize("scenario.procedures");
+    if (n < 2) d.fail("scenario.procedures", "expected two or more procedures, in the order they run (one: use procedure)");
+    std::vector<std::string> names;
+    for (size_t i = 0; i < n; ++i) {
+        const std::string at = "scenario.procedures[" + std::to_string(i) + "]";
+        const std::string name = d.requireText(at);
+        if (!findProcedure(name))
+            d.fail(at, "unknown procedure '" + name + "'; expected " + joinWords(procedureNames(), "or"));
+        if (std::find(names.begin(), names.end(), name) != names.end()) d.fail(at, "'" + name + "' is listed twice");
+        names.push_back(name);
+    }
+    return phasedProcedureName(names);
+}
+
 // The sections every scenario has; a key under any other top-level table is a procedure's.
 const std::set<std::string>& commonSections() {
     static const std::set<std::string> s{"scenario", "patient", "carm", "rubric"};
@@ -495,7 +516,7 @@ Scenario parseScenario(const std::string& tomlText, const std::string& file) {
     Problems problems;
 
     problems.attempt("scenario.title", [&] { s.title = d.requireText("scenario.title"); });
-    problems.attempt("scenario.procedure", [&] { s.procedure = d.requireText("scenario.procedure"); });
+    problems.attempt("scenario.procedure", [&] { s.procedure = procedureOf(d); });
     problems.attempt("scenario.description", [&] { s.description = d.text("scenario.description", ""); });
     problems.attempt("scenario.difficulty", [&] {
         s.difficulty = d.text("scenario.difficulty", "");

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "imaging/radiopaque.h"
 #include "patient/patient.h"
 #include "sim/action.h"
+#include "sim/phases.h"
 #include "sim/procedure.h"
 #include "sim/scenario.h"
 #include "therapy/contrast.h"
@@ -152,6 +154,10 @@ public:
     SimState& state() { return state_; }
     // The running procedure, and what it declared (actions, events, quantities, panel).
     const Procedure& procedure() const { return *procedure_; }
+    // The running procedure of class P: the session's own or, in a phased scenario (sim/phases.h),
+    // its phase of that class (a procedure's panel reads its own state through this).
+    template <class P>
+    const P& procedureAs() const;
     const ProcedureSpec& procedureSpec() const { return *spec_; }
 
     // Records an event of a declared kind (imagingEvents() or the procedure's); its category
@@ -226,5 +232,14 @@ private:
     std::unique_ptr<therapy::ContrastModel> contrast_;
     void imageTaken(ImageTaken image);
 };
+
+template <class P>
+const P& Session::procedureAs() const {
+    if (const auto* p = dynamic_cast<const P*>(procedure_.get())) return *p;
+    if (const auto* phased = dynamic_cast<const PhasedProcedure*>(procedure_.get()))
+        for (size_t i = 0; i < phased->phaseCount(); ++i)
+            if (const auto* p = dynamic_cast<const P*>(&phased->phase(i))) return *p;
+    throw std::logic_error("the session runs no procedure of the class asked for");
+}
 
 }  // namespace irsim::sim

@@ -46,6 +46,20 @@ std::vector<AblationDevice> makeDevices() {
                  -140.0, 1.0, 0.0, 0.0, "Littrup 2009 (probe); Go-Smart cryo template (-140 degC)"});
     d.push_back({"cryo-1.7mm", "Cryoprobe 1.7 mm (argon), 3 cm freezing segment", Modality::Cryo, 1.7, 30.0, 0.0, 0.0,
                  -140.0, 1.0, 0.0, 0.0, "Littrup 2009 (probe); Go-Smart cryo template (-140 degC)"});
+    // Bipolar internally cooled bone electrodes (OsteoCool type): 10 and 20 mm active tips, about
+    // 7.5 min, a zone up to about 3 cm with the 20 mm tip (vendor, ablation.md section 8,
+    // unverified). The tip's ~70 degC is the cooled electrode's own thermocouple, not the tissue's:
+    // the generator is taken to hold the hottest tissue near 90 degC (roll-off from 85 to 95 degC,
+    // estimated) at a power estimated for bone (10 W; the reference gives none). The insulator
+    // between the two electrodes (4 mm) and the 17 G shaft are estimated.
+    AblationDevice bipolar20{"rf-bipolar-17g-20mm", "RF bipolar cooled bone electrode 17 G, 20 mm active tip", Modality::Rf,
+                             k17G, 20.0, 10.0, 20.0, 20.0, 1.0, 90.0, 0.0, "OsteoCool (vendor, unverified): tips, time, zone"};
+    bipolar20.bipolar = true, bipolar20.insulatorMm = 4.0;
+    AblationDevice bipolar10 = bipolar20;
+    bipolar10.id = "rf-bipolar-17g-10mm", bipolar10.name = "RF bipolar cooled bone electrode 17 G, 10 mm active tip";
+    bipolar10.activeLengthMm = 10.0, bipolar10.defaultPowerW = 7.0, bipolar10.insulatorMm = 2.0;
+    d.push_back(bipolar20);
+    d.push_back(bipolar10);
     return d;
 }
 
@@ -59,16 +73,29 @@ AxisPoint alongAxis(const Applicator& a, const glm::dvec3& p) {
     return {glm::length(v - z * a.direction), z};
 }
 
+// The field (per unit charge density, arbitrary scale) at (rho, z) of a uniform line charge on the
+// axis from z = a to z = b.
+struct LineField {
+    double rho, z;
+};
+LineField lineChargeField(double rho, double z, double a, double b) {
+    const double ra = std::hypot(rho, z - a), rb = std::hypot(rho, z - b);
+    return {((z - a) / ra - (z - b) / rb) / rho, 1.0 / rb - 1.0 / ra};
+}
+
 // Relative power density at a point (arbitrary scale, 0 inside the metal).
 double relativePower(const AblationDevice& dev, double alphaPerMm, const AxisPoint& q) {
     const double r = 0.5 * dev.diameterMm, L = dev.activeLengthMm;
     if (q.rho < r && q.z >= -r) return 0.0;
     const double rho = std::max(q.rho, r);
     if (dev.modality == Modality::Rf) {
-        // |E|^2 of a uniformly charged exposed tip (a line charge from 0 to L along the axis).
-        const double r1 = std::hypot(rho, q.z), r2 = std::hypot(rho, q.z - L);
-        const double eRho = ((L - q.z) / r2 + q.z / r1) / rho;
-        const double eZ = 1.0 / r2 - 1.0 / r1;
+        // |E|^2 of uniformly charged exposed metal: a line charge from 0 to L along the axis;
+        // bipolar, the tip electrode charged + and the ring behind it - (their fields add as a
+        // dipole's, falling off faster than one electrode's away from the shaft).
+        const LineField tip = lineChargeField(rho, q.z, 0.0, dev.bipolar ? 0.5 * (L - dev.insulatorMm) : L);
+        if (!dev.bipolar) return tip.rho * tip.rho + tip.z * tip.z;
+        const LineField ring = lineChargeField(rho, q.z, 0.5 * (L + dev.insulatorMm), L);
+        const double eRho = tip.rho - ring.rho, eZ = tip.z - ring.z;
         return eRho * eRho + eZ * eZ;
     }
     if (dev.modality == Modality::Microwave) {

@@ -30,6 +30,11 @@ struct AblationDevice {
     double rollOffC = 0.0;         // RF: the hottest tissue at which impedance rises and power falls
     double frequencyHz = 0.0;      // MW
     std::string source;
+    // RF bipolar (bone): two electrodes on the one shaft, the tip and a ring behind it, separated
+    // by this much insulator; each is (activeLengthMm - insulatorMm) / 2 long. The current runs
+    // between them, not to a grounding pad, so the zone stays round the active length.
+    bool bipolar = false;
+    double insulatorMm = 0.0;
 };
 
 const std::vector<AblationDevice>& ablationDevices();

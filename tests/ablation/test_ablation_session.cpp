@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "procedures/ablation/ablation.h"
+#include "shipped_scenario.h"
 #include "sim/run_headless.h"
 #include "sim/scenario.h"
 #include "sim/session.h"
@@ -20,17 +21,11 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kScenario = "ablation-liver-hcc";
+const test::ShippedScenario kShipped{kScenario};
 
-std::string scenarioPath() { return std::string(IRSIM_SOURCE_DIR) + "/scenarios/" + kScenario + ".toml"; }
-
-std::shared_ptr<const patient::Patient> patientOnce() {
-    static std::shared_ptr<const patient::Patient> p = sim::loadScenarioPatient(sim::loadScenario(scenarioPath()));
-    return p;
-}
-
-std::vector<sim::Action> logOf(const std::string& label) {
-    return sim::readActionLog(std::string(IRSIM_SOURCE_DIR) + "/scenarios/" + kScenario + "." + label + ".jsonl");
-}
+std::string scenarioPath() { return kShipped.path(); }
+std::shared_ptr<const patient::Patient> patientOnce() { return kShipped.patient(); }
+std::vector<sim::Action> logOf(const std::string& label) { return kShipped.log(label); }
 
 const procedures::ablation::Ablation& ablationOf(const sim::Session& s) {
     return static_cast<const procedures::ablation::Ablation&>(s.procedure());

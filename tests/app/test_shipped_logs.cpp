@@ -87,6 +87,8 @@ Expected expectedFor(const std::string& scenario, const std::string& label) {
         // Thermal ablation: the tumour and its margin are the goal.
         if (label == "short") return {false, true, {"goal not reached", "tumour coverage"}};
         if (label == "margin") return {false, false, {"margin", "heat sink", "hepatic vein"}};
+        // Bone: the epidural space heated past 45 degC is a critical error that says "nerve".
+        if (label == "nerve") return {false, false, {"nerve", "epidural", "45 degC"}};
     }
     if (scenario.rfind("radioembolization-", 0) == 0) {
         // Y-90: the activity delivered and the tumour's dose are the goal; spheres outside the liver

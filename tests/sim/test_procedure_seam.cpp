@@ -11,9 +11,13 @@
 #include "sim/report.h"
 #include "sim/scenario.h"
 #include "sim/session.h"
+#include "scenario_text.h"
 #include "synthetic_patient.h"
 
 using namespace irsim;
+using test::act;
+using test::loadError;
+using test::replaced;
 
 namespace {
 
@@ -99,29 +103,13 @@ event = "pump.empty"
 reason = "the syringe ran dry"
 )";
 
-sim::Action act(double t, const std::string& kind, nlohmann::json args = nlohmann::json::object()) {
-    return {t, kind, std::move(args), "", 0};
-}
 
 std::vector<sim::Action> pumpLog() {
     return {act(0.5, "pump.push", {{"ml", 3}, {"rate_ml_s", 2}}), act(1.0, "fluoro.on"), act(2.0, "fluoro.off"),
             act(4.0, "pump.push", {{"ml", 5}}), act(12.0, "pump.push", {{"ml", 4}}), act(14.0, "procedure.end")};
 }
 
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-    const auto at = text.find(from);
-    REQUIRE(at != std::string::npos);
-    return text.replace(at, from.size(), to);
-}
 
-std::string loadError(const std::string& text) {
-    try {
-        sim::parseScenario(text, "s.toml");
-    } catch (const DataError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 }  // namespace
 

@@ -48,6 +48,10 @@ void ProcedurePanel::procedure(const sim::Session& session, const KeyDown& keyDo
     const bool open = ImGui::CollapsingHeader(panel_.title.c_str(), ImGuiTreeNodeFlags_DefaultOpen);
     ImGui::PushItemWidth(150.0f);
     for (const sim::PanelControl& c : panel_.controls) {
+        if (c.shown && !c.shown(session)) {
+            keyWasDown_[c.id] = false;
+            continue;
+        }
         // A key acts even with the header folded: the hand stays on the device.
         const bool down = !c.key.empty() && keyDown(c.key);
         const bool edge = down && !keyWasDown_[c.id];

@@ -23,7 +23,7 @@ nlohmann::json withApplicator(nlohmann::json args, int applicator) {
     return args;
 }
 
-const Ablation& procedureOf(const Session& session) { return static_cast<const Ablation&>(session.procedure()); }
+const Ablation& procedureOf(const Session& session) { return session.procedureAs<Ablation>(); }
 
 std::vector<std::string> deviceChoices() {
     std::vector<std::string> ids;

@@ -136,7 +136,7 @@ public:
     void hashState(StateHash& hash) const override;
 
     static const Endovascular& of(const Session& session) {
-        return static_cast<const Endovascular&>(session.procedure());
+        return session.procedureAs<Endovascular>();
     }
     const Model& model() const { return *model_; }
     const State& state() const { return state_; }

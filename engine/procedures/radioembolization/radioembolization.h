@@ -88,7 +88,7 @@ public:
     std::vector<sim::ResultPicture> resultPictures(const Session& session) const override;
 
     static const Radioembolization& of(const Session& session) {
-        return static_cast<const Radioembolization&>(session.procedure());
+        return session.procedureAs<Radioembolization>();
     }
     const DeliveryModel& delivery() const { return *delivery_; }
     const DeliveryState& deliveryState() const { return delivery_state_; }

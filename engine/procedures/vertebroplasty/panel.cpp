@@ -15,7 +15,7 @@ Action make(double time_s, const std::string& kind, nlohmann::json args = nlohma
 
 
 const Vertebroplasty& procedureOf(const Session& session) {
-    return static_cast<const Vertebroplasty&>(session.procedure());
+    return session.procedureAs<Vertebroplasty>();
 }
 
 }  // namespace
