@@ -5,6 +5,8 @@
 // branch, with the shipped expert's hands (scenarios/radioembolization-ct.expert.jsonl).
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -137,4 +139,25 @@ TEST_CASE("on the real CT the expert's hands take the Cobra into the celiac trun
     CHECK(deepestInWall(e) < 0.2);
     CHECK(s.metrics().at("wrong_branches").value == 0.0);
     CHECK(s.metrics().at("wall_force_events").value == 0.0);
+}
+
+TEST_CASE("a scenario's lesion is painted into the CT's labels as liver_tumour with its sphere's volume, and one outside the liver is refused",
+          "[endovascular][real][lesion]") {
+    // 30 mm: 4/3 pi 15^3 = 14.1 ml, on 3 mm voxels within 10 %.
+    CHECK(ctPatient()->volumeMlOf("liver_tumour") == Approx(4.0 / 3.0 * 3.14159265358979 * 15.0 * 15.0 * 15.0 / 1000.0).epsilon(0.10));
+    std::string text;
+    {
+        std::ifstream in(kScenario);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        text = ss.str();
+    }
+    const std::string at = "centre_mm = [-110.0, -155.3, 139.3]";
+    const size_t where = text.find(at);
+    REQUIRE(where != std::string::npos);
+    text.replace(where, at.size(), "centre_mm = [16.0, -160.0, 139.3]");  // in the aorta
+    const sim::Scenario bad = sim::parseScenario(text, kScenario);
+    CHECK_THROWS_WITH(sim::loadScenarioPatient(bad), Catch::Contains("radioembolization-ct.toml:") &&
+                                                         Catch::Contains("patient.lesion[0].centre_mm") &&
+                                                         Catch::Contains("not wholly inside liver"));
 }
