@@ -12,7 +12,7 @@ layout(set = 0, binding = COMPOSE_BINDING_PULSE, std430) readonly buffer Pulse {
 layout(set = 0, binding = COMPOSE_BINDING_PRIMITIVES, std430) readonly buffer Prims { FluoroPrimitive prim[]; };
 layout(set = 0, binding = COMPOSE_BINDING_TILES, std430) readonly buffer Tiles { uint tiles[]; };
 
-// imaging/radiopaque.cpp in double.
+// imaging/radiopaque.cpp in double (pieceChord, pieceMassPath).
 const double kHuge = 1e300LF;
 bool sphereInterval(dvec3 from, dvec3 dir, dvec3 c, double r, out double t0, out double t1) {
     const dvec3 w = from - c;
@@ -35,36 +35,66 @@ bool clipToHalfSpace(dvec3 from, dvec3 dir, dvec3 p, dvec3 n, inout double t0, i
     return t1 > t0;
 }
 double positiveLength(double t0, double t1) { return max(0.0LF, t1 - max(t0, 0.0LF)); }
-double cylinderChord(dvec3 from, dvec3 dir, dvec3 a, dvec3 b, double r) {
+bool clipToJoint(dvec3 from, dvec3 dir, dvec3 p, dvec4 plane, inout double t0, inout double t1) {
+    const dvec3 n = plane.xyz;
+    if (abs(dot(dir, n)) < 1e-15LF) {
+        const double s0 = dot(from - p, n) - plane.w;
+        const bool positive = n.x > 0.0LF || (n.x == 0.0LF && (n.y > 0.0LF || (n.y == 0.0LF && n.z > 0.0LF)));
+        return (s0 > 0.0LF || (s0 == 0.0LF && positive)) && t1 > t0;
+    }
+    return clipToHalfSpace(from, dir, p + n * plane.w, n, t0, t1);
+}
+// A half-ball without its flat face (the cylinder holds it).
+bool beyondEnd(dvec3 from, dvec3 dir, dvec3 p, dvec3 n, inout double t0, inout double t1) {
+    if (abs(dot(dir, n)) < 1e-15LF) return dot(from - p, n) > 0.0LF;
+    return clipToHalfSpace(from, dir, p, n, t0, t1);
+}
+bool clipToJoints(uint k, dvec3 from, dvec3 dir, inout double t0, inout double t1) {
+    for (int i = 0; i < prim[k].clips.x; ++i)
+        if (!clipToJoint(from, dir, prim[k].a.xyz, prim[k].clipA[i], t0, t1)) return false;
+    for (int i = 0; i < prim[k].clips.y; ++i)
+        if (!clipToJoint(from, dir, prim[k].b.xyz, prim[k].clipB[i], t0, t1)) return false;
+    return true;
+}
+double pieceChord(uint k, double r, bool freeEndBalls, dvec3 from, dvec3 dir) {
+    const dvec3 a = prim[k].a.xyz, b = prim[k].b.xyz;
     const dvec3 axisFull = b - a;
     const double len = length(axisFull);
     if (!(len > 0.0LF) || !(r > 0.0LF)) return 0.0LF;
     const dvec3 axis = axisFull / len;
-    const dvec3 w = from - a;
-    const dvec3 up = dir - axis * dot(dir, axis);
-    const dvec3 wp = w - axis * dot(w, axis);
-    const double A = dot(up, up), B = 2.0LF * dot(up, wp), C = dot(wp, wp) - r * r;
-    double t0, t1;
-    if (A < 1e-15LF) {
-        if (C >= 0.0LF) return 0.0LF;
-        t0 = -kHuge;
-        t1 = kHuge;
-    } else {
-        const double disc = B * B - 4.0LF * A * C;
-        if (disc <= 0.0LF) return 0.0LF;
-        const double s = sqrt(disc);
-        t0 = (-B - s) / (2.0LF * A);
-        t1 = (-B + s) / (2.0LF * A);
+    double sum = 0.0LF;
+    {
+        const dvec3 w = from - a;
+        const dvec3 up = dir - axis * dot(dir, axis);
+        const dvec3 wp = w - axis * dot(w, axis);
+        const double A = dot(up, up), B = 2.0LF * dot(up, wp), C = dot(wp, wp) - r * r;
+        double t0 = 0.0LF, t1 = 0.0LF;
+        bool hit = true;
+        if (A < 1e-15LF) {
+            hit = C < 0.0LF;
+            t0 = -kHuge;
+            t1 = kHuge;
+        } else {
+            const double disc = B * B - 4.0LF * A * C;
+            hit = disc > 0.0LF;
+            if (hit) {
+                const double s = sqrt(disc);
+                t0 = (-B - s) / (2.0LF * A);
+                t1 = (-B + s) / (2.0LF * A);
+            }
+        }
+        if (hit && clipToHalfSpace(from, dir, a, axis, t0, t1) && clipToHalfSpace(from, dir, b, -axis, t0, t1) &&
+            clipToJoints(k, from, dir, t0, t1))
+            sum += positiveLength(t0, t1);
     }
-    if (!clipToHalfSpace(from, dir, a, axis, t0, t1)) return 0.0LF;
-    if (!clipToHalfSpace(from, dir, b, -axis, t0, t1)) return 0.0LF;
-    return positiveLength(t0, t1);
-}
-double capChord(dvec3 from, dvec3 dir, dvec3 end, dvec3 n, double r) {
     double t0, t1;
-    if (!sphereInterval(from, dir, end, r, t0, t1)) return 0.0LF;
-    if (!clipToHalfSpace(from, dir, end, n, t0, t1)) return 0.0LF;
-    return positiveLength(t0, t1);
+    if ((freeEndBalls || prim[k].clips.x > 0) && sphereInterval(from, dir, a, r, t0, t1) &&
+        beyondEnd(from, dir, a, -axis, t0, t1) && clipToJoints(k, from, dir, t0, t1))
+        sum += positiveLength(t0, t1);
+    if ((freeEndBalls || prim[k].clips.y > 0) && sphereInterval(from, dir, b, r, t0, t1) &&
+        beyondEnd(from, dir, b, axis, t0, t1) && clipToJoints(k, from, dir, t0, t1))
+        sum += positiveLength(t0, t1);
+    return sum;
 }
 double massPath(uint k, dvec3 from, dvec3 dir) {
     const dvec4 qa = prim[k].a, qm = prim[k].mass;
@@ -73,12 +103,8 @@ double massPath(uint k, dvec3 from, dvec3 dir) {
         if (!sphereInterval(from, dir, qa.xyz, qa.w, t0, t1)) return 0.0LF;
         return qm.x * positiveLength(t0, t1);
     }
-    const dvec4 qb = prim[k].b;
-    double chord = cylinderChord(from, dir, qa.xyz, qb.xyz, qa.w);
-    if (chord == 0.0LF && prim[k].capA.w < 0.5LF && prim[k].capB.w < 0.5LF) return 0.0LF;
-    if (qb.w > 0.0LF) chord -= cylinderChord(from, dir, qa.xyz, qb.xyz, qb.w);
-    if (prim[k].capA.w > 0.5LF) chord += capChord(from, dir, qa.xyz, prim[k].capA.xyz, qa.w);
-    if (prim[k].capB.w > 0.5LF) chord += capChord(from, dir, qb.xyz, prim[k].capB.xyz, qa.w);
+    double chord = pieceChord(k, qa.w, true, from, dir);
+    if (prim[k].b.w > 0.0LF) chord -= pieceChord(k, prim[k].b.w, false, from, dir);
     return qm.x * chord;
 }
 

@@ -146,15 +146,16 @@ struct FluoroPulseHeader {
     uvec4 seed;            // x, y: low, high 32 bits of the noise seed; z: 1 = write stages; w: bins
     uvec4 pad;             // x: index in tiles[] of the list of reached tiles; y: their count
 };
-// A path segment (kind 0) or a sphere (kind 1), with its pixel footprint.
+// A path segment (kind 0: imaging::SegmentPiece) or a sphere (kind 1), with its pixel footprint.
+#define FLUORO_MAX_CLIPS 4  // imaging::kMaxJointClips
 struct FluoroPrimitive {
     dvec4 a;       // xyz: segment start or sphere centre, LPS mm; w: radius mm
     dvec4 b;       // xyz: segment end; w: inner radius mm (tube; 0 solid)
-    dvec4 capA;    // xyz: outward unit normal of the cap at a; w: 1 = cap there
-    dvec4 capB;    // at b
     dvec4 mass;    // x: g/cm^2 per mm of chord (density x fill / 10); y: material; z: kind
     ivec4 box;     // footprint: columns [x, y], rows [z, w], inclusive
-    ivec4 pad;
+    ivec4 clips;   // x: cut planes at a, y: at b (0: a free end)
+    dvec4 clipA[FLUORO_MAX_CLIPS];  // xyz: unit normal n, w: offset o; keep dot(x - a, n) >= o
+    dvec4 clipB[FLUORO_MAX_CLIPS];  // at b
 };
 
 // blit.vert/blit.frag: a sampled image drawn into the viewport's rectangle.

@@ -244,7 +244,7 @@ GreyImage composeFluoroImage(const FluoroscopeView& view, const FrameContents& f
     struct Footprint {
         int c0, c1, r0, r1;  // inclusive
         const RadiopaquePath* path;
-        size_t segment;
+        SegmentPiece piece;  // of a multi-point path
         const RadiopaqueSphere* sphere;
     };
     auto pixelOf = [&](const glm::dvec3& p, double& col, double& row) {
@@ -277,13 +277,19 @@ GreyImage composeFluoroImage(const FluoroscopeView& view, const FrameContents& f
         const auto& pts = path.pointsLps;
         for (size_t k = 0; k < segmentCount(path); ++k) {
             const glm::dvec3 a = pts[k], b = pts.size() == 1 ? pts[0] : pts[k + 1];
-            Footprint fp{0, 0, 0, 0, &path, k, nullptr};
-            boxOf(glm::min(a, b) - glm::dvec3(path.radiusMm), glm::max(a, b) + glm::dvec3(path.radiusMm), fp);
+            Footprint fp{0, 0, 0, 0, &path, {}, nullptr};
+            if (pts.size() > 1) {
+                fp.piece = segmentPiece(path, k);
+                if (!(fp.piece.gPerCm2PerMm > 0.0)) continue;
+            }
+            // A mitred end leans out up to a radius beyond the segment's end.
+            const glm::dvec3 pad(pts.size() == 1 ? path.radiusMm : 2.0 * path.radiusMm);
+            boxOf(glm::min(a, b) - pad, glm::max(a, b) + pad, fp);
             footprints.push_back(fp);
         }
     }
     for (const RadiopaqueSphere& s : frame.spheres) {
-        Footprint fp{0, 0, 0, 0, nullptr, 0, &s};
+        Footprint fp{0, 0, 0, 0, nullptr, {}, &s};
         boxOf(s.centreLps - glm::dvec3(s.radiusMm), s.centreLps + glm::dvec3(s.radiusMm), fp);
         footprints.push_back(fp);
     }
@@ -306,7 +312,9 @@ GreyImage composeFluoroImage(const FluoroscopeView& view, const FrameContents& f
                 if (!touched && dir == glm::dvec3(0.0))
                     dir = glm::normalize(detectorPixelCentre(f, pose, grid, c, r) - f.source);
                 if (fp->path) {
-                    const double m = segmentMassPath(*fp->path, fp->segment, f.source, dir);
+                    const double m = fp->path->pointsLps.size() == 1
+                                         ? segmentMassPath(*fp->path, 0, f.source, dir)
+                                         : pieceMassPath(fp->piece, f.source, dir);
                     if (m > 0.0) extra[static_cast<int>(fp->path->material)] += m, touched = true;
                 } else {
                     const double m = fp->sphere->gPerCm3 * 0.1 *

@@ -17,11 +17,22 @@
 
 namespace irsim::imaging {
 
-// A tube or rod along a polyline. Segment k runs from points[k] to points[k+1] and is a finite
-// cylinder cut by the planes through its ends perpendicular to it (so consecutive segments neither
-// double-count nor leave a gap at a straight joint); the two free ends get hemispherical caps.
-// innerRadiusMm > 0 makes it a tube (the lumen is empty). segmentFill, when not empty, has one
-// value per segment (0..1) scaling gPerCm3: contrast that has reached part of a vessel.
+// A tube or rod along a polyline. Segment k runs from points[k] to points[k+1]: a cylinder cut at
+// each joint by the plane that bisects the angle between it and its neighbour (a mitre), so that
+// consecutive segments neither double-count nor leave a gap, bent or straight; the free ends are
+// cut square and get hemispherical caps. A path's end may instead be a joint with other paths (a
+// vessel's branch point): startJoins / endJoins list the other pieces that meet there (direction
+// from the end point, lumen radius). Pieces of like calibre (within kJoinCalibre of the widest
+// there) each keep the part of space nearer their own direction than the others' (the joint's
+// mitres); a narrower branch starts where its axis leaves the wide ones. So the pieces at a branch
+// point partition it and the contrast is their union, not their sum. innerRadiusMm > 0 makes it a
+// tube (the lumen is empty). segmentFill, when not empty, has one value per segment (0..1) scaling
+// gPerCm3: contrast that has reached part of a vessel.
+struct PathJoin {
+    glm::dvec3 direction{0.0};  // unit, away from the joint
+    double radiusMm = 0.0;
+};
+constexpr double kJoinCalibre = 0.7;
 struct RadiopaquePath {
     std::vector<glm::dvec3> pointsLps;  // mm
     double radiusMm = 0.5;
@@ -29,7 +40,27 @@ struct RadiopaquePath {
     Material material = Material::Steel;
     double gPerCm3 = 7.9;               // mass of `material` per volume of the rod or tube wall
     std::vector<float> segmentFill;     // (pointsLps.size() - 1) or empty
+    std::vector<PathJoin> startJoins, endJoins;  // empty: a free end (capped)
+    double startRadiusMm = 0.0, endRadiusMm = 0.0;  // this path's calibre at its joints (0: radiusMm)
 };
+
+// One segment of a path as both renderers intersect it (this file, and the GPU's
+// shaders/fluoro_compose.comp): the capsule round a-b of `radiusMm` (the cylinder between the
+// planes square to it at a and b, and the half-balls beyond them), kept where
+// dot(x - a, clipA[i].xyz) >= clipA[i].w and dot(x - b, clipB[i].xyz) >= clipB[i].w (each joint's
+// side); a tube less its lumen (the lumen's half-balls only at joints: a free end's cap is closed).
+constexpr int kMaxJointClips = 4;
+struct SegmentPiece {
+    glm::dvec3 a{0.0}, b{0.0};
+    double radiusMm = 0.0, innerRadiusMm = 0.0;
+    int clipsA = 0, clipsB = 0;          // 0: a free end
+    glm::dvec4 clipA[kMaxJointClips], clipB[kMaxJointClips];
+    bool joinedA = false, joinedB = false;
+    double gPerCm2PerMm = 0.0;           // density x fill / 10
+};
+// Segment k of a multi-point path (not a one-point sphere); gPerCm2PerMm 0 when it is empty.
+SegmentPiece segmentPiece(const RadiopaquePath& path, size_t k);
+double pieceMassPath(const SegmentPiece& piece, const glm::dvec3& from, const glm::dvec3& dir);
 
 struct RadiopaqueSphere {
     glm::dvec3 centreLps{0.0};
@@ -82,7 +113,7 @@ double chordThroughSphere(const glm::dvec3& from, const glm::dvec3& dir, const g
 // Finite cylinder from a to b (cut by the perpendicular planes at a and b).
 double chordThroughCylinder(const glm::dvec3& from, const glm::dvec3& dir, const glm::dvec3& a,
                             const glm::dvec3& b, double radiusMm);
-// Mass path (g/cm^2) of the ray through segment k of a path (its fill, and the cap when k is the
+// Mass path (g/cm^2) of the ray through segment k of a path (its fill, and the cap when k is a free
 // first or last segment; a one-point path is a sphere, k = 0), and through the whole path (the sum
 // over k in order).
 double segmentMassPath(const RadiopaquePath& path, size_t k, const glm::dvec3& from, const glm::dvec3& dir);

@@ -82,8 +82,12 @@ VesselTree growHepaticArteries(const Patient& patient, const HepaticGrowthOption
 
     // Calibres: celiac ~7 mm, CHA ~5-6 mm, PHA ~4-5 mm, GDA ~3 mm diameter (angiographic values,
     // e.g. Covey et al. 2002, Radiology 224:542; Sandgren-type normal ranges).
-    const int celiac0 = tree.add(origin, wall, "celiac_trunk", 3.5);
-    const int celiac1 = tree.add(celiac0, celiacEnd, "celiac_trunk", 3.4);
+    // The aortic end of the celiac's axis lies in the aortic lumen: that stretch is named aorta, so
+    // a catheter tip near the aorta's front wall is in the aorta, and the celiac trunk begins at its
+    // ostium. The aorta's last (most caudal) node is where the aorta leaves the scan.
+    const int aortaLast = static_cast<int>(tree.nodes.size()) - 1;
+    const int ostium = tree.add(origin, wall, "aorta", 3.5);
+    const int celiac1 = tree.add(ostium, celiacEnd, "celiac_trunk", 3.4);
     const dvec3 gdaOrigin = celiacEnd + (hilum - celiacEnd) * 0.65;
     const int cha = tree.add(celiac1, gdaOrigin, "common_hepatic", 2.6);
     tree.add(cha, gdaOrigin + dvec3(0.0, -8.0, -35.0), "gastroduodenal", 1.5, 90.0);
@@ -116,14 +120,34 @@ VesselTree growHepaticArteries(const Patient& patient, const HepaticGrowthOption
     // Physiol Meas 10:187).
     for (auto& n : tree.nodes)
         if (n.branch == "aorta") n.flowMlPerMin = 0.0;
-    int aortaLast = -1;
-    for (size_t i = 0; i < tree.nodes.size(); ++i)
-        if (tree.nodes[i].branch == "aorta") aortaLast = static_cast<int>(i);
     tree.nodes[static_cast<size_t>(aortaLast)].flowMlPerMin = 2500.0;
     accumulateFlows(tree);
     assignMurrayRadii(tree, pha);
     if (progress) progress("hepatic arteries", 1.0);
     return tree;
+}
+
+void addArterialLandmarks(Patient& patient) {
+    const VesselTree* tree = patient.vesselTree("arterial");
+    if (!tree) return;
+    // The scan's edge slice may catch only a sliver of the aorta (a lumen of a few mm): the access
+    // is the most caudal node whose lumen is at least 60% of the aorta's median radius.
+    std::vector<double> radii;
+    for (const VesselNode& n : tree->nodes)
+        if (n.branch == "aorta" && n.parent >= 0) radii.push_back(n.radiusMm);
+    if (radii.empty()) return;
+    std::sort(radii.begin(), radii.end());
+    const double full = 0.6 * radii[radii.size() / 2];
+    int last = -1;
+    for (size_t i = 0; i < tree->nodes.size(); ++i)
+        if (tree->nodes[i].branch == "aorta" && tree->nodes[i].parent >= 0 && tree->nodes[i].radiusMm >= full &&
+            (last < 0 || tree->nodes[i].position.z < tree->nodes[static_cast<size_t>(last)].position.z))
+            last = static_cast<int>(i);
+    if (last >= 0) patient.landmarks["aorta.access"] = tree->nodes[static_cast<size_t>(last)].position;
+    const int celiac = tree->firstNodeOf("celiac_trunk");
+    if (celiac >= 0 && tree->nodes[static_cast<size_t>(celiac)].parent >= 0)
+        patient.landmarks["celiac_trunk.origin"] =
+            tree->nodes[static_cast<size_t>(tree->nodes[static_cast<size_t>(celiac)].parent)].position;
 }
 
 }  // namespace irsim::patient

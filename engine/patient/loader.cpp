@@ -51,6 +51,49 @@ LabelMap resampleLabels(const LabelMap& source, const VolumeGeometry& target) {
     return out;
 }
 
+namespace {
+
+// Every voxel of the lesion's sphere that the label map gives to its organ becomes liver_tumour; the
+// centre and the six poles must lie in the organ, so the lesion is not cut by the organ's surface.
+void paintLesion(Patient& p, const CtLesion& lesion, size_t index) {
+    const std::string field = "patient.lesion[" + std::to_string(index) + "]";
+    const auto organ = p.labelOf(lesion.organ);
+    if (!organ) throw DataError(p.source, 0, field + ".organ", "the label map has no '" + lesion.organ + "'");
+    const LabelMap& lm = p.labels;
+    const VolumeGeometry& g = lm.geometry;
+    const auto labelAt = [&](const glm::dvec3& lps) -> int {
+        const glm::dvec3 f = g.patientToVoxel(lps);
+        const glm::ivec3 v(static_cast<int>(std::lround(f.x)), static_cast<int>(std::lround(f.y)), static_cast<int>(std::lround(f.z)));
+        return g.contains(v.x, v.y, v.z) ? lm.at(v.x, v.y, v.z) : -1;
+    };
+    const double r = 0.5 * lesion.diameterMm;
+    for (int n = 0; n < 7; ++n) {
+        glm::dvec3 q = lesion.centreLps;
+        if (n > 0) q[(n - 1) / 2] += (n % 2 ? r : -r);
+        if (labelAt(q) != *organ)
+            throw DataError(p.source, 0, field + ".centre_mm",
+                            "a " + std::to_string(static_cast<int>(lesion.diameterMm)) + " mm lesion there is not wholly inside " +
+                                lesion.organ);
+    }
+    const auto tumourLabel = p.labelOf("liver_tumour");
+    if (!tumourLabel) throw DataError(p.source, 0, field, "the label table names no liver_tumour to paint the lesion as");
+    const uint16_t tumour = *tumourLabel;
+    const glm::dvec3 lo = g.patientToVoxel(lesion.centreLps - glm::dvec3(r)), hi = g.patientToVoxel(lesion.centreLps + glm::dvec3(r));
+    for (int k = 0; k < g.dims.z; ++k)
+        for (int j = 0; j < g.dims.y; ++j)
+            for (int i = 0; i < g.dims.x; ++i) {
+                // Only the box round the sphere (the grid may be flipped: test both bounds loosely).
+                const glm::dvec3 v(i, j, k);
+                bool near = true;
+                for (int a = 0; a < 3; ++a)
+                    near = near && v[a] >= std::min(lo[a], hi[a]) - 1.0 && v[a] <= std::max(lo[a], hi[a]) + 1.0;
+                if (!near || lm.at(i, j, k) != *organ) continue;
+                if (glm::length(g.voxelToPatient(v) - lesion.centreLps) <= r) p.labels.at(i, j, k) = tumour;
+            }
+}
+
+}  // namespace
+
 Patient loadPatient(const PatientSpec& spec, const ProgressFn& progress) {
     if (spec.ctPath.empty()) {
         if (!spec.phantom) throw DataError("", 0, "patient", "name either a CT or phantom options");
@@ -74,11 +117,13 @@ Patient loadPatient(const PatientSpec& spec, const ProgressFn& progress) {
             for (uint16_t v : p.labels.voxels) any = any || v != 0;
             if (!any) throw DataError(spec.labelsPath, 0, "geometry", "the label map does not overlap the CT (different patient frame?)");
         }
+        for (size_t i = 0; i < spec.lesions.size(); ++i) paintLesion(p, spec.lesions[i], i);
         if (spec.growHepaticTree && p.labelOf("liver") && p.labelOf("aorta")) {
             HepaticGrowthOptions o;
             o.seed = spec.vesselSeed;
             try {
                 p.vessels.push_back(growHepaticArteries(p, o, progress));
+                addArterialLandmarks(p);
             } catch (const DataError& e) {
                 // An empty liver or aorta label leaves the patient without grown vessels, not unloadable.
                 log::warning(std::string("no hepatic arteries grown: ") + e.what());

@@ -3,6 +3,7 @@
 // or the procedural phantom.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/progress.h"
 #include "patient/patient.h"
@@ -10,11 +11,21 @@
 
 namespace irsim::patient {
 
+// A lesion a real CT's label map lacks (its labels name organs, not tumours): a sphere painted into
+// the label map as "liver_tumour" where it lies in `organ`, before the vessels are grown (so a
+// hypervascular tumour draws its share of the hepatic arterial flow).
+struct CtLesion {
+    glm::dvec3 centreLps{0.0};
+    double diameterMm = 20.0;
+    std::string organ = "liver";
+};
+
 struct PatientSpec {
     // A CT: a .nii / .nii.gz file or a folder of DICOM slices ...
     std::string ctPath;
     std::string labelsPath;      // NIfTI label map on the CT's grid; "" = none
     std::string labelTablePath;  // JSON {"5": "liver"}; "" = TotalSegmentator's "total" names and irsim's 200+
+    std::vector<CtLesion> lesions;  // painted into the label map (DataError when not wholly in the organ)
     bool growHepaticTree = true; // grow hepatic arteries when the labels have a liver and an aorta
     uint64_t vesselSeed = 1;
     // ... or the phantom (used when ctPath is empty).

@@ -77,4 +77,10 @@ struct HepaticGrowthOptions {
 VesselTree growHepaticArteries(const Patient& patient, const HepaticGrowthOptions& options = {},
                                const ProgressFn& progress = {});
 
+// Landmarks of a grown arterial tree: "aorta.access", the aorta's most caudal node (of a full
+// lumen: not a sliver the scan's edge slice caught), where a
+// catheter starts when the femoral access lies below the scanned range (the access is taken as
+// done), and "celiac_trunk.origin", its ostium on the aortic wall.
+void addArterialLandmarks(Patient& patient);
+
 }  // namespace irsim::patient

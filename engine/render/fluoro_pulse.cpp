@@ -48,17 +48,16 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
                 q.mass = glm::dvec4(perMm, static_cast<double>(path.material), 1.0, 0.0);
                 q.box = boxOf(pts[0] - glm::dvec3(path.radiusMm), pts[0] + glm::dvec3(path.radiusMm));
             } else {
-                const double fill = path.segmentFill.empty() ? 1.0 : path.segmentFill[k];
-                if (fill <= 0.0) continue;
-                q.a = glm::dvec4(pts[k], path.radiusMm);
-                q.b = glm::dvec4(pts[k + 1], path.innerRadiusMm);
-                if (k == 0 && glm::length(pts[1] - pts[0]) > 0.0)
-                    q.capA = glm::dvec4(glm::normalize(pts[0] - pts[1]), 1.0);
-                if (k + 2 == pts.size() && glm::length(pts[k + 1] - pts[k]) > 0.0)
-                    q.capB = glm::dvec4(glm::normalize(pts[k + 1] - pts[k]), 1.0);
-                q.mass = glm::dvec4(perMm * fill, static_cast<double>(path.material), 0.0, 0.0);
-                q.box = boxOf(glm::min(pts[k], pts[k + 1]) - glm::dvec3(path.radiusMm),
-                              glm::max(pts[k], pts[k + 1]) + glm::dvec3(path.radiusMm));
+                const imaging::SegmentPiece s = imaging::segmentPiece(path, k);
+                if (!(s.gPerCm2PerMm > 0.0)) continue;
+                q.a = glm::dvec4(s.a, s.radiusMm);
+                q.b = glm::dvec4(s.b, s.innerRadiusMm);
+                q.clips = glm::ivec4(s.clipsA, s.clipsB, 0, 0);
+                for (int i = 0; i < s.clipsA; ++i) q.clipA[i] = s.clipA[i];
+                for (int i = 0; i < s.clipsB; ++i) q.clipB[i] = s.clipB[i];
+                q.mass = glm::dvec4(s.gPerCm2PerMm, static_cast<double>(path.material), 0.0, 0.0);
+                // A mitred end leans out up to a radius beyond the segment's end.
+                q.box = boxOf(glm::min(s.a, s.b) - glm::dvec3(2.0 * s.radiusMm), glm::max(s.a, s.b) + glm::dvec3(2.0 * s.radiusMm));
             }
             prims.push_back(q);
         }

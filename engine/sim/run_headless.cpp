@@ -19,9 +19,17 @@ std::shared_ptr<const patient::Patient> loadScenarioPatient(const Scenario& scen
         patient::PatientSpec spec;
         spec.ctPath = sp.ctPath;
         spec.labelsPath = sp.labelsPath;
+        for (const ScenarioLesion& l : sp.lesions) spec.lesions.push_back({l.centreLps, l.diameterMm, l.organ});
         try {
             return std::make_shared<const patient::Patient>(patient::loadPatient(spec, progress));
         } catch (const DataError& e) {
+            if (e.field().rfind("patient.lesion[", 0) == 0) {
+                // The lesion's own words, at the scenario's line for it.
+                std::string what = e.what();
+                const size_t at = what.find(e.field() + ": ");
+                if (at != std::string::npos) what = what.substr(at + e.field().size() + 2);
+                throw DataError(scenario.file, scenario.doc.lineOf(e.field()), e.field(), what);
+            }
             // The instructor fixes the scenario's field, not the file the loader tried to read.
             const bool labels = !sp.labelsPath.empty() && e.file() == sp.labelsPath;
             if (e.file() != sp.ctPath && !labels) throw;

@@ -389,6 +389,20 @@ void parsePatient(const ScenarioDocument& d, ScenarioPatient& p, Problems& probl
         p.phantom = false;
         problems.attempt("patient.ct", [&] { p.ctPath = d.dataPath("patient.ct"); });
         if (d.find("patient.labels")) problems.attempt("patient.labels", [&] { p.labelsPath = d.dataPath("patient.labels"); });
+        const size_t nl = d.arraySize("patient.lesion");
+        for (size_t i = 0; i < nl; ++i) {
+            const std::string lp = "patient.lesion[" + std::to_string(i) + "]";
+            problems.attempt(lp, [&] {
+                ScenarioLesion l;
+                const std::string at = lp + ".centre_mm";
+                if (d.arraySize(at) != 3) d.fail(at, "expected [x, y, z] in mm (LPS, the CT's patient frame)");
+                for (int c = 0; c < 3; ++c) l.centreLps[c] = d.requireNumber(at + "[" + std::to_string(c) + "]", -2000.0, 2000.0);
+                l.diameterMm = d.number(lp + ".diameter_mm", 20.0, 5.0, 100.0);
+                l.organ = d.text(lp + ".organ", "liver");
+                p.lesions.push_back(l);
+            });
+        }
+        if (nl > 0 && p.labelsPath.empty()) d.fail("patient.lesion", "a lesion is painted into a label map: name one (labels = \"file\")");
         return;
     }
     p.phantom = true;

@@ -53,6 +53,14 @@ struct ScenarioDocument {
     mutable std::set<std::string> read;   // paths found, and their parents
 };
 
+// A lesion placed on a real CT whose labels name no tumour ([[patient.lesion]]): a sphere painted
+// into the label map as liver_tumour (patient::CtLesion).
+struct ScenarioLesion {
+    glm::dvec3 centreLps{0.0};
+    double diameterMm = 20.0;
+    std::string organ = "liver";
+};
+
 struct ScenarioPatient {
     // Either a CT (NIfTI file or DICOM folder, path relative to the scenario file) ...
     std::string ctPath;
@@ -65,6 +73,7 @@ struct ScenarioPatient {
     bool osteoporotic = false;
     double bodySize = 1.0;
     std::vector<ScenarioTumour> tumours;
+    std::vector<ScenarioLesion> lesions;  // a CT's [[patient.lesion]]
 };
 
 struct Scenario {

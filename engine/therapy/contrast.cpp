@@ -297,6 +297,27 @@ imaging::FrameContents contrastContents(const ContrastModel& m, const ContrastSt
         imaging::RadiopaquePath path = imaging::contrastInVessel(pts, radiusLength / length, peak);
         path.segmentFill.clear();
         for (size_t k : chain) path.segmentFill.push_back(static_cast<float>(conc[k] / peak));
+        // At a branch point the vessels' bodies share the joint: each takes its side of it (the
+        // union of the lumens, not a bead of their sum). The pieces met: the parent's segment and
+        // the siblings at the start, the children at the end.
+        const auto away = [&](size_t from, size_t to, size_t calibre) {
+            return imaging::PathJoin{glm::normalize(nodes[to].position - nodes[from].position), nodes[calibre].radiusMm};
+        };
+        const auto drawn = [&](size_t node) {
+            return nodes[node].parent >= 0 && nodes[node].radiusMm >= m.def.minDrawnRadiusMm &&
+                   glm::length(nodes[node].position - nodes[static_cast<size_t>(nodes[node].parent)].position) > 0.0;
+        };
+        const size_t start = static_cast<size_t>(p);
+        // Calibres by node, the same on both sides of a joint.
+        if (drawn(start)) path.startJoins.push_back(away(start, static_cast<size_t>(nodes[start].parent), start));
+        for (int c : m.children[start])
+            if (static_cast<size_t>(c) != i && drawn(static_cast<size_t>(c)))
+                path.startJoins.push_back(away(start, static_cast<size_t>(c), static_cast<size_t>(c)));
+        for (int c : m.children[chain.back()])
+            if (drawn(static_cast<size_t>(c)))
+                path.endJoins.push_back(away(chain.back(), static_cast<size_t>(c), static_cast<size_t>(c)));
+        path.startRadiusMm = nodes[i].radiusMm;
+        path.endRadiusMm = nodes[chain.back()].radiusMm;
         out.paths.push_back(std::move(path));
     }
     return out;

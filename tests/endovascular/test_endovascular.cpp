@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/text.h"
 #include "imaging/attenuation.h"
+#include "endovascular_checks.h"
 #include "procedures/endovascular/endovascular.h"
 #include "sim/run_headless.h"
 #include "sim/scenario.h"
@@ -19,6 +20,9 @@
 
 using namespace irsim;
 using procedures::endovascular::Endovascular;
+using test::deepestInWall;
+using test::endo;
+using test::hasEvent;
 
 namespace {
 
@@ -60,24 +64,7 @@ std::unique_ptr<sim::Session> sessionWithLog(const sim::Scenario& scenario, cons
     return s;
 }
 
-const Endovascular& endo(const sim::Session& s) { return static_cast<const Endovascular&>(s.procedure()); }
-
 std::string catheterBranch(const sim::Session& s) { return endo(s).branchAtNode(endo(s).tipNode(0)); }
-
-// The deepest any node of the rod lies beyond its free lumen (the rod's wall guard is 0.2 mm).
-double deepestInWall(const Endovascular& e) {
-    const auto& r = e.state().rod;
-    double worst = -1e9;
-    for (size_t i = 1; i < r.nodes.size(); ++i)
-        worst = std::max(worst, e.model().lumen.contact(r.segment[i], r.nodes[i], r.scratch.radius[i]).penetrationMm);
-    return worst;
-}
-
-bool hasEvent(const sim::Session& s, const std::string& kind, const std::string& words = "") {
-    for (const auto& e : s.state().events)
-        if (e.kind == kind && e.details.find(words) != std::string::npos) return true;
-    return false;
-}
 
 }  // namespace
 

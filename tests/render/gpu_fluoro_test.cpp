@@ -34,6 +34,17 @@ imaging::FrameContents devices() {
     auto vessel = imaging::contrastInVessel({{-40, 0, 40}, {-10, 0, 45}, {20, 0, 40}, {50, 0, 30}}, 3.0, 300.0);
     vessel.segmentFill = {1.0f, 0.6f, 0.0f};  // the bolus front in the second segment
     f.paths.push_back(vessel);
+    // A branch point as therapy/contrast.cpp draws one: a trunk in two paths that share the joint
+    // (mitres) and a thin side branch that starts where it leaves the trunk (offset plane).
+    const glm::dvec3 joint{-10, 20, -20}, above{-10, 22, 10}, below{-6, 20, -50}, side{20, 25, -30};
+    const auto away = [&](const glm::dvec3& to, double r) { return imaging::PathJoin{glm::normalize(to - joint), r}; };
+    auto upper = imaging::contrastInVessel({{-12, 22, 30}, above, joint}, 3.0, 300.0);
+    upper.endJoins = {away(below, 3.0), away(side, 1.2)};
+    auto lower = imaging::contrastInVessel({joint, below}, 3.0, 300.0);
+    lower.startJoins = {away(above, 3.0), away(side, 1.2)};
+    auto branch = imaging::contrastInVessel({joint, side}, 1.2, 300.0);
+    branch.startJoins = {away(above, 3.0), away(below, 3.0)};
+    for (auto& p : {upper, lower, branch}) f.paths.push_back(p);
     f.spheres.push_back(imaging::contrastBlob({30, 10, -50}, 8.0, 150.0));
     f.spheres.push_back(imaging::cementBlob({-30, -10, 0}, 6.0));
     return f;

@@ -203,7 +203,7 @@ public:
             imageInWindow(ct3d);
             orbitWithMouse(camera3d_, ct3d.min, ct3d.max);
             drawView3dOverlay(ImGui::GetWindowDrawList(), camera3d_, kView3dSize, ct3d.min, ct3d.max,
-                              session_.radiopaqueContents(), s.carm);
+                              session_.radiopaqueContents(), s.carm, session_.patient().vesselTree("arterial"));
         } else {
             ImGui::Text("Axial through isocentre, z %.0f mm, W400 L40", s.carm.isocentre.z);
             imageInWindow(ct);
