@@ -194,12 +194,16 @@ void checkState(const sim::Session& s, Checks& c, double lumenToleranceMm) {
             throw SoakFailure(when + ": device " + d.device + " has a tip that is not finite");
         if (!d.inPatient) continue;
         ++c.deviceSamples;
-        const glm::dvec3 v = g.patientToVoxel(d.tipLps);
-        if (!g.contains(static_cast<int>(std::lround(v.x)), static_cast<int>(std::lround(v.y)),
-                        static_cast<int>(std::lround(v.z))))
-            throw SoakFailure(when + ": device " + d.device + formatted(" is outside the patient's volume at [%.1f, %.1f, %.1f] mm",
-                                                                         d.tipLps.x, d.tipLps.y, d.tipLps.z));
-        if (!tree || tree->firstNodeOf(d.tissueAtTip) < 0) continue;
+        if (!tree || tree->firstNodeOf(d.tissueAtTip) < 0) {
+            // Off the vessels: inside the CT's volume. On a vessel the lumen below is the rule: the
+            // arterial tree goes on beyond a phantom's scanned range, as the aorta does.
+            const glm::dvec3 v = g.patientToVoxel(d.tipLps);
+            if (!g.contains(static_cast<int>(std::lround(v.x)), static_cast<int>(std::lround(v.y)),
+                            static_cast<int>(std::lround(v.z))))
+                throw SoakFailure(when + ": device " + d.device + formatted(" is outside the patient's volume at [%.1f, %.1f, %.1f] mm",
+                                                                             d.tipLps.x, d.tipLps.y, d.tipLps.z));
+            continue;
+        }
         // On a vessel: inside the lumen of that branch (any of its segments).
         ++c.onVesselSamples;
         double excess = std::numeric_limits<double>::infinity();

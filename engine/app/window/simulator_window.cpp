@@ -520,7 +520,7 @@ int runWindowed(const WindowRunOptions& opts) {
             if (!opts.reportPath.empty()) saved += (saved.empty() ? "" : "; ") + std::string("the report is ") + opts.reportPath;
             std::fprintf(stderr, "irsim: error: %s at %.1f s into the session; the window cannot go on.%s%s%s\n",
                          gpuFailure.c_str(), at, saved.empty() ? "" : " Saved: ", saved.c_str(),
-                         ui.recorder_ ? (". Continue from it with: irsim replay " + ui.recorder_->path()).c_str() : "");
+                         ui.recorder_ ? (". Replay it with: irsim replay " + ui.recorder_->path()).c_str() : "");
             return 4;
         }
         if (!session.ended()) session.end("the window was closed");

@@ -197,8 +197,10 @@ void Radioembolization::infuse(const Action& a, Session& session) {
     const bool flush = a.kind == "spheres.flush";
     if (!flush && st.spheres.drawnGBq <= 0.0) return refuse(session, "spheres.infuse: no spheres drawn (spheres.prepare)");
     if (deliveryIndex() < 0) return refuse(session, a.kind + ": no catheter to infuse through");
-    st.infusion.leftMl += a.requireNumber("ml");
-    st.infusion.rateMlPerS = a.requireNumber("rate_ml_s");
+    // Both optional in the action table (spec.cpp), with these defaults: a flush of 5 ml, 5 ml/min.
+    // Required here, an infusion without a rate once failed mid-tick (irsim soak).
+    st.infusion.leftMl += a.number("ml", 5.0);
+    st.infusion.rateMlPerS = a.number("rate_ml_s", 5.0 / 60.0);
     st.infusion.refluxSeen = false;
     const int seg = tipSegment();
     const std::string branch = model().tree->nodes[static_cast<size_t>(seg)].branch;
