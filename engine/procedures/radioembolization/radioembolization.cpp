@@ -199,7 +199,8 @@ void Radioembolization::infuse(const Action& a, Session& session) {
     if (deliveryIndex() < 0) return refuse(session, a.kind + ": no catheter to infuse through");
     // Both optional in the action table (spec.cpp), with these defaults: a flush of 5 ml, 5 ml/min.
     // Required here, an infusion without a rate once failed mid-tick (irsim soak).
-    st.infusion.leftMl += a.number("ml", 5.0);
+    const double ml = a.number("ml", 5.0);
+    st.infusion.leftMl += ml;
     st.infusion.rateMlPerS = a.number("rate_ml_s", 5.0 / 60.0);
     st.infusion.refluxSeen = false;
     const int seg = tipSegment();
@@ -209,7 +210,7 @@ void Radioembolization::infuse(const Action& a, Session& session) {
         st.tipToGdaMm = signedDistanceToGda(seg);
     }
     session.addEvent(flush ? "spheres.flush" : "spheres.infusion",
-                     formatted("%.1f ml at %.1f ml/min from ", a.requireNumber("ml"), 60.0 * st.infusion.rateMlPerS) + branch);
+                     formatted("%.1f ml at %.1f ml/min from ", ml, 60.0 * st.infusion.rateMlPerS) + branch);
 }
 
 // The spheres move in steps of the model's volume, so the flows follow the embolic load as it grows.
