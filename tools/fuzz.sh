@@ -6,6 +6,8 @@
 # taken from the link line of the target's replay program (tests/fuzz/CMakeLists.txt).
 # Usage: tools/fuzz.sh BUILD_DIR [SECONDS_PER_TARGET] [TARGET...]
 #   (targets: nifti action_log scenario dicom device_library label_table)
+# IRSIM_FUZZ_RUNS=N also stops each target after N executions (whichever comes first), for the
+# 10^6-execution figures of docs/robustness.md; IRSIM_FUZZ_NICE=N runs the fuzzer at that niceness.
 # Exit 77 (CTest: skipped) when clang or its libFuzzer runtime is missing. docs/robustness.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -95,7 +97,10 @@ for t in "${targets[@]}"; do
   done
   cp "$root/tests/fuzz/corpus/$t/"* "$seedDir/" 2>/dev/null || true
   echo "fuzz_$t: ${seconds} s"
-  if ! (cd "$out" && IRSIM_ROOT="$root" ASAN_OPTIONS=detect_leaks=0 "$exe" -max_total_time="$seconds" -timeout=10 \
+  runs=()
+  [ -n "${IRSIM_FUZZ_RUNS:-}" ] && runs=(-runs="$IRSIM_FUZZ_RUNS")
+  if ! (cd "$out" && IRSIM_ROOT="$root" ASAN_OPTIONS=detect_leaks=0 nice -n "${IRSIM_FUZZ_NICE:-0}" "$exe" \
+          -max_total_time="$seconds" "${runs[@]}" -timeout=10 \
           -rss_limit_mb=3072 -print_final_stats=1 -artifact_prefix="$out/$t-" "$out/corpus_$t" "$seedDir" \
           > "$out/$t.log" 2>&1); then
     echo "fuzz_$t FOUND A PROBLEM: $(grep -m1 -E 'ERROR|Test unit written' "$out/$t.log" || true)"
@@ -103,6 +108,6 @@ for t in "${targets[@]}"; do
     tail -40 "$out/$t.log"
     status=1
   fi
-  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$out/$t.log" | sed "s/^/  fuzz_$t /" || true
+  grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::peak_rss_mb' "$out/$t.log" | sed "s/^/  fuzz_$t /" || true
 done
 exit $status

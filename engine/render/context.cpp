@@ -1,5 +1,7 @@
 #include "render/context.h"
 
+#include <csignal>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -64,6 +66,34 @@ const char* resultName(VkResult r) {
         case VK_ERROR_OUT_OF_DATE_KHR: return "VK_ERROR_OUT_OF_DATE_KHR";
         default: return "VkResult error";
     }
+}
+
+namespace {
+// The result IRSIM_VK_FAULT names, VK_SUCCESS when unset or unknown; read once.
+VkResult injectedFault() {
+    static const VkResult fault = [] {
+        const char* v = std::getenv("IRSIM_VK_FAULT");
+        if (!v) return VK_SUCCESS;
+        if (std::strcmp(v, "device_lost") == 0) return VK_ERROR_DEVICE_LOST;
+        if (std::strcmp(v, "out_of_device_memory") == 0) return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+        if (std::strcmp(v, "out_of_host_memory") == 0) return VK_ERROR_OUT_OF_HOST_MEMORY;
+        return VK_SUCCESS;
+    }();
+    return fault;
+}
+volatile std::sig_atomic_t gFaultArmed = 0;
+}  // namespace
+
+bool faultHookEnabled() { return injectedFault() != VK_SUCCESS; }
+void armFault() { gFaultArmed = 1; }
+
+bool isDeviceFailure(VkResult r) {
+    return r == VK_ERROR_DEVICE_LOST || r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY;
+}
+
+VkResult Context::queueSubmit(const VkSubmitInfo& submit, VkFence fence) {
+    if (gFaultArmed && injectedFault() != VK_SUCCESS) return injectedFault();
+    return vkQueueSubmit(queue_, 1, &submit, fence);
 }
 
 void check(VkResult result, const char* what) {
@@ -393,7 +423,7 @@ void Context::submitAndWait(const std::function<void(VkCommandBuffer)>& record) 
     VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     si.commandBufferCount = 1;
     si.pCommandBuffers = &cmd;
-    check(vkQueueSubmit(queue_, 1, &si, fence), "vkQueueSubmit");
+    check(queueSubmit(si, fence), "vkQueueSubmit");
     check(vkWaitForFences(device_, 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
 }
 

@@ -26,6 +26,17 @@ private:
     VkResult result_;
 };
 
+// A test hook for the paths no test machine reaches by itself: with IRSIM_VK_FAULT set to
+// device_lost, out_of_device_memory or out_of_host_memory, once armFault() has been called (the
+// window arms it on SIGUSR2) every later Context::queueSubmit returns that error instead of
+// submitting, as a driver does after a GPU reset or when memory runs out (docs/robustness.md).
+// faultHookEnabled() says whether the variable names one of these; armFault is signal-safe.
+bool faultHookEnabled();
+void armFault();
+
+// A GPU failure the program cannot go on after: the device is lost or out of memory.
+bool isDeviceFailure(VkResult result);
+
 // Throws VulkanError naming the call when result is not VK_SUCCESS.
 void check(VkResult result, const char* what);
 const char* resultName(VkResult result);
@@ -99,6 +110,8 @@ public:
     // Waits for the device and destroys everything queued.
     void waitIdle();
 
+    // vkQueueSubmit on this context's queue, through the fault hook below.
+    VkResult queueSubmit(const VkSubmitInfo& submit, VkFence fence);
     // Records commands into a fresh command buffer, submits and waits (uploads, tests, headless).
     void submitAndWait(const std::function<void(VkCommandBuffer)>& record);
 

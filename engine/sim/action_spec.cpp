@@ -119,6 +119,8 @@ void validate(const ActionSpec& spec, const Action& a) {
     for (const ArgSpec& s : spec.args)
         if (s.required && !a.args.contains(s.name))
             throw DataError(a.file, a.line, s.name, "action '" + a.kind + "' needs '" + s.name + "': " + expected(s));
+    for (const ArgSpec& s : spec.args)
+        if (s.together && a.args.contains(s.name)) s.together(a);
 }
 
 std::string actionsMarkdownTable(const std::vector<ActionSpec>& actions) {

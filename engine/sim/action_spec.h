@@ -39,11 +39,16 @@ struct ArgSpec {
     std::optional<nlohmann::json> defaultValue;
     bool required = false;
     std::string doc;
+    // This argument against the others of its action (a scan range's length), checked at submit
+    // after every argument's own range, so no action that passed fails in the middle of a tick;
+    // throws DataError naming the field. Empty: none.
+    std::function<void(const Action&)> together;
 
     ArgSpec& require() { required = true; return *this; }
     ArgSpec& orElse(nlohmann::json v) { defaultValue = std::move(v); return *this; }
     ArgSpec& about(std::string words) { doc = std::move(words); return *this; }
     ArgSpec& only(std::vector<double> values) { allowed = std::move(values); return *this; }
+    ArgSpec& checkedWith(std::function<void(const Action&)> check) { together = std::move(check); return *this; }
 };
 
 ArgSpec numberArg(std::string name, std::string unit, double lo, double hi);

@@ -2,9 +2,11 @@
 // handlers are Session's), events, metrics and quantities.
 #include "sim/procedure.h"
 
+#include <cmath>
 #include <map>
 #include <stdexcept>
 
+#include "core/error.h"
 #include "sim/phases.h"
 #include "sim/session.h"
 
@@ -81,7 +83,9 @@ const std::vector<ActionSpec>& imagingActions() {
         {"cine.run",
          {numberArg("fps", "frames/s", 1, 30).orElse(7.5), numberArg("duration_s", "s", 0.1, 60).orElse(4)},
          "an acquisition run", sessionHandler<&Session::cineRun>()},
-        {"image.store", {textArg("label")}, "stores the image on the monitor", sessionHandler<&Session::imageStore>()},
+        {"image.store", {textArg("label")},
+         "stores the image on the monitor; refused (event `action.refused`) when no new image is there",
+         sessionHandler<&Session::imageStore>()},
         {"image.recall", {textArg("label").require()},
          "shows the latest image with this label again (an image of kind `recall`); refused (event "
          "`action.refused`) when there is none",
@@ -99,7 +103,7 @@ const std::vector<ActionSpec>& imagingActions() {
          "iodinated contrast into the arterial tree: it mixes with the blood at the tip, flows downstream, splits by "
          "flow and washes out (`engine/therapy/contrast.h`); event `contrast.reflux` when the rate exceeds the "
          "vessel's flow; at \"catheter_tip\" the rate is capped at what the catheter passes at its rated pressure "
-         "(event `contrast.pressure_limit`)",
+         "(event `contrast.pressure_limit`), and refused (event `action.refused`) with no catheter in",
          sessionHandler<&Session::contrastInject>()},
         {"dsa.run", {numberArg("fps", "frames/s", 0.5, 7.5).orElse(3), numberArg("duration_s", "s", 1, 30).orElse(6)},
          "a DSA run: the first frame is the mask (start it before the contrast arrives, or event "
@@ -113,7 +117,11 @@ const std::vector<ActionSpec>& imagingActions() {
          sessionHandler<&Session::roadmapOff>()},
         {"ct.scan",
          {numberArg("from_mm", "mm", -5000, 5000).require().about("z, LPS: + toward the head"),
-          numberArg("to_mm", "mm", -5000, 5000).require().about("the range is 10 to 1000 mm long"),
+          numberArg("to_mm", "mm", -5000, 5000).require().about("the range is 10 to 1000 mm long").checkedWith([](const Action& a) {
+              const double length = std::abs(a.requireNumber("to_mm") - a.requireNumber("from_mm"));
+              if (length < 10.0 || length > 1000.0)
+                  throw DataError(a.file, a.line, "to_mm", "expected a scan range of 10 to 1000 mm");
+          }),
           textArg("kind", {"helical"}).orElse("helical"), numberArg("mas", "mAs", 10, 600).orElse(200),
           numberArg("pitch", "", 0.5, 1.5).orElse(1), textArg("window", {"soft_tissue", "liver", "bone", "lung"}).orElse("soft_tissue")},
          "a helical CT of the range with the devices where they are: an image of kind `ct`, the axial slice through "

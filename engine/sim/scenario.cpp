@@ -407,7 +407,10 @@ void parsePatient(const ScenarioDocument& d, ScenarioPatient& p, Problems& probl
     }
     p.phantom = true;
     p.phantomSeed = static_cast<uint64_t>(d.number("patient.phantom.seed", 1.0, 0.0, 4294967295.0));
-    p.phantomVoxelMm = d.number("patient.phantom.voxel_mm", 1.5, 0.5, 5.0);
+    // 1 mm at the finest: the phantom's cost grows as voxel_mm^-3, and 0.5 mm took 69 s and 3.5 GB
+    // (27 times the default 1.5 mm) for no structure the simulator draws finer than 1 mm
+    // (docs/robustness.md); `irsim phantom` has the same floor.
+    p.phantomVoxelMm = d.number("patient.phantom.voxel_mm", 1.5, kMinPhantomVoxelMm, kMaxPhantomVoxelMm);
     p.michelsType = d.text("patient.phantom.michels", "");
     if (!p.michelsType.empty() && !patient::parseMichelsType(p.michelsType))
         d.fail("patient.phantom.michels", "expected a Michels type I to X");

@@ -76,6 +76,10 @@ struct ScenarioPatient {
     std::vector<ScenarioLesion> lesions;  // a CT's [[patient.lesion]]
 };
 
+// The phantom's voxel size a scenario may ask for (patient.phantom.voxel_mm), mm.
+inline constexpr double kMinPhantomVoxelMm = 1.0;
+inline constexpr double kMaxPhantomVoxelMm = 5.0;
+
 struct Scenario {
     std::string file;
     std::string contentHash; // FNV-1a 64 of the file's bytes, 16 hex digits: which version a report ran on

@@ -312,8 +312,10 @@ void Session::cineRun(const Action& a) {
 void Session::imageStore(const Action& a) {
     SimState& s = state_;
     const std::string label = a.text("label", "image " + std::to_string(s.images.size() + 1));
+    // Refused, not an error: the window's Enter key sends it whatever is on the monitor (pressed
+    // before any fluoroscopy or twice, it once ended the window with a DataError).
     if (s.images.empty() || s.images.back().kind == ImageKind::Stored)
-        throw DataError(a.file, a.line, "action", "image.store needs an image on the monitor: take fluoro first");
+        return addEvent("action.refused", "image.store needs a new image on the monitor: take fluoro first");
     ImageTaken stored = s.images.back();
     stored.kind = ImageKind::Stored;
     stored.label = label;

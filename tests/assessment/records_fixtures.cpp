@@ -15,6 +15,10 @@
 
 namespace irsim::assessment::testing {
 
+namespace {
+constexpr int kStored = 1 << 24;
+}  // namespace
+
 SessionRecord sampleSession(int i, int events) {
     SessionRecord r;
     r.trainee = i % 3 == 2 ? "r.okafor@hospital.example" : "resident-" + std::to_string(i % 3);
@@ -106,40 +110,51 @@ std::vector<SessionRecord> fillStore(RecordStore& store, int n) {
     return store.sessions({"", "", true});
 }
 
-int killWriterMidSession(const std::string& url, int killAt, int events) {
+int killWriterMidSession(const std::string& url, int killAt, int events, int delayUs) {
     { RecordStore::open(url); }  // the schema first, so the writer's only work is sessions
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     const pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
-        // The writer: tells the parent which session it is about to write, then writes it.
+        // The writer: tells the parent which session it is about to write (i), and when addSession
+        // has returned, that it is stored (kStored + i: acknowledged, so it must survive the kill).
         ::close(fds[0]);
         try {
             RecordStore store = RecordStore::open(url);
             for (int i = 0;; ++i) {
                 if (::write(fds[1], &i, sizeof i) != sizeof i) break;
                 store.addSession(sampleSession(i, events));
+                const int stored = kStored + i;
+                if (::write(fds[1], &stored, sizeof stored) != sizeof stored) break;
             }
         } catch (...) {
         }
         ::_exit(3);  // never run the parent's destructors (they would stop its PostgreSQL server)
     }
     ::close(fds[1]);
-    int started = -1;
-    while (started < killAt && ::read(fds[0], &started, sizeof started) == sizeof started) {
+    int started = -1, acknowledged = -1, msg = 0;
+    while (started < killAt && ::read(fds[0], &msg, sizeof msg) == sizeof msg) {
+        if (msg >= kStored) acknowledged = msg - kStored;
+        else started = msg;
     }
+    if (delayUs > 0) ::usleep(static_cast<useconds_t>(delayUs));
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
+    // What the writer acknowledged before it died.
+    while (::read(fds[0], &msg, sizeof msg) == sizeof msg)
+        if (msg >= kStored) acknowledged = msg - kStored;
     ::close(fds[0]);
-    REQUIRE(started == killAt);
+    REQUIRE(started >= killAt);
     REQUIRE(WIFSIGNALED(status));  // still writing when killed, not failed on its own
     REQUIRE(WTERMSIG(status) == SIGKILL);
 
     RecordStore store = RecordStore::open(url);
     const auto all = store.sessions({"", "", true});
-    CHECK(static_cast<int>(all.size()) >= killAt);
+    // Every acknowledged session, and at most the one being written when the kill came.
+    CHECK(static_cast<int>(all.size()) >= acknowledged + 1);
+    CHECK(static_cast<int>(all.size()) <= acknowledged + 2);
     for (size_t j = 0; j < all.size(); ++j) {
         CHECK(all[j].id == static_cast<std::int64_t>(j) + 1);
         requireSameRecord(sampleSession(static_cast<int>(j), events), all[j]);
@@ -147,8 +162,21 @@ int killWriterMidSession(const std::string& url, int killAt, int events) {
     const auto n = static_cast<std::int64_t>(all.size());
     CHECK(store.addSession(sampleSession(static_cast<int>(n), events)) > n);
     CHECK(store.list().size() == all.size() + 1);
-    if (std::getenv("IRSIM_TEST_KILL_STATS")) std::fprintf(stderr, "kept %zu\n", all.size());
+    if (std::getenv("IRSIM_TEST_KILL_STATS"))
+        std::fprintf(stderr, "killed %d us into session %d: acknowledged %d, kept %zu\n", delayUs, killAt, acknowledged + 1, all.size());
     return static_cast<int>(all.size());
+}
+
+std::vector<KillMoment> randomKillMoments(uint64_t seed, int count, int maxDelayUs) {
+    // A small LCG (Knuth's MMIX constants): the moments are the same on every run and machine.
+    uint64_t x = seed * 2862933555777941757ULL + 3037000493ULL;
+    auto next = [&x](int n) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<int>((x >> 33) % static_cast<uint64_t>(n));
+    };
+    std::vector<KillMoment> m;
+    for (int i = 0; i < count; ++i) m.push_back({next(6), next(maxDelayUs + 1)});
+    return m;
 }
 
 std::string freshSqliteUrl(const std::string& name) {

@@ -23,9 +23,18 @@ void requireSameRecord(const SessionRecord& expected, const SessionRecord& actua
 std::vector<SessionRecord> fillStore(RecordStore& store, int n);
 
 // Forks a writer that stores sampleSession(0, 1, ...) with `events` events each until it is killed
-// with SIGKILL while writing session `killAt`, then checks that the store opens and holds only
-// whole sessions 0..k-1 (k >= killAt) and takes new ones. Returns k.
-int killWriterMidSession(const std::string& url, int killAt, int events);
+// with SIGKILL `delayUs` microseconds after it started writing session `killAt`, then checks that
+// the store opens and holds only whole sessions 0..k-1, every session whose addSession returned
+// before the kill among them (k >= that count, at most one more), and takes new ones. Returns k.
+int killWriterMidSession(const std::string& url, int killAt, int events, int delayUs = 0);
+
+// Seeded moments to kill a writer at: the session it is writing (0-5) and how long after it began
+// (0 to maxDelayUs), the same on every run.
+struct KillMoment {
+    int session = 0;
+    int delayUs = 0;
+};
+std::vector<KillMoment> randomKillMoments(uint64_t seed, int count, int maxDelayUs);
 
 // A new, empty SQLite URL under the test's binary directory ("sqlite:/.../NAME.sqlite").
 std::string freshSqliteUrl(const std::string& name);

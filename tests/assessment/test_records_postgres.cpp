@@ -59,4 +59,11 @@ TEST_CASE("PostgreSQL records read back, export and survive a killed writer exac
     SECTION("a writer killed with SIGKILL mid-session leaves only whole sessions") {
         CHECK(killWriterMidSession(freshPostgresUrl("irsim_killed"), 5, 300) <= 6);
     }
+
+    SECTION("a writer killed with SIGKILL at random moments keeps every acknowledged session") {
+        for (const KillMoment& m : randomKillMoments(15, 6, 20000)) {
+            INFO("killed " << m.delayUs << " us into session " << m.session);
+            killWriterMidSession(freshPostgresUrl("irsim_killed_random"), m.session, 300, m.delayUs);
+        }
+    }
 }

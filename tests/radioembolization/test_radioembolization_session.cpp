@@ -309,3 +309,14 @@ TEST_CASE("contrast through the microcatheter enhances the right lobe it perfuse
     r.ctOverlay(s, after);
     CHECK(after.fields.empty());
 }
+
+TEST_CASE("a flush with neither volume nor rate takes its table's defaults, 5 ml at 5 ml/min", "[radioembolization]") {
+    // Both are optional in the action table (spec.cpp); the handler once required them and threw in
+    // the middle of a tick, so a log the table accepted could not be played (irsim soak).
+    sim::Session s(scenarioWith(), phantom());
+    s.submit(sim::Action{1.0, "spheres.flush", nlohmann::json::object(), "", 0});
+    s.advanceTo(1.0);  // carried out at this tick, before any of it has flowed
+    const auto& infusion = Radioembolization::of(s).deliveryState().infusion;
+    CHECK(infusion.rateMlPerS == Approx(5.0 / 60.0).epsilon(1e-12));
+    CHECK(infusion.leftMl == Approx(5.0).epsilon(1e-12));
+}

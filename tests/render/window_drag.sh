@@ -8,15 +8,8 @@ irsim=$1
 cd "$2"
 rm -f session.jsonl steps.txt ./*.png
 
-"$irsim" run celiac-angiography --record session.jsonl --screenshot shot.png > irsim.txt 2>&1 &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true' EXIT
-step() { echo "$(date +%s.%N) $*" >> steps.txt; }
-
-wid=$(timeout 60 xdotool search --sync --name '^irsim - ' | head -n 1)
-step "window $wid"
-for _ in $(seq 1200); do [ -s session.jsonl ] && break; sleep 0.05; done
-xdotool windowfocus --sync "$wid"
+. "$(dirname "${BASH_SOURCE[0]}")/window_session.sh"
+start_window celiac-angiography --screenshot shot.png
 # A first screenshot returns once frames are being drawn.
 kill -USR1 "$pid"
 for _ in $(seq 600); do [ -f shot.png ] && break; sleep 0.05; done

@@ -193,6 +193,43 @@ TEST_CASE("a DSA run shows on the window's monitor as the subtracted frames: fla
     CHECK(dark < static_cast<int>(v.size()) / 5);
 }
 
+TEST_CASE("a lost GPU ends the window with a message naming it, the session log whole and the report written",
+          "[render][window][device-lost]") {
+    ::setenv("IRSIM_VK_FAULT", "device_lost", 1);
+    const auto run = runInputScript("window_device_lost.sh", "window-device-lost");
+    ::unsetenv("IRSIM_VK_FAULT");
+    if (!run) return;
+    const std::filesystem::path& dir = run->dir;
+    INFO(run->log);
+    REQUIRE(run->status == 0);
+    CHECK(readAll((dir / "status.txt").string()) == "4\n");
+    const std::string out = readAll((dir / "irsim.txt").string());
+    CHECK(out.find("irsim: error: the graphics device was lost (vkQueueSubmit: VK_ERROR_DEVICE_LOST)") != std::string::npos);
+    CHECK(out.find("Saved: the session log session.jsonl holds every action; the report is report.json") != std::string::npos);
+    CHECK(out.find("irsim replay session.jsonl") != std::string::npos);
+    // The log: every key the trainee pressed before the loss, each a whole line.
+    int on = 0, off = 0, rotate = 0;
+    for (const nlohmann::json& a : readJsonLines((dir / "session.jsonl").string())) {
+        on += a["action"] == "fluoro.on";
+        off += a["action"] == "fluoro.off";
+        rotate += a["action"] == "carm.rotate";
+    }
+    CHECK(on == 1);
+    CHECK(off == 1);
+    CHECK(rotate > 0);
+    const auto report = nlohmann::json::parse(readAll((dir / "report.json").string()));
+    CHECK(report["end_reason"].get<std::string>().find("the graphics device was lost") == 0);
+    CHECK(report["metrics"]["fluoro_pulses"]["value"].get<double>() > 0.0);
+    // The saved log replays to the same fluoroscopy and C-arm angle: nothing done was lost.
+    const std::filesystem::path replayed = dir / "replayed.json";
+    const std::string cmd = "cd '" + dir.string() + "' && '" + std::string(IRSIM_EXE) +
+                            "' replay session.jsonl --headless --report replayed.json > replay.txt 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    const auto again = nlohmann::json::parse(readAll(replayed.string()));
+    CHECK(again["metrics"]["fluoro_pulses"] == report["metrics"]["fluoro_pulses"]);
+    CHECK(again["metrics"]["fluoro_time_s"] == report["metrics"]["fluoro_time_s"]);
+}
+
 #endif
 
 #ifdef IRSIM_EXE

@@ -141,3 +141,11 @@ TEST_CASE("a shipped scenario with an unknown key or section, or an empty path, 
     CHECK(errorOf([&] { sim::parseScenario(replaced(ct, labelsLine, "labels = \"\""), v); }) ==
           v + ":25: patient.labels: expected a file name, got an empty text");
 }
+
+TEST_CASE("a phantom finer than 1 mm is refused: 0.5 mm took 69 s and 3.5 GB", "[sim][scenario][hostile]") {
+    const std::string carm = shipped("carm-positioning-l1.toml");
+    const std::string fine = replaced(carm, "voxel_mm = 2.0", "voxel_mm = 0.5");
+    CHECK(errorOf([&] { sim::parseScenario(fine, "c.toml"); }) ==
+          "c.toml:18: patient.phantom.voxel_mm: expected a number from 1 to 5, got 0.5");
+    CHECK(sim::parseScenario(replaced(carm, "voxel_mm = 2.0", "voxel_mm = 1.0"), "c.toml").patient.phantomVoxelMm == 1.0);
+}

@@ -220,6 +220,22 @@ TEST_CASE("contrast injected in the session is counted and a wrong vessel names 
                           Catch::Matchers::Contains("splenic"));
 }
 
+TEST_CASE("contrast at the catheter tip with no catheter in is refused as an event, not an error",
+          "[sim][contrast]") {
+    // The window's contrast control offers the catheter tip first; with no catheter in, it once
+    // threw a DataError out of the frame loop and a replay of its log failed (soak test).
+    sim::Session s(sim::parseScenario(kScenario, "test.toml"), patientWithArtery());
+    s.play({act(1.0, "contrast.inject", {{"at", "catheter_tip"}, {"ml", 5}}), act(2.0, "procedure.end")});
+    CHECK(s.state().contrastMl == 0.0);
+    int refused = 0;
+    for (const auto& e : s.state().events)
+        if (e.kind == "action.refused") {
+            ++refused;
+            CHECK(e.details == "contrast.inject at the catheter tip: there is no catheter in the patient");
+        }
+    CHECK(refused == 1);
+}
+
 TEST_CASE("the same DSA log gives the same subtraction images bit for bit", "[sim][dsa][determinism]") {
     Rendered a, b;
     play(dsaLog(), a);

@@ -138,11 +138,40 @@ TEST_CASE("a wrong scenario names the file, the line and the field", "[sim][scen
     CHECK_THROWS_WITH(makeSession(unknown), Catch::Contains("test.toml:4: scenario.procedure: unknown procedure 'appendectomy'"));
 }
 
-TEST_CASE("storing an image needs an image on the monitor", "[sim][actions]") {
+TEST_CASE("storing an image with none new on the monitor is refused, and the session goes on", "[sim][actions]") {
+    // The window's Enter key sends image.store whatever is on the monitor: pressed before any
+    // fluoroscopy, or twice, it once threw a DataError out of the window's frame loop (soak test).
     sim::Session s = makeSession();
-    sim::Action store = act(1.0, "image.store");
-    store.file = "log.jsonl";
-    store.line = 4;
-    s.submit(store);
-    CHECK_THROWS_WITH(s.advanceTo(2.0), Catch::Contains("log.jsonl:4: action: image.store needs an image"));
+    s.submit(act(1.0, "image.store"));
+    s.submit(act(1.5, "fluoro.on"));
+    s.submit(act(2.0, "fluoro.off"));
+    s.submit(act(2.5, "image.store"));
+    s.submit(act(3.0, "image.store"));
+    s.advanceTo(4.0);
+    std::vector<std::string> refused;
+    int stored = 0;
+    for (const auto& e : s.state().events) {
+        if (e.kind == "action.refused") refused.push_back(e.details);
+        stored += e.kind == "image.store";
+    }
+    REQUIRE(refused.size() == 2);
+    CHECK(refused[0] == "image.store needs a new image on the monitor: take fluoro first");
+    CHECK(stored == 1);
+    CHECK(!s.ended());
+}
+
+TEST_CASE("a CT range shorter than 10 mm or longer than 1000 mm is refused at submit, before anything happens",
+          "[sim][actions]") {
+    sim::Session s = makeSession();
+    sim::Action scan = act(1.0, "ct.scan");
+    scan.args = {{"from_mm", 600.0}, {"to_mm", -800.0}};
+    scan.file = "log.jsonl";
+    scan.line = 7;
+    CHECK_THROWS_WITH(s.submit(scan), "log.jsonl:7: to_mm: expected a scan range of 10 to 1000 mm");
+    scan.args = {{"from_mm", 100.0}, {"to_mm", 95.0}};
+    CHECK_THROWS_WITH(s.submit(scan), "log.jsonl:7: to_mm: expected a scan range of 10 to 1000 mm");
+    scan.args = {{"from_mm", 100.0}, {"to_mm", -100.0}};
+    s.submit(scan);
+    s.advanceTo(2.0);
+    CHECK(s.state().dose.ctAcquisitions == 1);
 }

@@ -11,6 +11,7 @@
 #include "core/progress.h"
 #include "patient/nifti.h"
 #include "patient/phantom.h"
+#include "sim/scenario.h"
 
 namespace irsim::app {
 
@@ -92,7 +93,9 @@ static const CommandRegistration kPhantom{"phantom", [](CLI::App& root) {
     CLI::App* c = root.add_subcommand("phantom", "Write the procedural phantom (CT, labels, vessels, landmarks)");
     c->add_option("--seed", gPh.seed, "Seed: the same seed gives the same bytes")->default_val(1);
     c->add_option("--out", gPh.out, "Output folder")->required();
-    c->add_option("--voxel-mm", gPh.voxelMm, "Isotropic voxel size, mm")->default_val(1.5);
+    c->add_option("--voxel-mm", gPh.voxelMm, "Isotropic voxel size, mm (1-5, as a scenario's voxel_mm)")
+        ->default_val(1.5)
+        ->check(CLI::Range(sim::kMinPhantomVoxelMm, sim::kMaxPhantomVoxelMm));
     c->add_option("--body-size", gPh.bodySize, "Habitus: subcutaneous fat x this (0.3-3)")->default_val(1.0);
     c->add_option("--michels", gPh.michels, "Hepatic arterial variant, Michels type I..X (default: drawn from the seed)");
     c->add_flag("--osteoporotic", gPh.osteoporotic, "Cancellous bone ~100 HU instead of ~220 HU");

@@ -203,7 +203,7 @@ bool Presenter::frame(uint32_t width, uint32_t height, const std::function<void(
     si.pCommandBuffers = &cmd;
     si.signalSemaphoreCount = 1;
     si.pSignalSemaphores = &rendered_[slot_];
-    check(vkQueueSubmit(ctx_.queue(), 1, &si, fence_[slot_]), "vkQueueSubmit");
+    check(ctx_.queueSubmit(si, fence_[slot_]), "vkQueueSubmit");
     VkPresentInfoKHR pi{VK_STRUCTURE_TYPE_PRESENT_INFO_KHR};
     pi.waitSemaphoreCount = 1;
     pi.pWaitSemaphores = &rendered_[slot_];

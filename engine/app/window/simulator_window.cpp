@@ -77,6 +77,16 @@ void imageInWindow(ImagePanel& panel) {
 volatile std::sig_atomic_t gCloseRequested = 0, gScreenshotRequested = 0;
 extern "C" void requestClose(int) { gCloseRequested = 1; }
 extern "C" void requestScreenshot(int) { gScreenshotRequested = 1; }
+// SIGUSR2 with IRSIM_VK_FAULT set: the next GPU submission fails as named (render/context.h).
+extern "C" void armGpuFault(int) { render::armFault(); }
+
+// What happened, in words a user can act on (the window can no longer draw it).
+std::string deviceFailureWords(const render::VulkanError& e) {
+    if (e.result() == VK_ERROR_DEVICE_LOST)
+        return std::string("the graphics device was lost (") + e.what() +
+               "): the driver reset the GPU or it stopped responding";
+    return std::string("the graphics device ran out of memory (") + e.what() + ")";
+}
 
 std::string defaultRecordPath(const sim::Scenario& scenario) {
     const auto dir = userDataDir() / "sessions";
@@ -400,8 +410,14 @@ int runWindowed(const WindowRunOptions& opts) {
         std::signal(SIGTERM, requestClose);
         std::signal(SIGINT, requestClose);
         if (!opts.screenshotPath.empty()) std::signal(SIGUSR1, requestScreenshot);
+        if (render::faultHookEnabled()) std::signal(SIGUSR2, armGpuFault);
         auto last = std::chrono::steady_clock::now();
         double simTarget = 0.0;
+        // A lost device or exhausted GPU memory ends the window, never the session's record: every
+        // action is already in the log (ActionRecorder syncs each line), the session ends now and
+        // its report is written, and the message says where they are and how to go on.
+        std::string gpuFailure;
+        try {
         for (int frameNo = 1; !glfwWindowShouldClose(window); ++frameNo) {
             glfwPollEvents();
             if (gCloseRequested) break;
@@ -491,7 +507,22 @@ int runWindowed(const WindowRunOptions& opts) {
             }
             if (quit) break;
         }
+        } catch (const render::VulkanError& e) {
+            if (!render::isDeviceFailure(e.result())) throw;
+            gpuFailure = deviceFailureWords(e);
+        }
         ctx.waitIdle();
+        if (!gpuFailure.empty()) {
+            const double at = session.time_s();
+            if (!session.ended()) session.end(gpuFailure);
+            writeReport();
+            std::string saved = ui.recorder_ ? "the session log " + ui.recorder_->path() + " holds every action" : "";
+            if (!opts.reportPath.empty()) saved += (saved.empty() ? "" : "; ") + std::string("the report is ") + opts.reportPath;
+            std::fprintf(stderr, "irsim: error: %s at %.1f s into the session; the window cannot go on.%s%s%s\n",
+                         gpuFailure.c_str(), at, saved.empty() ? "" : " Saved: ", saved.c_str(),
+                         ui.recorder_ ? (". Replay it with: irsim replay " + ui.recorder_->path()).c_str() : "");
+            return 4;
+        }
         if (!session.ended()) session.end("the window was closed");
         writeReport();
         if (!opts.reportPath.empty()) std::printf("report: %s\n", opts.reportPath.c_str());

@@ -197,8 +197,11 @@ void Radioembolization::infuse(const Action& a, Session& session) {
     const bool flush = a.kind == "spheres.flush";
     if (!flush && st.spheres.drawnGBq <= 0.0) return refuse(session, "spheres.infuse: no spheres drawn (spheres.prepare)");
     if (deliveryIndex() < 0) return refuse(session, a.kind + ": no catheter to infuse through");
-    st.infusion.leftMl += a.requireNumber("ml");
-    st.infusion.rateMlPerS = a.requireNumber("rate_ml_s");
+    // Both optional in the action table (spec.cpp), with these defaults: a flush of 5 ml, 5 ml/min.
+    // Required here, an infusion without a rate once failed mid-tick (irsim soak).
+    const double ml = a.number("ml", 5.0);
+    st.infusion.leftMl += ml;
+    st.infusion.rateMlPerS = a.number("rate_ml_s", 5.0 / 60.0);
     st.infusion.refluxSeen = false;
     const int seg = tipSegment();
     const std::string branch = model().tree->nodes[static_cast<size_t>(seg)].branch;
@@ -207,7 +210,7 @@ void Radioembolization::infuse(const Action& a, Session& session) {
         st.tipToGdaMm = signedDistanceToGda(seg);
     }
     session.addEvent(flush ? "spheres.flush" : "spheres.infusion",
-                     formatted("%.1f ml at %.1f ml/min from ", a.requireNumber("ml"), 60.0 * st.infusion.rateMlPerS) + branch);
+                     formatted("%.1f ml at %.1f ml/min from ", ml, 60.0 * st.infusion.rateMlPerS) + branch);
 }
 
 // The spheres move in steps of the model's volume, so the flows follow the embolic load as it grows.
