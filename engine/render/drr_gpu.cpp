@@ -163,9 +163,10 @@ int GpuDrr::principalAxis(const imaging::CArmPose& pose) const {
     return d.x >= d.y && d.x >= d.z ? 0 : (d.y >= d.z ? 1 : 2);
 }
 
-void GpuDrr::makeSliceStacks(const patient::CtVolume& ct) {
+void GpuDrr::makeSliceStacks(const patient::CtVolume& ct, int onlyAxis) {
     const auto& g = ct.geometry;
     for (int a = 0; a < 3; ++a) {
+        if (onlyAxis >= 0 && a != onlyAxis) continue;
         // Slices across axis a; texel x runs along b, y along c (drr_slices.comp).
         const int b = a == 0 ? 1 : 0, c = a == 2 ? 1 : 2;
         if (stacks_[a].image) ctx_.release(stacks_[a]);

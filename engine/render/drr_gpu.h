@@ -66,7 +66,8 @@ public:
     // plane. Not the drr.h march, so not equal to the CPU reference pixel for pixel; its error
     // against analytic line integrals is below plastimatch's (docs/rendering.md, `irsim bench`).
     // Needs the slice stacks: setVolume(ct) then makeSliceStacks(ct) (3 more copies of the volume).
-    void makeSliceStacks(const patient::CtVolume& ct);
+    // onlyAxis >= 0: that axis's stack alone (one image at one pose: principalAxis(pose)).
+    void makeSliceStacks(const patient::CtVolume& ct, int onlyAxis = -1);
     void recordFullQuality(VkCommandBuffer cmd, PathTarget& target, const imaging::CArmPose& pose) const;
     GreyImage fullQualityImage(const imaging::CArmPose& pose, const imaging::DetectorGrid& grid);
     // The voxel axis the view's central ray crosses the most planes of (0, 1, 2 = i, j, k).

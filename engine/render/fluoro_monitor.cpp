@@ -277,9 +277,12 @@ void FluoroMonitor::recordPulse(VkCommandBuffer cmd, const FluoroPulse& pulse) {
             f.pendingRow = 0;
         }
         if (f.pendingRow < f.r1 - f.r0) {
-            recordViewRows(cmd, f, f.pendingRow, def_.progressiveRows);
-            f.pendingRow += def_.progressiveRows;
             shown = first_ ? first_.get() : preview_.get();
+            // The frame that builds the first image marches no band: it is the one the trainee waits for.
+            if (shown->valid && imaging::sameGeometry(shown->pose, pulse.pose)) {
+                recordViewRows(cmd, f, f.pendingRow, def_.progressiveRows);
+                f.pendingRow += def_.progressiveRows;
+            }
         } else {
             vkQueueWaitIdle(ctx_.queue());  // the last band, recorded in an earlier frame
             finishView(f);

@@ -232,12 +232,13 @@ TEST_CASE("the GPU fluoroscope of the real CT in assets/ equals the CPU physics,
     for (float v : shown.pixels) lo = std::min<double>(lo, v), hi = std::max<double>(hi, v);
     CHECK(hi - lo > 0.5);
 
-    // Progressive: the C-arm stops at a new pose; 32 rows of the 96-row view per pulse, the
-    // half-resolution first image meanwhile, then the same image as a view built at once.
+    // Progressive: the C-arm stops at a new pose; the half-resolution first image (its frame
+    // marches no band), then 32 rows of the 96-row view per pulse with the first image shown
+    // meanwhile, then the same image as a view built at once.
     render::FluoroMonitorDef def{96, 32, 3.0, {}};
     def.progressiveRows = 32;
     render::FluoroMonitor progressive(ctx, ct, nullptr, def);
-    for (int pulse = 0; pulse < 3; ++pulse) {
+    for (int pulse = 0; pulse < 4; ++pulse) {
         ctx.submitAndWait([&](VkCommandBuffer cmd) { progressive.recordPulse(cmd, {pose, frame, {}, 5, false}); });
         CHECK(progressive.fullViews() == 0);
     }
@@ -254,7 +255,7 @@ TEST_CASE("the GPU fluoroscope of the real CT in assets/ equals the CPU physics,
     other.laoDeg += 5.0;
     ctx.submitAndWait([&](VkCommandBuffer cmd) { progressive.recordPulse(cmd, {other, frame, {}, 6, false}); });
     bool refined = false;
-    for (int frameNo = 0; frameNo < 3 && !refined; ++frameNo)
+    for (int frameNo = 0; frameNo < 4 && !refined; ++frameNo)
         ctx.submitAndWait([&](VkCommandBuffer cmd) { refined = progressive.refine(cmd); });
     CHECK(refined);
     CHECK(progressive.fullViews() == 2);

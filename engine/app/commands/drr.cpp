@@ -124,7 +124,7 @@ int drr() {
             // applies to the CPU march only.
             render::GpuDrr gpu(ctx);
             gpu.setVolume(p.ct);
-            gpu.makeSliceStacks(p.ct);
+            gpu.makeSliceStacks(p.ct, gpu.principalAxis(pose));
             image = gpu.fullQualityImage(pose, grid);
             what = "water-equivalent path, mm (GPU, one sample per voxel plane)";
         } else {

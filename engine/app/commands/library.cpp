@@ -40,7 +40,7 @@ int printLibrary(const LibraryArgs& a) {
             std::printf("%-34s does not load: %s\n", e.id.c_str(), e.error.c_str());
             continue;
         }
-        std::printf("%-34s %-18s %-13s %s%s\n", e.id.c_str(), e.procedure.c_str(),
+        std::printf("%-34s %-24s %-13s %s%s\n", e.id.c_str(), e.procedure.c_str(),
                     e.difficulty.empty() ? "-" : e.difficulty.c_str(), e.title.c_str(), e.shipped ? "" : " (instructor's)");
         if (!a.trainee.empty()) {
             if (e.sessions == 0) std::printf("%-34s not attempted yet\n", "");
