@@ -102,7 +102,9 @@ private:
         const imaging::CArmFrame f = imaging::frameOf(pose);
         const glm::dvec3 toTarget = target - f.source;
         const double along = glm::dot(toTarget, f.beam);
-        if (along <= 0.0) return std::numeric_limits<double>::infinity();
+        // A target behind the focal spot (the table driven far off) is on no image: its distance
+        // from the isocentre, more than the source's, says how far off it is and scores zero.
+        if (along <= 0.0) return glm::length(target - pose.isocentre);
         const glm::dvec3 onDetector = f.source + toTarget * (pose.sourceToImageMm / along);
         const glm::dvec3 offset = onDetector - f.detectorCentre;
         const double magnification = pose.sourceToImageMm / pose.sourceToIsocentreMm;
