@@ -135,7 +135,7 @@ TEST_CASE("vertebral bone has a cortical shell over cancellous bone in CT number
     CHECK(huAt(weak, weak.landmark("vertebrae_L1.body_centre")) < 130);  // osteoporotic: < 110-160 HU
 }
 
-TEST_CASE("lumbar vertebral bodies have a concave waist; bodies a thin cortex and discs of their height", "[patient][phantom][spine]") {
+TEST_CASE("lumbar vertebral bodies have a concave waist, bodies a thin cortex and discs of their height", "[patient][phantom][spine]") {
     const Patient& p = finePosteriorSpine();
     for (const VertebraDimensions& dim : phantomVertebrae()) {
         if (dim.level[0] != 'L' && dim.level != "T12") continue;

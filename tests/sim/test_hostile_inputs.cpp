@@ -3,6 +3,7 @@
 // TOML parser can recurse out of stack or the session can act on it.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -136,16 +137,21 @@ TEST_CASE("a shipped scenario with an unknown key or section, or an empty path, 
     const std::string labelsLine = "labels = \"../assets/patients/totalseg-example/example_seg.nii.gz\"";
     // In the shipped scenarios' folder, where "../assets/..." is inside the project's assets/.
     const std::string v = std::string(IRSIM_SOURCE_DIR) + "/scenarios/v.toml";
+    // The lines of the shipped file, wherever an edit to it moves them.
+    const auto lineOf = [&](const std::string& text) {
+        return std::to_string(1 + std::count(ct.begin(), ct.begin() + static_cast<long>(ct.find(text)), '\n'));
+    };
     CHECK(errorOf([&] { sim::parseScenario(replaced(ct, ctLine, "ct = \"\""), v); }) ==
-          v + ":24: patient.ct: expected a file name, got an empty text");
+          v + ":" + lineOf(ctLine) + ": patient.ct: expected a file name, got an empty text");
     CHECK(errorOf([&] { sim::parseScenario(replaced(ct, labelsLine, "labels = \"\""), v); }) ==
-          v + ":25: patient.labels: expected a file name, got an empty text");
+          v + ":" + lineOf(labelsLine) + ": patient.labels: expected a file name, got an empty text");
 }
 
 TEST_CASE("a phantom finer than 1 mm is refused: 0.5 mm took 69 s and 3.5 GB", "[sim][scenario][hostile]") {
     const std::string carm = shipped("carm-positioning-l1.toml");
     const std::string fine = replaced(carm, "voxel_mm = 2.0", "voxel_mm = 0.5");
+    const std::string line = std::to_string(1 + std::count(carm.begin(), carm.begin() + static_cast<long>(carm.find("voxel_mm = 2.0")), '\n'));
     CHECK(errorOf([&] { sim::parseScenario(fine, "c.toml"); }) ==
-          "c.toml:18: patient.phantom.voxel_mm: expected a number from 1 to 5, got 0.5");
+          "c.toml:" + line + ": patient.phantom.voxel_mm: expected a number from 1 to 5, got 0.5");
     CHECK(sim::parseScenario(replaced(carm, "voxel_mm = 2.0", "voxel_mm = 1.0"), "c.toml").patient.phantomVoxelMm == 1.0);
 }

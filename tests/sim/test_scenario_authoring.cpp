@@ -134,7 +134,7 @@ TEST_CASE("a scenario reads data only from its own folder or the project's asset
         const std::vector<DataError> errors = errorsOf(withPaths(outside, "data/labels.nii.gz"), file);
         REQUIRE(errors.size() == 1);
         CHECK(errors[0].field() == "patient.ct");
-        CHECK(errors[0].line() == 24);
+        CHECK(errors[0].line() == 1 + std::count(base.begin(), base.begin() + static_cast<long>(base.find(ctLine)), '\n'));
         CHECK_THAT(sim::messageOf(errors[0]), Catch::StartsWith("'" + outside + "' is ") &&
                                                    Catch::Contains("outside the scenario's folder"));
     }
