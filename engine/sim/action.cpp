@@ -88,7 +88,19 @@ std::vector<Action> readActionLog(const std::string& path) {
         ++line;
         if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
         if (text[text.find_first_not_of(" \t")] == '#') continue;  // comments for hand-written logs
-        Action a = parseActionLine(text, path, line);
+        // A last line without its newline that does not parse is the one being written when the
+        // recorder was killed (ActionRecorder writes a line and its newline, then syncs): every
+        // action before it was acknowledged whole, so the log reads up to there.
+        const bool unterminated = in.eof();
+        Action a;
+        try {
+            a = parseActionLine(text, path, line);
+        } catch (const DataError& e) {
+            if (!unterminated) throw;
+            log::warning(path + ":" + std::to_string(line) +
+                         ": the last line is cut off (the session was stopped while writing it): read up to the line before");
+            break;
+        }
         if (!out.empty() && a.time_s < out.back().time_s)
             throw DataError(path, line, "t",
                             "times must not go backwards (previous action at " +
