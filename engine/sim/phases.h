@@ -1,6 +1,6 @@
 #pragma once
 // Several procedures in one session, one after another (docs/architecture.md, "Phases"): a scenario
-// that lists `procedures = ["ablation", "vertebroplasty"]` runs the first until the trainee hands
+// that lists `procedures = ["first", "second"]` (registered names) runs the first until the trainee hands
 // over with `procedure.next`, then the second, in the same patient, on the same clock and images,
 // scored by one rubric over the metrics of all of them. The phased procedure is composed here from
 // the registered procedures' declarations and knows none of them: their sections are parsed by

@@ -66,9 +66,9 @@ TEST_CASE("on the real CT the sheath is in the aorta at the scan's lower edge, t
     // The celiac's axis from the aortic centreline to the ostium lies in the aortic lumen and is
     // aorta: a device there, 2 mm inside the front wall, is located in the aorta, not in the celiac.
     const int celiac = tree.firstNodeOf("celiac_trunk");
-    const int stub = tree.nodes[static_cast<size_t>(celiac)].parent;
-    CHECK(tree.nodes[static_cast<size_t>(stub)].branch == "aorta");
-    const auto& centre = tree.nodes[static_cast<size_t>(tree.nodes[static_cast<size_t>(stub)].parent)];
+    const int wallPart = tree.nodes[static_cast<size_t>(celiac)].parent;
+    CHECK(tree.nodes[static_cast<size_t>(wallPart)].branch == "aorta");
+    const auto& centre = tree.nodes[static_cast<size_t>(tree.nodes[static_cast<size_t>(wallPart)].parent)];
     CHECK(glm::length(ostium - centre.position) == Approx(centre.radiusMm).epsilon(1e-9));
     const physics::VesselLumen lumen(tree);
     const glm::dvec3 insideWall = centre.position + (centre.radiusMm - 2.0) * glm::normalize(ostium - centre.position);

@@ -219,8 +219,8 @@ struct VertebraShape {
         return makePedicle(v, isthmus[s], towardsBody[s], back);
     }
 
-    // Body shape, estimated from lateral and AP radiographs and sagittal CT (no table in
-    // ../shared/reference covers it): the lateral and anterior walls are concave, the body ~10%
+    // Body shape, estimated from lateral and AP radiographs and sagittal CT (no published table we
+    // hold covers it): the lateral and anterior walls are concave, the body ~10%
     // narrower at mid-height than at the endplates (lumbar only: the T12 trocar path, converging
     // 1 degree, runs along the anterolateral cortex, and a thoracic waist put the shipped expert's
     // cement outside the body); the endplates are
