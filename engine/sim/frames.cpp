@@ -9,13 +9,6 @@ namespace irsim::sim {
 
 namespace {
 
-imaging::WindowLevel windowNamed(const std::string& name) {
-    if (name == "liver") return imaging::WindowLevel::liver();
-    if (name == "bone") return imaging::WindowLevel::bone();
-    if (name == "lung") return imaging::WindowLevel::lung();
-    return imaging::WindowLevel::softTissue();
-}
-
 // Contents without the contrast: what a mask would have seen had it been taken now.
 imaging::FrameContents withoutIodine(imaging::FrameContents c) {
     c.paths.erase(std::remove_if(c.paths.begin(), c.paths.end(),
@@ -25,6 +18,13 @@ imaging::FrameContents withoutIodine(imaging::FrameContents c) {
 }
 
 }  // namespace
+
+imaging::WindowLevel ctWindowNamed(const std::string& name) {
+    if (name == "liver") return imaging::WindowLevel::liver();
+    if (name == "bone") return imaging::WindowLevel::bone();
+    if (name == "lung") return imaging::WindowLevel::lung();
+    return imaging::WindowLevel::softTissue();
+}
 
 uint64_t imageNoiseSeed(const Session& session, size_t index) {
     // SplitMix64 of (seed, index): images differ in noise, runs repeat exactly.
@@ -116,11 +116,15 @@ GreyImage ImageRenderer::renderDsa(const Session& session, size_t index) {
     return out;
 }
 
-GreyImage ctSliceHu(const Session& session, const ImageTaken& ct, imaging::SlicePlane* planeOut) {
+imaging::SlicePlane ctSlicePlane(const Session& session, const ImageTaken& ct) {
     const patient::VolumeGeometry& g = session.patient().ct.geometry;
     glm::dvec3 centre = g.voxelToPatient(glm::dvec3(g.dims - 1) * 0.5);
     centre.z = ct.ctSliceZMm;
-    const imaging::SlicePlane plane = imaging::axialPlane(centre, kCtFieldOfViewMm, kReportImagePixels);
+    return imaging::axialPlane(centre, kCtFieldOfViewMm, kReportImagePixels);
+}
+
+GreyImage ctSliceHu(const Session& session, const ImageTaken& ct, imaging::SlicePlane* planeOut) {
+    const imaging::SlicePlane plane = ctSlicePlane(session, ct);
     GreyImage hu = imaging::resampleSlice(session.patient().ct, plane);
     // Tissue the procedure has changed (an ablation zone, an ice ball), under the devices.
     CtOverlay overlay;
@@ -168,9 +172,89 @@ GreyImage ctSliceHu(const Session& session, const ImageTaken& ct, imaging::Slice
     return hu;
 }
 
+float CtOverlayContour::valueAt(const glm::dvec3& lps) const {
+    const glm::dvec3 f = (lps - originLps) / spacingMm;
+    const glm::dvec3 hi = glm::dvec3(dims - 1);
+    if (!(f.x >= 0.0 && f.y >= 0.0 && f.z >= 0.0 && f.x <= hi.x && f.y <= hi.y && f.z <= hi.z))
+        return std::numeric_limits<float>::quiet_NaN();
+    const glm::ivec3 c0 = glm::min(glm::ivec3(glm::floor(f)), glm::max(dims - 2, glm::ivec3(0)));
+    const glm::dvec3 t = f - glm::dvec3(c0);
+    double sum = 0.0;
+    for (int corner = 0; corner < 8; ++corner) {
+        const glm::ivec3 o(corner & 1, (corner >> 1) & 1, (corner >> 2) & 1);
+        const glm::ivec3 c = glm::min(c0 + o, dims - 1);
+        const double w = (o.x ? t.x : 1.0 - t.x) * (o.y ? t.y : 1.0 - t.y) * (o.z ? t.z : 1.0 - t.z);
+        if (w == 0.0) continue;
+        sum += w * value[(static_cast<size_t>(c.z) * dims.y + c.y) * dims.x + c.x];
+    }
+    return static_cast<float>(sum);
+}
+
+std::vector<SliceSegment> contourOnSlice(const CtOverlayContour& contour, const imaging::SlicePlane& plane) {
+    std::vector<SliceSegment> out;
+    if (contour.value.empty() || contour.spacingMm <= 0.0) return out;
+    // The grid's box in the plane's coordinates (u along right, v along down, 0 at the centre).
+    double u0 = 1e300, u1 = -1e300, v0 = 1e300, v1 = -1e300;
+    for (int corner = 0; corner < 8; ++corner) {
+        const glm::dvec3 o(corner & 1, (corner >> 1) & 1, (corner >> 2) & 1);
+        const glm::dvec3 p = contour.originLps + contour.spacingMm * o * glm::dvec3(contour.dims - 1) - plane.centreLps;
+        const double u = glm::dot(p, plane.right), v = glm::dot(p, plane.down);
+        u0 = std::min(u0, u), u1 = std::max(u1, u), v0 = std::min(v0, v), v1 = std::max(v1, v);
+    }
+    u0 = std::max(u0, -0.5 * plane.widthMm), u1 = std::min(u1, 0.5 * plane.widthMm);
+    v0 = std::max(v0, -0.5 * plane.heightMm), v1 = std::min(v1, 0.5 * plane.heightMm);
+    const double h = contour.spacingMm;
+    const int nu = static_cast<int>(std::floor((u1 - u0) / h)) + 1, nv = static_cast<int>(std::floor((v1 - v0) / h)) + 1;
+    if (nu < 2 || nv < 2) return out;
+    // Samples above the level are inside; outside the grid counts as below it.
+    std::vector<double> s(static_cast<size_t>(nu) * nv);
+    for (int j = 0; j < nv; ++j)
+        for (int i = 0; i < nu; ++i) {
+            const glm::dvec3 p = plane.centreLps + plane.right * (u0 + i * h) + plane.down * (v0 + j * h);
+            const float v = contour.valueAt(p);
+            s[static_cast<size_t>(j) * nu + i] = std::isnan(v) ? -1e30 : static_cast<double>(v) - contour.level;
+        }
+    const auto toPixels = [&](double u, double v) {
+        return glm::dvec2((u / plane.widthMm + 0.5) * plane.cols, (v / plane.heightMm + 0.5) * plane.rows);
+    };
+    for (int j = 0; j + 1 < nv; ++j)
+        for (int i = 0; i + 1 < nu; ++i) {
+            // Corners counter-clockwise from the top left: (i,j), (i+1,j), (i+1,j+1), (i,j+1).
+            const double c[4] = {s[static_cast<size_t>(j) * nu + i], s[static_cast<size_t>(j) * nu + i + 1],
+                                 s[static_cast<size_t>(j + 1) * nu + i + 1], s[static_cast<size_t>(j + 1) * nu + i]};
+            const glm::dvec2 at[4] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
+            int inside = 0;
+            for (int k = 0; k < 4; ++k) inside |= (c[k] >= 0.0) << k;
+            if (inside == 0 || inside == 15) continue;
+            // The crossing on each edge k (corner k to corner k+1) that changes sign.
+            glm::dvec2 cross[4];
+            std::vector<int> edges;
+            for (int k = 0; k < 4; ++k) {
+                const int m = (k + 1) % 4;
+                if ((c[k] >= 0.0) == (c[m] >= 0.0)) continue;
+                const double t = std::clamp(c[k] / (c[k] - c[m]), 0.0, 1.0);
+                const glm::dvec2 q = at[k] + t * (at[m] - at[k]);
+                cross[k] = toPixels(u0 + (i + q.x) * h, v0 + (j + q.y) * h);
+                edges.push_back(k);
+            }
+            if (edges.size() == 2) {
+                out.push_back({cross[edges[0]], cross[edges[1]]});
+            } else if (edges.size() == 4) {
+                // A saddle: the mean of the corners says whether the inside corners connect.
+                const bool centreIn = (c[0] + c[1] + c[2] + c[3]) >= 0.0;
+                const bool corner0In = c[0] >= 0.0;
+                if (centreIn == corner0In)
+                    out.push_back({cross[0], cross[1]}), out.push_back({cross[2], cross[3]});
+                else
+                    out.push_back({cross[3], cross[0]}), out.push_back({cross[1], cross[2]});
+            }
+        }
+    return out;
+}
+
 GreyImage ImageRenderer::renderCt(const Session& session, size_t index) {
     const ImageTaken& ct = session.state().images.at(index);
-    return imaging::applyWindow(ctSliceHu(session, ct), windowNamed(ct.ctWindow));
+    return imaging::applyWindow(ctSliceHu(session, ct), ctWindowNamed(ct.ctWindow));
 }
 
 }  // namespace irsim::sim

@@ -51,7 +51,20 @@ private:
 // The noise seed of an image: a function of the scenario's seed and the image's index only.
 uint64_t imageNoiseSeed(const Session& session, size_t index);
 
+// A CT acquisition's window by its name ("liver", "bone", "lung"; soft tissue otherwise).
+imaging::WindowLevel ctWindowNamed(const std::string& name);
+// The plane of the slice a CT acquisition shows (axial, through its ctSliceZMm).
+imaging::SlicePlane ctSlicePlane(const Session& session, const ImageTaken& ct);
 // The axial slice of a CT acquisition (HU), devices and contrast drawn in, and its plane.
 GreyImage ctSliceHu(const Session& session, const ImageTaken& ct, imaging::SlicePlane* plane = nullptr);
+
+// A piece of a contour on a slice, in the plane's pixel units: x along its columns, y along its
+// rows, pixel (c, r) covering [c, c+1) x [r, r+1).
+struct SliceSegment {
+    glm::dvec2 a{0.0}, b{0.0};
+};
+// Where the contour crosses its level on the plane: marching squares over the plane sampled at
+// the contour's spacing, the crossing placed by linear interpolation between samples.
+std::vector<SliceSegment> contourOnSlice(const CtOverlayContour& contour, const imaging::SlicePlane& plane);
 
 }  // namespace irsim::sim

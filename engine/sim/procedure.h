@@ -53,8 +53,23 @@ struct CtOverlayField {
         return hu[(static_cast<size_t>(c.z) * dims.y + c.y) * dims.x + c.x];
     }
 };
+// A line where a quantity crosses a level on the CT view (an isotherm, the edge of a zone or of a
+// margin), in its colour with its legend. The window draws it over the slice; the value is sampled
+// trilinearly between cell centres, so the line is smooth on a coarse grid.
+struct CtOverlayContour {
+    std::string label;            // the legend: "Omega = 1", "60 degC"
+    uint32_t rgba = 0xffffffffu;  // 0xRRGGBBAA
+    glm::dvec3 originLps{0.0};    // centre of cell (0,0,0), axes along LPS
+    double spacingMm = 1.0;
+    glm::ivec3 dims{0};
+    std::vector<float> value;     // (dims.z x dims.y x dims.x), i fastest
+    float level = 0.0f;           // inside where value >= level
+    // Trilinear between cell centres; NaN outside the cells' centres.
+    float valueAt(const glm::dvec3& lps) const;
+};
 struct CtOverlay {
     std::vector<CtOverlayField> fields;
+    std::vector<CtOverlayContour> contours;
 };
 
 // A picture of the procedure's result for the session's images folder (a dose map over the CT).

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/text.h"
 #include "core/units.h"
+#include "therapy/probe_well.h"
 
 namespace irsim::therapy {
 
@@ -71,6 +72,17 @@ AxisPoint alongAxis(const Applicator& a, const glm::dvec3& p) {
     const glm::dvec3 v = p - a.tipMm;
     const double z = glm::dot(v, a.direction);
     return {glm::length(v - z * a.direction), z};
+}
+
+// A cryoprobe's held cells and their coupling (therapy/probe_well.h), fitted where its axis crosses
+// the grid's cells: across the two grid axes most nearly perpendicular to it, at its tip.
+ProbeWell probeWellOf(const BioheatGrid& g, const Applicator& a, double radiusMm) {
+    const glm::dvec3 d = glm::abs(a.direction);
+    const int along = d.x >= d.y && d.x >= d.z ? 0 : d.y >= d.z ? 1 : 2;
+    const glm::dvec3 f = (a.tipMm - g.originMm) / g.spacingMm;
+    const glm::dvec3 off = (f - glm::round(f)) * g.spacingMm;
+    const glm::dvec2 across(off[(along + 1) % 3], off[(along + 2) % 3]);
+    return fitProbeWell(g.spacingMm, radiusMm, across);
 }
 
 // The field (per unit charge density, arbitrary scale) at (rho, z) of a uniform line charge on the
@@ -162,15 +174,19 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
     if (m.sourceWPerW.size() != n) m.sourceWPerW.assign(n, 0.0f);
     if (m.group.size() != n) m.group.assign(n, 0);
     const double h = g.spacingMm, r = 0.5 * dev.diameterMm;
-    // A shaft thinner than the grid still holds the cells its axis runs through.
+    // A shaft thinner than the grid still holds the cells its axis runs through. A cryoprobe holds
+    // a disc of cells coupled to the tissue so that it freezes as a probe of its own radius on any
+    // grid (therapy/probe_well.h); the cooled RF and MW shafts hold the cells within their radius.
+    const bool cryo = dev.modality == Modality::Cryo;
     const double heldRadius = std::max(r, 0.5 * h);
     const double alpha = dev.modality == Modality::Microwave
                              ? attenuationPerM(kLiverPermittivity, kLiverConductivitySPerM, dev.frequencyHz) * 1e-3
                              : 0.0;
-    const bool cryo = dev.modality == Modality::Cryo;
     m.freezing = m.freezing || dev.heldC < 0.0;
+    if (cryo && m.heldFaceScale.size() != n) m.heldFaceScale.assign(n, 1.0f);
     // Every shaft first: one applicator's power is not absorbed in another's metal.
-    for (const Applicator& a : apps)
+    for (const Applicator& a : apps) {
+        const ProbeWell well = cryo ? probeWellOf(g, a, r) : ProbeWell{};
         for (int k = 0; k < g.dims.z; ++k)
             for (int j = 0; j < g.dims.y; ++j)
                 for (int i = 0; i < g.dims.x; ++i) {
@@ -178,13 +194,31 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
                     const AxisPoint q = alongAxis(a, g.centreMm(i, j, k));
                     // RF and MW shafts are cooled along their length; a cryo probe freezes only its
                     // segment (the rest of its shaft is vacuum-insulated).
-                    const bool inShaft = q.rho <= heldRadius && q.z >= -0.5 * h && (!cryo || q.z <= dev.activeLengthMm);
+                    const bool inShaft = q.rho <= (cryo ? well.heldRadiusMm : heldRadius) && q.z >= -0.5 * h &&
+                                         (!cryo || q.z <= dev.activeLengthMm);
                     if (inShaft && m.role[c] == CellRole::Tissue) {
                         m.role[c] = CellRole::Applicator;
                         m.group[c] = 0;
+                        if (cryo) m.heldFaceScale[c] = static_cast<float>(well.faceScale);
                     }
                 }
-    if (cryo) return;
+    }
+    if (cryo) {
+        m.besideScaledHeld.assign(n, 0);
+        for (int k = 0; k < g.dims.z; ++k)
+            for (int j = 0; j < g.dims.y; ++j)
+                for (int i = 0; i < g.dims.x; ++i) {
+                    if (m.role[g.index(i, j, k)] != CellRole::Applicator) continue;
+                    const glm::ivec3 at(i, j, k);
+                    for (int f = 0; f < 6; ++f) {
+                        glm::ivec3 b = at;
+                        b[f / 2] += f % 2 ? 1 : -1;
+                        if (glm::all(glm::greaterThanEqual(b, glm::ivec3(0))) && glm::all(glm::lessThan(b, g.dims)))
+                            m.besideScaledHeld[g.index(b.x, b.y, b.z)] = 1;
+                    }
+                }
+        return;
+    }
     std::vector<double> pattern(n);
     for (const Applicator& a : apps) {
         std::fill(pattern.begin(), pattern.end(), 0.0);

@@ -202,6 +202,12 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
     auto isHeld = [&](size_t cell) {
         return m.role[cell] != CellRole::Tissue && !(m.role[cell] == CellRole::Applicator && std::isnan(groupC(cell)));
     };
+    // A held applicator cell's scale on its faces to tissue (1 for every other cell).
+    auto faceScale = [&](size_t cell) {
+        return !m.heldFaceScale.empty() && m.role[cell] == CellRole::Applicator && !std::isnan(groupC(cell))
+                   ? static_cast<double>(m.heldFaceScale[cell])
+                   : 1.0;
+    };
     const float* T = s.temperatureC.data();
     const float* gx = s.conductance.data();
     const float* gy = gx + n;
@@ -227,7 +233,10 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
                     if (kPlane + 1 < d.z) fn(c + sz, gz[c]);
                 };
                 double q = 0.0;  // W into the cell through its faces
-                faces([&](size_t nb, float g) { q += g * (T[nb] - tc); });
+                if (!m.besideScaledHeld.empty() && m.besideScaledHeld[c])
+                    faces([&](size_t nb, float g) { q += g * faceScale(nb) * (T[nb] - tc); });
+                else
+                    faces([&](size_t nb, float g) { q += g * (T[nb] - tc); });
                 if (!isHeld(c)) {
                     double perf = 0.0;
                     if (tc > kPerfusionStopsBelowC) {
@@ -244,6 +253,7 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
                 faces([&](size_t nb, float g) {
                     if (!isHeld(nb)) fromTissue += g * (T[nb] - tc);
                 });
+                fromTissue *= faceScale(c);
                 const Sum which = m.role[c] == CellRole::Applicator ? kApplicator
                                   : m.role[c] == CellRole::Blood    ? kBlood
                                                                     : kBoundary;

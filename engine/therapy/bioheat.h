@@ -91,6 +91,10 @@ struct BioheatModel {
     // (ablation.md section 9, in open-source code).
     double vesselWallWPerM2K = 230.0;
     bool freezing = false;  // some group may go below 0 degC (the time step allows frozen tissue)
+    // (cells) or empty: times the conductance of each face between a held applicator cell and
+    // tissue (therapy/probe_well.h; 1: unscaled), and whether a cell is beside such a cell.
+    std::vector<float> heldFaceScale;
+    std::vector<uint8_t> besideScaledHeld;
     double timeStepS = 1.0; // stable explicit step (set by finishModel)
     // Derived by finishModel: each material's enthalpy curve.
     struct Curve {

@@ -11,6 +11,7 @@
 
 #include "procedures/ablation/ablation.h"
 #include "shipped_scenario.h"
+#include "sim/frames.h"
 #include "sim/run_headless.h"
 #include "sim/scenario.h"
 #include "sim/session.h"
@@ -125,6 +126,43 @@ TEST_CASE("the expert's microwave zone covers the tumour with its margin and sho
     size_t n = 0;
     for (float v : f.hu) n += !std::isnan(v);
     CHECK(static_cast<double>(n) * std::pow(f.spacingMm, 3) / 1000.0 == Approx(a.state().zoneMl).epsilon(1e-9));
+
+    // The contours the window draws: on the axial slice through the tumour's centre, the tumour's
+    // edge and its 5 mm margin lie inside the zone's edge (the expert passes both goals), and the
+    // Omega = 1 line lies where the Arrhenius integral is 1.
+    const imaging::SlicePlane plane = imaging::axialPlane(a.anatomy().tumourCentre, 160.0, 512);
+    const auto named = [&](const std::string& label) -> const sim::CtOverlayContour& {
+        for (const sim::CtOverlayContour& c : overlay.contours)
+            if (c.label == label) return c;
+        FAIL("no contour " << label);
+        return overlay.contours.front();
+    };
+    const sim::CtOverlayContour& omega = named("Omega = 1");
+    const auto atMm = [&](const glm::dvec2& px) {
+        return plane.centreLps + plane.right * (px.x / plane.cols - 0.5) * plane.widthMm +
+               plane.down * (px.y / plane.rows - 0.5) * plane.heightMm;
+    };
+    for (const char* inside : {"tumour", "margin 5 mm"}) {
+        const std::vector<sim::SliceSegment> line = sim::contourOnSlice(named(inside), plane);
+        REQUIRE(line.size() > 20);
+        size_t outside = 0;
+        for (const sim::SliceSegment& seg : line) outside += omega.valueAt(atMm(seg.a)) < omega.level;
+        CAPTURE(inside, outside, line.size());
+        CHECK(outside == 0);
+    }
+    const std::vector<sim::SliceSegment> edge = sim::contourOnSlice(omega, plane);
+    REQUIRE(edge.size() > 20);
+    double worst = 0.0, across = 0.0;
+    for (const sim::SliceSegment& seg : edge) {
+        worst = std::max(worst, std::abs(static_cast<double>(omega.valueAt(atMm(seg.a)))));
+        across = std::max(across, glm::length(atMm(seg.a) - a.anatomy().tumourCentre));
+    }
+    // log10 Omega at the line's points: 0 within a tenth of a decade (bilinear across a square of
+    // samples against linear along its edges).
+    CHECK(worst < 0.1);
+    // The zone reaches beyond the tumour and its margin, and no further than the run's long axis.
+    CHECK(across > a.anatomy().tumourRadiusMm + 5.0);
+    CHECK(across < 60.0);
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include "patient/materials.h"
 #include "therapy/ablation_zone.h"
 #include "therapy/bioheat.h"
+#include "therapy/probe_well.h"
 
 using namespace irsim;
 using namespace irsim::therapy;
@@ -218,4 +219,25 @@ TEST_CASE("the same plan gives the same state bit for bit, on one thread or two"
     runAblation(plan, again);
     CHECK(hashBioheatState(one.state) == hashBioheatState(two.state));
     CHECK(hashBioheatState(two.state) == hashBioheatState(again.state));
+}
+
+TEST_CASE("a probe's held cells draw heat as a cylinder of the probe's radius: Peaceman's well radius and its fit",
+          "[therapy][bioheat][cryo]") {
+    // One held cell on a 5-point stencil draws heat as a cylinder of h exp(-gamma) / sqrt(8) =
+    // 0.1985 h (the infinite lattice's value; Peaceman 1978 found 0.2 h numerically).
+    const double gammaEuler = 0.5772156649;
+    CHECK(heldEquivalentRadius(0.0, 1.0) == Approx(std::exp(-gammaEuler) / std::sqrt(8.0)).epsilon(0.01));
+    // More cells, a larger radius; weaker faces, a smaller one.
+    CHECK(heldEquivalentRadius(1.0 + 1e-9, 1.0) > 4.0 * heldEquivalentRadius(0.0, 1.0));
+    CHECK(heldEquivalentRadius(1.0 + 1e-9, 0.5) < heldEquivalentRadius(1.0 + 1e-9, 1.0));
+    // The fit gives the probe's radius on every grid and where the axis falls between cells, with
+    // faces scaled down only (the explicit step stays stable).
+    for (double h : {0.5, 1.0, 1.5, 2.0})
+        for (const glm::dvec2 off : {glm::dvec2(0.0), glm::dvec2(0.5 * h, 0.0), glm::dvec2(0.3 * h, -0.4 * h)}) {
+            const ProbeWell w = fitProbeWell(h, 1.2, off);
+            CAPTURE(h, off.x, off.y, w.heldRadiusMm, w.faceScale);
+            CHECK(w.equivalentRadiusMm == Approx(1.2).epsilon(1e-3));
+            CHECK(w.faceScale <= 1.0);
+            CHECK(w.faceScale > 0.2);
+        }
 }

@@ -16,6 +16,7 @@
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_vulkan.h>
 
+#include "app/window/ct_overlay_view.h"
 #include "app/window/debrief_view.h"
 #include "app/window/app_window.h"
 #include "app/window/image_panel.h"
@@ -55,6 +56,9 @@ constexpr double kScriptedFrameS = 1.0 / 30.0;  // --quit-after-frames: fixed ti
 // longer pause (a debugger, a dragged window) is not caught up in one jump.
 constexpr double kLongestFrameS = 0.5;
 constexpr int kView3dSize = 384;                // the CT panel's 3D view, pixels a side
+constexpr int kCtSlicePixels = 512;             // the CT panel's slice, pixels a side
+// The CT panel's field round a CT-guided device's tip: a 3-5 cm zone with its margin fills a third.
+constexpr double kGuidedCtFieldOfViewMm = 160.0;
 
 // Places the image (square) in the current window's remaining area and queues its draw.
 void imageInWindow(ImagePanel& panel) {
@@ -215,8 +219,16 @@ public:
             drawView3dOverlay(ImGui::GetWindowDrawList(), camera3d_, kView3dSize, ct3d.min, ct3d.max,
                               session_.radiopaqueContents(), s.carm, session_.patient().vesselTree("arterial"));
         } else {
-            ImGui::Text("Axial through isocentre, z %.0f mm, W400 L40", s.carm.isocentre.z);
+            const CtView v = ctView();
+            if (v.guided)
+                ImGui::Text("Tip z %.0f mm, FOV %.0f, W%.0f L%.0f", v.plane.centreLps.z,
+                            v.plane.widthMm, v.window.widthHu, v.window.levelHu);
+            else
+                ImGui::Text("Axial through isocentre, z %.0f mm, W%.0f L%.0f", v.plane.centreLps.z, v.window.widthHu,
+                            v.window.levelHu);
             imageInWindow(ct);
+            ctOverlay_.update(session_, v.plane);
+            ctOverlay_.draw(ImGui::GetWindowDrawList(), ct.min, ct.max, v.window);
         }
         ImGui::TextWrapped("%s", session_.scenario().description.c_str());
         ImGui::End();
@@ -329,6 +341,27 @@ public:
     bool help_ = false, f1Down_ = false, enterDown_ = false;
     bool pedalDown_ = false, pedalButton_ = false;
     bool view3d_ = false;  // the CT panel shows the 3D view instead of the axial slice
+    // The CT panel's slice: through the device tip a CT-guided procedure follows, in a field that
+    // shows the tissue round it, in the last acquisition's window; else through the isocentre.
+    struct CtView {
+        imaging::SlicePlane plane;
+        imaging::WindowLevel window;
+        bool guided = false;
+    };
+    CtView ctView() const {
+        CtView v;
+        const std::optional<glm::dvec3> tip = session_.procedure().ctFollowPoint(session_);
+        v.guided = tip.has_value();
+        v.plane = imaging::axialPlane(tip ? *tip : session_.state().carm.isocentre,
+                                      tip ? kGuidedCtFieldOfViewMm : sim::kCtFieldOfViewMm, kCtSlicePixels);
+        for (auto it = session_.state().images.rbegin(); it != session_.state().images.rend(); ++it)
+            if (it->kind == sim::ImageKind::Ct) {
+                v.window = sim::ctWindowNamed(it->ctWindow);
+                break;
+            }
+        return v;
+    }
+    CtOverlayView ctOverlay_;
     render::OrbitCamera camera3d_;
     std::string message_;
 };
@@ -365,7 +398,7 @@ int runWindowed(const WindowRunOptions& opts) {
         render::FluoroMonitorDef monitorDef;
         monitorDef.progressiveRows = 96;
         render::FluoroMonitor monitor(ctx, patient->ct, &patient->labels, monitorDef, patient::materialsOf(*patient));
-        render::CtSliceView slice(ctx, drr, 512);
+        render::CtSliceView slice(ctx, drr, kCtSlicePixels);
         render::ImageBlitter blitter(ctx, presenter.renderPass());
         ImagePanel monitorPanel{&blitter, blitter.setFor(monitor.display())};
         // DSA frames (the mask, then live minus mask) and a roadmap's last-image-hold are shown as
@@ -488,8 +521,10 @@ int runWindowed(const WindowRunOptions& opts) {
                     }
                     if (ui.view3d_)
                         view3d.record(cmd, ui.camera3d_);
-                    else
-                        slice.record(cmd, {s.carm.isocentre, 400.0, 40.0, 400.0});
+                    else {
+                        const auto v = ui.ctView();
+                        slice.record(cmd, {v.plane.centreLps, v.plane.widthMm, v.window.levelHu, v.window.widthHu});
+                    }
                 },
                 [&](VkCommandBuffer cmd) {
                     if (debrief) debrief->setCommandBuffer(cmd);

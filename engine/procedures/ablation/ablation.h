@@ -69,6 +69,7 @@ struct Anatomy {
     std::vector<uint8_t> tumourMask;     // (tumourBox cells)
     double lesionRadiusMm = 0.0;         // > 0: the tumour is Definition::lesion's sphere, not a label
     bool inTumour(const glm::dvec3& lps) const;
+    std::vector<float> tumourDistanceMm;  // (cells) from the cell's centre to the nearest tumour cell's
     // Large vessels in the grid (heat sinks): their cells, and their names.
     std::vector<size_t> heatSinkCells;
     std::vector<float> vesselDistanceMm;  // (cells) to the nearest heat-sink cell
@@ -207,6 +208,7 @@ private:
     void endRun(Session& session);
     void reportZone(Session& session);
     const therapy::BioheatModel& runModel();
+    void overlayContours(sim::CtOverlay& overlay) const;
 
     std::shared_ptr<const Definition> definition_;
     std::shared_ptr<const Anatomy> anatomy_;   // the model, shared by copies

@@ -194,6 +194,11 @@ Anatomy buildAnatomy(const patient::Patient& patient, const Definition& def, con
                 if (a.lesionRadiusMm > 0.0 && a.inTumour(p)) m.material[c] = materialOf(def.target, lesionRow.thermal);
             }
     a.vesselDistanceMm = distanceTransform(sink, m.grid.dims, h);
+    std::vector<uint8_t> tumourCells(n, 0);
+    for (int k = 0; k < m.grid.dims.z; ++k)
+        for (int j = 0; j < m.grid.dims.y; ++j)
+            for (int i = 0; i < m.grid.dims.x; ++i) tumourCells[m.grid.index(i, j, k)] = a.inTumour(m.grid.centreMm(i, j, k));
+    a.tumourDistanceMm = distanceTransform(tumourCells, m.grid.dims, h);
     std::sort(a.heatSinkNames.begin(), a.heatSinkNames.end());
 
     auto cellsOf = [&](const std::vector<std::string>& structures, const std::string& field) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/text.h"
 #include "procedures/ablation/ablation.h"
 
 namespace irsim::procedures::ablation {
@@ -172,6 +173,40 @@ void Ablation::ctOverlay(const Session&, sim::CtOverlay& overlay) const {
     }
     if (anyDead) overlay.fields.push_back(std::move(coagulated));
     if (anyIce) overlay.fields.push_back(std::move(ice));
+    overlayContours(overlay);
+}
+
+void Ablation::overlayContours(sim::CtOverlay& overlay) const {
+    const Anatomy& an = *anatomy_;
+    const therapy::BioheatState& h = *state_.heat;
+    const therapy::BioheatGrid& g = an.tissue.grid;
+    const size_t n = g.cellCount();
+    const auto contour = [&](std::string label, uint32_t rgba, float level, auto&& valueOf) {
+        sim::CtOverlayContour c{std::move(label), rgba, g.originMm, g.spacingMm, g.dims, std::vector<float>(n), level};
+        for (size_t i = 0; i < n; ++i) c.value[i] = valueOf(i);
+        overlay.contours.push_back(std::move(c));
+    };
+    // The tumour's edge lies half a cell beyond the centres of its outer cells; the margin as much
+    // beyond that as the plan asks.
+    const float edge = static_cast<float>(0.5 * g.spacingMm);
+    const float margin = static_cast<float>(definition_->marginMm);
+    contour("tumour", 0xffe040ffu, -edge, [&](size_t c) { return -an.tumourDistanceMm[c]; });
+    contour(formatted("margin %.0f mm", definition_->marginMm), 0x40e070ffu, -(edge + margin),
+            [&](size_t c) { return -an.tumourDistanceMm[c]; });
+    // Cell death on a log scale: it spans decades within a millimetre of the edge.
+    contour("Omega = 1", 0xff3030ffu, 0.0f,
+            [&](size_t c) { return static_cast<float>(std::log10(std::max(h.omega[c], 1e-30f))); });
+    contour("CEM43 240 min", 0xff50ffffu, static_cast<float>(std::log10(therapy::kCem43NecrosisMin)),
+            [&](size_t c) { return static_cast<float>(std::log10(std::max(h.cem43Min[c], 1e-30f))); });
+    // The isotherms of the temperature now: heat's 50 and 60 degC, or the ice edge and the cold ones.
+    float hottest = -1e9f, coldest = 1e9f;
+    for (size_t c = 0; c < n; ++c)
+        if (an.tissue.role[c] == therapy::CellRole::Tissue)
+            hottest = std::max(hottest, h.temperatureC[c]), coldest = std::min(coldest, h.temperatureC[c]);
+    for (const auto& [t, rgba] : {std::pair{50.0f, 0xffb040ffu}, std::pair{60.0f, 0xffff80ffu}})
+        if (hottest >= t) contour(formatted("%.0f degC", t), rgba, t, [&](size_t c) { return h.temperatureC[c]; });
+    for (const auto& [t, rgba] : {std::pair{0.0f, 0x80e0ffffu}, std::pair{-20.0f, 0x4090ffffu}, std::pair{-40.0f, 0x3050ffffu}})
+        if (coldest <= t) contour(formatted("%.0f degC", t), rgba, -t, [&](size_t c) { return -h.temperatureC[c]; });
 }
 
 void Ablation::hashState(StateHash& hash) const {
