@@ -217,6 +217,38 @@ TEST_CASE("the panel's planner, draw and infuse controls give the actions a hand
     CHECK(Radioembolization::of(s).deliveryState().spheres.infusedMl == Approx(5.0).epsilon(1e-9));
 }
 
+TEST_CASE("the panel's exchange buttons take the 0.035 wire out and put the microcatheter and microwire in, as the expert logs do", "[radioembolization][controls]") {
+    sim::Session s(scenarioWith(), phantom());
+    const sim::PanelSpec& panel = s.procedureSpec().panel;
+    const sim::PanelInputs inputs = sim::initialInputs(panel);
+    const auto press = [&](const std::string& id, double t) {
+        s.advanceTo(t);
+        for (const sim::Action& a : sim::pressControl(panel, id, inputs, s)) s.submit(a);
+        s.advanceTo(t + 0.5);
+    };
+    const auto stack = [&] { return Radioembolization::of(s).state().stack; };
+    REQUIRE(stack() == std::vector<std::string>{"cobra_c2_5fr", "glidewire_035_angled"});
+    // The wire 60 mm out of the Cobra, then the hand on it: "Pull into sheath" brings all of it back.
+    press("next_hub", 1.0);
+    s.advanceTo(2.0);
+    s.submit(sim::Action{2.0, "device.push", {{"device", "glidewire_035_angled"}, {"mm", 60.0}}, "test", 0});
+    s.advanceTo(8.0);
+    REQUIRE(Radioembolization::of(s).state().rod.insertedMm[1] > 50.0);
+    press("pull_into_sheath", 9.0);
+    s.advanceTo(12.0);  // 60 mm at 50 mm/s
+    CHECK(Radioembolization::of(s).state().rod.insertedMm[1] < 1.0);
+    press("remove", 13.0);
+    CHECK(stack() == std::vector<std::string>{"cobra_c2_5fr"});
+    press("insert_next", 14.0);
+    CHECK(stack() == std::vector<std::string>{"cobra_c2_5fr", "microcatheter_27fr"});
+    press("insert_next", 15.0);
+    CHECK(stack() == std::vector<std::string>{"cobra_c2_5fr", "microcatheter_27fr", "microwire_018"});
+    // Nothing left to insert: the label says so and a press is refused with its reason.
+    for (const sim::PanelControl& c : panel.controls)
+        if (c.id == "insert_next") CHECK(c.liveLabel(s) == "Insert (nothing left to insert)");
+    for (const assessment::SessionEvent& e : s.state().events) CHECK(e.kind != "action.refused");
+}
+
 TEST_CASE("the dose map shows the tumour hot and the untreated left lobe as plain CT", "[radioembolization][picture]") {
     const sim::Session& session = expertSession();
     const Radioembolization& r = Radioembolization::of(session);

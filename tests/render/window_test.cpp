@@ -306,7 +306,7 @@ TEST_CASE("the scenario library starts the scenario a mouse click chooses and st
     CHECK(listed.find("1 session, 0 passed", row) != std::string::npos);
 }
 
-TEST_CASE("a hand on the radioembolization panel plans, draws and infuses, and the CT panel shows the dose map",
+TEST_CASE("a hand on the radioembolization panel exchanges the wire for the microcatheter, plans, draws and infuses, and the CT panel shows the dose map",
           "[render][window][input][radioembolization]") {
     const auto run = runInputScript("window_y90.sh", "window-y90-test");
     if (!run) return;
@@ -315,12 +315,21 @@ TEST_CASE("a hand on the radioembolization panel plans, draws and infuses, and t
     REQUIRE(run->status == 0);
     // Each click is the action its control documents, with the panel's defaults: a partition plan
     // to 40 Gy of normal liver (the resin limit, EANM 2022), the activity drawn, 5 ml at 5 ml/min.
-    std::vector<nlohmann::json> plans, draws, infusions;
+    std::vector<nlohmann::json> plans, draws, infusions, inserted;
+    std::string removed;
     for (const nlohmann::json& a : readJsonLines((dir / "session.jsonl").string())) {
+        if (a["action"] == "device.remove") removed = a["device"];
+        if (a["action"] == "device.insert") inserted.push_back(a["device"]);
         if (a["action"] == "plan.activity") plans.push_back(a);
         if (a["action"] == "spheres.prepare") draws.push_back(a);
         if (a["action"] == "spheres.infuse") infusions.push_back(a);
     }
+    // The coaxial exchange: the 0.035" wire out, then the microcatheter and the microwire in,
+    // none of them refused.
+    CHECK(removed == "glidewire_035_angled");
+    CHECK(inserted == std::vector<nlohmann::json>{"microcatheter_27fr", "microwire_018"});
+    const nlohmann::json report = nlohmann::json::parse(readAll((dir / "report.json").string()));
+    for (const nlohmann::json& e : report["events"]) CHECK(e["kind"] != "action.refused");
     REQUIRE(plans.size() == 1);
     REQUIRE(draws.size() == 1);
     REQUIRE(infusions.size() == 1);

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# A resident's hand on the radioembolization panel through real X mouse events (xdotool): Plan
+# A resident's hand on the radioembolization panel through real X mouse events (xdotool): the hand on
+# the 0.035" wire's hub, the wire out of the sheath, the microcatheter and the microwire in, Plan
 # activity, Draw the planned activity, Infuse spheres, then the CT panel's Dose map. Run under the X
 # server xvfb-run starts (window_test.cpp does). Usage: window_y90.sh IRSIM OUTDIR
-# Leaves in OUTDIR: session.jsonl (the actions the window recorded), dosemap.png, irsim.txt, steps.txt.
+# Leaves in OUTDIR: session.jsonl (the actions the window recorded), report.json (written when SIGTERM
+# closes the window), dosemap.png, irsim.txt, steps.txt.
 set -euo pipefail
 irsim=$1
 cd "$2"
-rm -f session.jsonl steps.txt ./*.png
+rm -f session.jsonl report.json steps.txt ./*.png
 
 . "$(dirname "${BASH_SOURCE[0]}")/window_session.sh"
-start_window radioembolization-right-lobe --screenshot shot.png
+start_window radioembolization-right-lobe --screenshot shot.png --report report.json
 shot() {  # the next frame as a PNG
     kill -USR1 "$pid"
     for _ in $(seq 1200); do [ -f shot.png ] && break; sleep 0.05; done
@@ -27,9 +29,13 @@ click() {  # x y what
     step "clicked $3"
     sleep 1.0
 }
-click 1037 542 "Plan activity"
-click 1080 565 "Draw the planned activity"
-click 1047 634 "Infuse spheres"
+click 1020 473 "Next hub"
+click 1182 496 "Remove from sheath"
+click 1112 519 "Insert (the microcatheter)"
+click 1112 519 "Insert (the microwire)"
+click 1037 588 "Plan activity"
+click 1080 611 "Draw the planned activity"
+click 1047 680 "Infuse spheres"
 sleep 2
 click 716 36 "Dose map"
 sleep 1
