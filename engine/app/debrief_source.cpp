@@ -1,6 +1,7 @@
 #include "app/debrief_source.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <limits>
 #include <mutex>
@@ -201,6 +202,7 @@ struct ReplayCache::Impl {
     double last() const { return log.empty() ? 0.0 : log.back().time_s; }
 
     std::vector<sim::ImageTaken> images;                        // every image of the whole session
+    std::vector<sim::ResultPicture> results;                    // the procedure's, at the end
 
     void build() {
         session = std::make_unique<sim::Session>(scenario, patient);
@@ -213,6 +215,7 @@ struct ReplayCache::Impl {
         session->advanceTo(last());
         if (!session->ended()) session->end("end of the action log");
         images = session->state().images;
+        results = session->procedure().resultPictures(*session);
     }
 
     // The latest snapshot taken before `beforeS` (strictly: an image taken at a snapshot's tick
@@ -239,6 +242,12 @@ ReplayCache::~ReplayCache() = default;
 size_t ReplayCache::snapshotCount() const {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     return impl_->snaps.size();
+}
+
+std::vector<sim::ResultPicture> ReplayCache::resultPictures() const {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (!impl_->session) impl_->build();
+    return impl_->results;
 }
 
 ScrubFrame ReplayCache::replayTo(double time_s, const assessment::Debrief* imagesOf) const {
@@ -275,17 +284,54 @@ ScrubFrame replayTo(const sim::Scenario& scenario, std::shared_ptr<const patient
 }
 
 std::vector<GreyImage> renderSessionImages(const sim::Scenario& scenario, std::shared_ptr<const patient::Patient> patient,
-                                           const std::vector<sim::Action>& log) {
+                                           const std::vector<sim::Action>& log, std::vector<sim::ResultPicture>* results,
+                                           bool renderImages) {
     sim::Session session(scenario, std::move(patient));
     sim::ImageRenderer renderer;
     std::vector<GreyImage> images;
-    session.setImageSink([&](const sim::Session& s, size_t index) { images.push_back(renderer.render(s, index)); });
+    if (renderImages)
+        session.setImageSink([&](const sim::Session& s, size_t index) { images.push_back(renderer.render(s, index)); });
     session.play(log);
+    if (results) *results = session.procedure().resultPictures(session);
     return images;
 }
 
+std::string resultPictureTitle(const std::string& name) {
+    std::string t = name;
+    std::replace(t.begin(), t.end(), '-', ' ');
+    if (!t.empty()) t[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(t[0])));
+    return t;
+}
+
+namespace {
+
+std::string readBinary(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The result-NAME.png files `run --frames` wrote, by name.
+std::vector<as::ResultPng> resultsInFolder(const std::string& framesDir) {
+    std::vector<as::ResultPng> out;
+    std::error_code ec;
+    if (framesDir.empty() || !fs::is_directory(framesDir, ec)) return out;
+    for (const fs::directory_entry& e : fs::directory_iterator(framesDir, ec)) {
+        const std::string file = e.path().filename().string();
+        if (file.rfind("result-", 0) != 0 || e.path().extension() != ".png") continue;
+        const std::string name = e.path().stem().string().substr(7);
+        out.push_back({name, resultPictureTitle(name), readBinary(e.path())});
+    }
+    std::sort(out.begin(), out.end(), [](const as::ResultPng& a, const as::ResultPng& b) { return a.name < b.name; });
+    return out;
+}
+
+}  // namespace
+
 std::vector<std::string> debriefImagesPng(const LoadedDebrief& d, const std::string& framesDir,
-                                          std::shared_ptr<const patient::Patient> patient) {
+                                          std::shared_ptr<const patient::Patient> patient,
+                                          std::vector<as::ResultPng>* results) {
     const auto& images = d.debrief.images;
     std::vector<std::string> png(images.size());
     bool allFound = !images.empty() && !framesDir.empty();
@@ -295,22 +341,31 @@ std::vector<std::string> debriefImagesPng(const LoadedDebrief& d, const std::str
             allFound = false;
             break;
         }
-        std::ifstream in(p, std::ios::binary);
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        png[i] = ss.str();
+        png[i] = readBinary(p);
     }
-    if (allFound || images.empty() || !d.scenario || d.log.empty()) return png;
+    // A `run --frames` folder holding every image also holds the run's result pictures.
+    const bool canReplay = d.scenario && !d.log.empty();
+    const bool needImages = !allFound && !images.empty();
+    const bool needResults = results && !allFound && canReplay;
+    if (results && !needResults) *results = resultsInFolder(framesDir);
+    if (!canReplay || (!needImages && !needResults)) return png;
     if (!patient) patient = sim::loadScenarioPatient(*d.scenario);
-    const auto rendered = renderSessionImages(*d.scenario, patient, d.log);
-    for (size_t i = 0; i < png.size() && i < rendered.size(); ++i) png[i] = as::encodePngGrey8(rendered[i]);
+    std::vector<sim::ResultPicture> pictures;
+    const auto rendered = renderSessionImages(*d.scenario, patient, d.log, needResults ? &pictures : nullptr, needImages);
+    for (size_t i = 0; needImages && i < png.size() && i < rendered.size(); ++i) png[i] = as::encodePngGrey8(rendered[i]);
+    if (needResults) {
+        results->clear();
+        for (const sim::ResultPicture& p : pictures)
+            results->push_back({p.name, resultPictureTitle(p.name), as::encodePngRgba8(p.width, p.height, p.rgba)});
+    }
     return png;
 }
 
 size_t writeDebriefHtml(const LoadedDebrief& d, const std::string& path, const std::string& framesDir,
                         std::shared_ptr<const patient::Patient> patient) {
-    const auto png = debriefImagesPng(d, framesDir, std::move(patient));
-    const std::string html = as::debriefHtml(d.debrief, png);
+    std::vector<as::ResultPng> results;
+    const auto png = debriefImagesPng(d, framesDir, std::move(patient), &results);
+    const std::string html = as::debriefHtml(d.debrief, png, results);
     std::ofstream out(path, std::ios::binary);
     if (!out) throw DataError(path, 0, "--html", "cannot write the debrief");
     out << html;

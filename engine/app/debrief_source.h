@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "assessment/debrief.h"
+#include "assessment/debrief_html.h"
 #include "core/image_io.h"
 #include "sim/action.h"
 #include "sim/scenario.h"
@@ -81,21 +82,33 @@ public:
     ~ReplayCache();
     ScrubFrame replayTo(double time_s, const assessment::Debrief* imagesOf) const;
     size_t snapshotCount() const;
+    // The procedure's pictures of the result at the end of the session (a dose map).
+    std::vector<sim::ResultPicture> resultPictures() const;
 
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
 
-// Every image the session took, rendered when it was taken (what `run --frames` writes).
+// Every image the session took, rendered when it was taken (what `run --frames` writes); with
+// `results`, also the procedure's pictures of its result at the end (a dose map). renderImages
+// false plays the log without rendering (only the results are wanted).
 std::vector<GreyImage> renderSessionImages(const sim::Scenario& scenario,
                                            std::shared_ptr<const patient::Patient> patient,
-                                           const std::vector<sim::Action>& log);
+                                           const std::vector<sim::Action>& log,
+                                           std::vector<sim::ResultPicture>* results = nullptr,
+                                           bool renderImages = true);
+
+// How the window and the debrief name a result picture: its file stem in words ("Dose map").
+std::string resultPictureTitle(const std::string& name);
 
 // PNG bytes per image for the HTML: from framesDir when it holds the report's files, else rendered
-// by replay when the scenario and log are known, else empty strings.
+// by replay when the scenario and log are known, else empty strings. With `results`, also the
+// procedure's result pictures: the result-*.png files of a framesDir that holds every image (what
+// `run --frames` writes), else replayed when the scenario and log are known.
 std::vector<std::string> debriefImagesPng(const LoadedDebrief& d, const std::string& framesDir,
-                                          std::shared_ptr<const patient::Patient> patient = nullptr);
+                                          std::shared_ptr<const patient::Patient> patient = nullptr,
+                                          std::vector<assessment::ResultPng>* results = nullptr);
 
 // Writes the HTML export; returns the number of images embedded.
 size_t writeDebriefHtml(const LoadedDebrief& d, const std::string& path, const std::string& framesDir,

@@ -61,6 +61,7 @@ tr.band-zero td.marks,tr.band-critical td.marks{color:#cf3a2f;font-weight:bold}
 tr.cat-complication td{color:#cf3a2f;font-weight:bold}
 .plots svg{margin:4px 8px 8px 0}
 figure{display:inline-block;margin:6px;text-align:center}figure img{width:256px;height:256px;background:#000}
+.results figure img{width:auto;height:auto;max-width:100%}
 figcaption{font-size:13px;color:#444}
 .note{color:#666;font-style:italic}
 )";
@@ -245,18 +246,17 @@ std::string base64Encode(std::string_view bytes) {
     return out;
 }
 
-std::string encodePngGrey8(const GreyImage& im) {
-    if (im.width <= 0 || im.height <= 0 || im.pixels.size() != size_t(im.width) * size_t(im.height))
-        throw DataError("", 0, "image", "an empty or inconsistent image cannot be encoded as PNG");
-    // Scanlines with filter type 0 (none), then zlib, as the PNG specification (ISO/IEC 15948) lays out.
+namespace {
+
+// Scanlines with filter type 0 (none), then zlib, as the PNG specification (ISO/IEC 15948) lays
+// out. `pixels`: rows of width x channels bytes; colourType 0 grey, 6 RGBA.
+std::string encodePng(int width, int height, int channels, uint8_t colourType, const uint8_t* pixels) {
+    const size_t row = size_t(width) * size_t(channels);
     std::string raw;
-    raw.reserve(size_t(im.height) * (size_t(im.width) + 1));
-    for (int y = 0; y < im.height; ++y) {
+    raw.reserve(size_t(height) * (row + 1));
+    for (int y = 0; y < height; ++y) {
         raw += '\0';
-        for (int x = 0; x < im.width; ++x) {
-            const float v = std::clamp(im.at(x, y), 0.0f, 1.0f);
-            raw += static_cast<char>(static_cast<uint8_t>(std::lround(v * 255.0f)));
-        }
+        raw.append(reinterpret_cast<const char*>(pixels + size_t(y) * row), row);
     }
     uLongf zlen = compressBound(static_cast<uLong>(raw.size()));
     std::string z(zlen, '\0');
@@ -276,16 +276,36 @@ std::string encodePngGrey8(const GreyImage& im) {
         be32(png, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
     };
     std::string ihdr;
-    be32(ihdr, static_cast<uint32_t>(im.width));
-    be32(ihdr, static_cast<uint32_t>(im.height));
-    ihdr += std::string("\x08\x00\x00\x00\x00", 5);  // 8-bit, greyscale, deflate, adaptive filter, no interlace
+    be32(ihdr, static_cast<uint32_t>(width));
+    be32(ihdr, static_cast<uint32_t>(height));
+    ihdr += static_cast<char>(8);           // bit depth
+    ihdr += static_cast<char>(colourType);  // grey or RGBA
+    ihdr += std::string("\x00\x00\x00", 3);  // deflate, adaptive filter, no interlace
     chunk("IHDR", ihdr);
     chunk("IDAT", z);
     chunk("IEND", "");
     return png;
 }
 
-std::string debriefHtml(const Debrief& d, const std::vector<std::string>& pngPerImage) {
+}  // namespace
+
+std::string encodePngGrey8(const GreyImage& im) {
+    if (im.width <= 0 || im.height <= 0 || im.pixels.size() != size_t(im.width) * size_t(im.height))
+        throw DataError("", 0, "image", "an empty or inconsistent image cannot be encoded as PNG");
+    std::vector<uint8_t> bytes(im.pixels.size());
+    for (size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<uint8_t>(std::lround(std::clamp(im.pixels[i], 0.0f, 1.0f) * 255.0f));
+    return encodePng(im.width, im.height, 1, 0, bytes.data());
+}
+
+std::string encodePngRgba8(int width, int height, const std::vector<uint8_t>& rgba) {
+    if (width <= 0 || height <= 0 || rgba.size() != size_t(width) * size_t(height) * 4)
+        throw DataError("", 0, "image", "an empty or inconsistent RGBA image cannot be encoded as PNG");
+    return encodePng(width, height, 4, 6, rgba.data());
+}
+
+std::string debriefHtml(const Debrief& d, const std::vector<std::string>& pngPerImage,
+                        const std::vector<ResultPng>& results) {
     Html h;
     h.raw("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n");
     h.element("title", "Debrief: " + d.title);
@@ -308,6 +328,18 @@ std::string debriefHtml(const Debrief& d, const std::vector<std::string>& pngPer
     h.raw("<ul class=\"reasons\">\n");
     for (const std::string& r : d.reasons) h.element("li", r);
     h.raw("</ul>\n</section>\n");
+
+    // What the procedure left in the patient (a dose map), right under the verdict.
+    if (!results.empty()) {
+        h.raw("<div class=\"images results\">\n");
+        for (const ResultPng& r : results) {
+            h.raw("<figure " + attr("id", "result-" + r.name) + ">\n");
+            h.raw("<img " + attr("alt", r.caption) + " src=\"data:image/png;base64," + base64Encode(r.png) + "\" />\n");
+            h.element("figcaption", r.caption);
+            h.raw("</figure>\n");
+        }
+        h.raw("</div>\n");
+    }
 
     h.element("h2", "Metrics");
     if (d.expertSessionId)

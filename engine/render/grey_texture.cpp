@@ -21,20 +21,40 @@ GreyTexture::~GreyTexture() {
     ctx_.release(staging_);
 }
 
-void GreyTexture::upload(const GreyImage& im) {
-    hasImage_ = !im.pixels.empty();
-    if (!hasImage_) return;
+// Fills the staging buffer (side x side RGBA) with pixelAt(x, y, rgba) after the device is idle,
+// then copies it into the texture.
+template <class PixelAt>
+void GreyTexture::fill(PixelAt pixelAt) {
     const int n = static_cast<int>(side_);
     ctx_.waitIdle();
     auto* dst = static_cast<uint8_t*>(staging_.mapped);
     for (int y = 0; y < n; ++y)
-        for (int x = 0; x < n; ++x) {
-            const float v = im.at(x * im.width / n, y * im.height / n);
-            const auto g = static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
-            uint8_t* p = dst + (static_cast<size_t>(y) * n + x) * 4;
-            p[0] = p[1] = p[2] = g;
-            p[3] = 255;
-        }
+        for (int x = 0; x < n; ++x) pixelAt(x, y, dst + (static_cast<size_t>(y) * n + x) * 4);
+    copyStagingToTexture();
+}
+
+void GreyTexture::upload(const GreyImage& im) {
+    hasImage_ = !im.pixels.empty();
+    if (!hasImage_) return;
+    const int n = static_cast<int>(side_);
+    fill([&](int x, int y, uint8_t* p) {
+        const float v = im.at(x * im.width / n, y * im.height / n);
+        p[0] = p[1] = p[2] = static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+        p[3] = 255;
+    });
+}
+
+void GreyTexture::uploadRgba(int width, int height, const std::vector<uint8_t>& rgba) {
+    hasImage_ = width > 0 && height > 0 && rgba.size() == static_cast<size_t>(width) * height * 4;
+    if (!hasImage_) return;
+    const int n = static_cast<int>(side_);
+    fill([&](int x, int y, uint8_t* p) {
+        const uint8_t* s = &rgba[(static_cast<size_t>(y * height / n) * width + x * width / n) * 4];
+        std::copy(s, s + 4, p);
+    });
+}
+
+void GreyTexture::copyStagingToTexture() {
     ctx_.submitAndWait([&](VkCommandBuffer cmd) {
         transitionImage(cmd, texture_.image, VK_IMAGE_LAYOUT_GENERAL, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
                         VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,

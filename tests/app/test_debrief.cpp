@@ -1,9 +1,14 @@
 // `irsim run --trainee` stores the session; `irsim debrief --html` exports it; the debrief window
-// under Xvfb shows the result of the default scenario's expert log. All through the built program.
+// under Xvfb shows the result of the default scenario's expert log, and a Y-90 session's dose map.
+// All through the built program.
+#include <png.h>
+
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 
@@ -28,7 +33,11 @@ std::string slurp(const fs::path& p) {
 
 const std::string kScenario = std::string(IRSIM_SOURCE_DIR) + "/scenarios/carm-positioning-l1.toml";
 const std::string kExpert = std::string(IRSIM_SOURCE_DIR) + "/scenarios/carm-positioning-l1.expert.jsonl";
+const std::string kY90Scenario = std::string(IRSIM_SOURCE_DIR) + "/scenarios/radioembolization-segmentectomy.toml";
+const std::string kY90Expert = std::string(IRSIM_SOURCE_DIR) + "/scenarios/radioembolization-segmentectomy.expert.jsonl";
 const std::string kHunting = std::string(IRSIM_SOURCE_DIR) + "/scenarios/carm-positioning-l1.hunting.jsonl";
+
+std::string lastWindowOutput;  // what the last debriefWindowShot printed
 
 std::string irsimCmd() { return "IRSIM_ROOT=" + quoted(IRSIM_SOURCE_DIR) + " " + quoted(IRSIM_EXE); }
 
@@ -48,6 +57,116 @@ std::string base64Decode(const std::string& s) {
         }
     }
     return out;
+}
+
+// Runs `log` headless with its images in dir/frames and its report in dir/report.json, then exports
+// the debrief from the report alone (no --actions, no --frames: the actions it carries are
+// replayed) to dir/debrief.html. Returns the page; `report` gets the report.
+std::string htmlFromReportAlone(const std::string& scenario, const std::string& log, const fs::path& dir,
+                                nlohmann::json& report) {
+    const fs::path reportPath = dir / "report.json", frames = dir / "frames", html = dir / "debrief.html";
+    fs::create_directories(frames);
+    auto run = runShell(irsimCmd() + " run " + quoted(scenario) + " --headless --actions " + quoted(log) + " --report " +
+                        quoted(reportPath.string()) + " --frames " + quoted(frames.string()) + " 2>&1");
+    INFO(run.out);
+    REQUIRE(run.status == 0);
+    report = nlohmann::json::parse(slurp(reportPath));
+    REQUIRE(report["actions"].size() == irsim::sim::readActionLog(log).size());
+    run = runShell(irsimCmd() + " debrief " + quoted(reportPath.string()) + " --html " + quoted(html.string()) + " 2>&1");
+    INFO(run.out);
+    REQUIRE(run.status == 0);
+    const size_t n = report["images"].size();
+    CHECK(run.out.find("(" + std::to_string(n) + " of " + std::to_string(n) + " images)") != std::string::npos);
+    return slurp(html);
+}
+
+// Every embedded PNG of a page from `from` on, decoded. Found by hand: std::regex recurses per
+// character and overflows the stack on images this size.
+std::vector<std::string> embeddedPngs(const std::string& page, size_t from = 0) {
+    std::vector<std::string> embedded;
+    const std::string open = "src=\"data:image/png;base64,";
+    for (size_t at = page.find(open, from); at != std::string::npos; at = page.find(open, at)) {
+        at += open.size();
+        const size_t end = page.find('"', at);
+        REQUIRE(end != std::string::npos);
+        embedded.push_back(base64Decode(page.substr(at, end - at)));
+    }
+    return embedded;
+}
+
+// `irsim replay LOG --debrief-screenshot` under Xvfb: the debrief window's last frame, or nothing
+// (with a warning) where there is no X server or no window in this build.
+std::optional<fs::path> debriefWindowShot(const std::string& log, const std::string& scenarioId, const fs::path& dir,
+                                          const std::string& extra = "") {
+    if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0) {
+        WARN("xvfb-run is not installed (Debian package xvfb): debrief window test skipped");
+        return std::nullopt;
+    }
+    const fs::path shot = dir / "debrief.png";
+    const auto r = runShell("cd " + quoted(dir.string()) + " && IRSIM_ROOT=" + quoted(IRSIM_SOURCE_DIR) +
+                            " IRSIM_VALIDATION=1 xvfb-run -a -s '-screen 0 1280x800x24' " + quoted(IRSIM_EXE) + " replay " +
+                            quoted(log) + " --scenario " + scenarioId + extra + " --debrief-screenshot " +
+                            quoted(shot.string()) + " 2>&1");
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    if (r.out.find("screenshot:") == std::string::npos) {
+        WARN("irsim was built without the window: debrief window test skipped");
+        return std::nullopt;
+    }
+    CHECK(r.out.find("Vulkan validation errors: 0") != std::string::npos);
+    lastWindowOutput = r.out;
+    return shot;
+}
+
+struct Rgba {
+    int width = 0, height = 0;
+    std::vector<uint8_t> px;
+    const uint8_t* at(int x, int y) const { return &px[(static_cast<size_t>(y) * width + x) * 4]; }
+};
+
+Rgba decodePng(const std::string& bytes) {
+    png_image img;
+    std::memset(&img, 0, sizeof img);
+    img.version = PNG_IMAGE_VERSION;
+    REQUIRE(png_image_begin_read_from_memory(&img, bytes.data(), bytes.size()));
+    img.format = PNG_FORMAT_RGBA;
+    Rgba out;
+    out.width = static_cast<int>(img.width), out.height = static_cast<int>(img.height);
+    out.px.resize(PNG_IMAGE_SIZE(img));
+    REQUIRE(png_image_finish_read(&img, nullptr, out.px.data(), 0, nullptr));
+    return out;
+}
+
+// A colour scale in [x0, x1) x [y0, y1): a column that reads, from the bottom up, red (a quarter of
+// the scale) then yellow (half) then pale yellow (three quarters and over: 255, 255, 153), as the
+// hot-metal wash does. `tol`: how far from these colours a pixel may be (a window resamples).
+bool hasColourScale(const Rgba& im, int x0, int y0, int x1, int y1, int tol) {
+    for (int x = x0; x < x1; ++x) {
+        int stage = 0;
+        for (int y = y1 - 1; y >= y0 && stage < 3; --y) {
+            const uint8_t* p = im.at(x, y);
+            const bool red = p[0] >= 255 - tol && p[1] <= tol && p[2] <= tol;
+            const bool yellow = p[0] >= 255 - tol && p[1] >= 255 - tol && p[2] <= tol;
+            const bool white = p[0] >= 255 - tol && p[1] >= 255 - tol && std::abs(p[2] - 153) <= tol;
+            if (stage == 0 && red) stage = 1;
+            else if (stage == 1 && yellow) stage = 2;
+            else if (stage == 2 && white) stage = 3;
+        }
+        if (stage == 3) return true;
+    }
+    return false;
+}
+
+// Pixels of the dose wash from half the scale up on the CT (yellow to pale yellow, never grey) and
+// of the tumour's cyan contour, in a rectangle.
+void countDose(const Rgba& im, int x0, int y0, int x1, int y1, int& hot, int& contour) {
+    hot = contour = 0;
+    for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x) {
+            const uint8_t* p = im.at(x, y);
+            hot += p[0] > 200 && p[1] > 150 && p[2] + 40 < p[1];
+            contour += p[0] < 60 && p[1] > 180 && p[2] > 200;
+        }
 }
 
 }  // namespace
@@ -149,33 +268,14 @@ TEST_CASE("irsim debrief REPORT --html --frames embeds each frame's PNG and plot
 TEST_CASE("irsim debrief REPORT --html renders every image again from the actions the report carries",
           "[app][debrief][html]") {
     const fs::path dir = freshDir("debrief-html-rendered");
-    const fs::path report = dir / "report.json", frames = dir / "frames", html = dir / "debrief.html";
-    fs::create_directories(frames);
-    auto run = runShell(irsimCmd() + " run " + quoted(kScenario) + " --headless --actions " + quoted(kExpert) + " --report " +
-                        quoted(report.string()) + " --frames " + quoted(frames.string()) + " 2>&1");
-    INFO(run.out);
-    REQUIRE(run.status == 0);
-    const auto j = nlohmann::json::parse(slurp(report));
-    REQUIRE(j["actions"].size() == irsim::sim::readActionLog(kExpert).size());
-    // No --actions and no --frames: the report alone. Its images are the ones the run wrote, pixel
-    // for pixel (the replay is deterministic).
-    run = runShell(irsimCmd() + " debrief " + quoted(report.string()) + " --html " + quoted(html.string()) + " 2>&1");
-    INFO(run.out);
-    REQUIRE(run.status == 0);
+    nlohmann::json j;
+    const std::string page = htmlFromReportAlone(kScenario, kExpert, dir, j);
+    // Its images are the ones the run wrote, pixel for pixel (the replay is deterministic).
     const size_t n = j["images"].size();
     REQUIRE(n > 0);
-    CHECK(run.out.find("(" + std::to_string(n) + " of " + std::to_string(n) + " images)") != std::string::npos);
-    const std::string page = slurp(html);
-    // Found by hand: std::regex recurses per character and overflows the stack on images this size.
-    std::vector<std::string> embedded;
-    const std::string open = "src=\"data:image/png;base64,";
-    for (size_t at = page.find(open); at != std::string::npos; at = page.find(open, at)) {
-        at += open.size();
-        const size_t end = page.find('"', at);
-        REQUIRE(end != std::string::npos);
-        embedded.push_back(base64Decode(page.substr(at, end - at)));
-    }
+    const std::vector<std::string> embedded = embeddedPngs(page);
     REQUIRE(embedded.size() == n);
+    const fs::path frames = dir / "frames";
     const fs::path firstPng = dir / "embedded0.png";
     std::ofstream(firstPng, std::ios::binary) << embedded[0];
     const irsim::GreyImage again = irsim::readPngGrey(firstPng.string());
@@ -186,29 +286,16 @@ TEST_CASE("irsim debrief REPORT --html renders every image again from the action
 
 TEST_CASE("the debrief window after the default scenario's expert log shows the result, the metrics and the last image",
           "[app][debrief][window]") {
-    if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0) {
-        WARN("xvfb-run is not installed (Debian package xvfb): debrief window test skipped");
-        return;
-    }
     const fs::path dir = freshDir("debrief-window");
-    const fs::path shot = dir / "debrief.png";
     const std::string url = "sqlite:" + (dir / "records.sqlite").string();
     // An earlier failed attempt, so the learning curve has two points.
     auto r = runShell(irsimCmd() + " run " + quoted(kScenario) + " --headless --actions " + quoted(kHunting) +
                       " --trainee res-01 --records " + quoted(url) + " 2>&1");
     REQUIRE(r.status == 4);
-    r = runShell("cd " + quoted(dir.string()) + " && IRSIM_ROOT=" + quoted(IRSIM_SOURCE_DIR) +
-                 " IRSIM_VALIDATION=1 xvfb-run -a -s '-screen 0 1280x800x24' " + quoted(IRSIM_EXE) +
-                 " replay " + quoted(kExpert) + " --scenario carm-positioning-l1 --trainee res-01 --records " + quoted(url) +
-                 " --debrief-screenshot " + quoted(shot.string()) + " 2>&1");
-    INFO(r.out);
-    REQUIRE(r.status == 0);
-    if (r.out.find("screenshot:") == std::string::npos) {
-        WARN("irsim was built without the window: debrief window test skipped");
-        return;
-    }
-    CHECK(r.out.find("Vulkan validation errors: 0") != std::string::npos);
-    CHECK(r.out.find("stored session 2 for trainee res-01") != std::string::npos);
+    const auto shotFile = debriefWindowShot(kExpert, "carm-positioning-l1", dir, " --trainee res-01 --records " + quoted(url));
+    if (!shotFile) return;
+    const fs::path& shot = *shotFile;
+    CHECK(lastWindowOutput.find("stored session 2 for trainee res-01") != std::string::npos);
     const irsim::GreyImage im = irsim::readPngGrey(shot.string());
     REQUIRE(im.width == 1280);
     REQUIRE(im.height == 800);
@@ -236,4 +323,45 @@ TEST_CASE("the debrief window after the default scenario's expert log shows the 
     // The metrics table fills its panel with rows of text.
     stats(8, 210, 630, 430, mean, sd);
     CHECK(sd > 0.05);
+}
+
+// The procedure's picture of its result (a Y-90 dose map over the CT) in the debrief; the debrief
+// code names no procedure.
+TEST_CASE("the debrief HTML of a Y-90 session embeds the run's dose map, pixel for pixel, under the verdict",
+          "[app][debrief][html][radioembolization]") {
+    const fs::path dir = freshDir("debrief-dose-map");
+    nlohmann::json report;
+    const std::string page = htmlFromReportAlone(kY90Scenario, kY90Expert, dir, report);
+    const Rgba written = decodePng(slurp(dir / "frames" / "result-dose-map.png"));
+    const size_t fig = page.find("<figure id=\"result-dose-map\">");
+    REQUIRE(fig != std::string::npos);
+    CHECK(fig < page.find("<h2>Metrics</h2>"));  // the result comes before the tables
+    const Rgba embedded = decodePng(embeddedPngs(page, fig).front());
+    REQUIRE(embedded.width == written.width);
+    REQUIRE(embedded.height == written.height);
+    CHECK(embedded.px == written.px);
+    // What it shows: segment VIII dosed from half the scale up, the tumour's contour, the scale.
+    int hot = 0, contour = 0;
+    countDose(embedded, 0, 0, embedded.width - 112, embedded.height, hot, contour);
+    CHECK(hot > 100);
+    CHECK(contour > 40);
+    CHECK(hasColourScale(embedded, embedded.width - 112, 0, embedded.width, embedded.height, 0));
+}
+
+TEST_CASE("the debrief window after a Y-90 session shows the dose map with its colour scale under Xvfb",
+          "[app][debrief][window][radioembolization]") {
+    const auto shot = debriefWindowShot(kY90Expert, "radioembolization-segmentectomy", freshDir("debrief-dose-map-window"));
+    if (!shot) return;
+    const Rgba im = decodePng(slurp(*shot));
+    REQUIRE(im.width == 1280);
+    REQUIRE(im.height == 800);
+    // The timeline pane (right half, under the verdict) opens on the result: the dose over the CT
+    // and the scale beside it. The left half (metrics, plots) holds none of its colours.
+    int hot = 0, contour = 0;
+    countDose(im, 640, 150, 1280, 560, hot, contour);
+    CHECK(hot > 50);
+    CHECK(contour > 20);
+    CHECK(hasColourScale(im, 640, 150, 1280, 560, 40));
+    countDose(im, 0, 150, 640, 800, hot, contour);
+    CHECK(contour == 0);
 }

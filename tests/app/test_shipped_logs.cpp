@@ -167,6 +167,26 @@ TEST_CASE("every shipped action log replays headless: experts and intermediates 
     }
 }
 
+TEST_CASE("every Y-90 scenario ships expert, intermediate, reflux and short logs, and a lung log exactly where the lung shunt is over 20 %", "[app][scenarios][radioembolization]") {
+    // Issue 12: a lung failure needs a patient whose MAA lung shunt is over 20 % (the resin
+    // do-not-treat band, van Roekel p. 41); under it a full plan cannot reach the 30 Gy lung limit
+    // as the logs deliver it, so such scenarios ship no lung log (docs/radioembolization.md).
+    std::map<std::string, std::vector<std::string>> labels;
+    for (const ShippedLog& s : shippedLogs())
+        if (s.scenario.stem().string().rfind("radioembolization-", 0) == 0) labels[s.scenario.string()].push_back(s.label);
+    REQUIRE(labels.size() >= 3);
+    for (const auto& [scenario, have] : labels) {
+        INFO(scenario);
+        for (const char* l : {"expert", "intermediate", "reflux", "short"})
+            CHECK(std::count(have.begin(), have.end(), l) == 1);
+        const std::string text = readAll(scenario);
+        const auto at = text.find("lung_shunt_fraction");
+        REQUIRE(at != std::string::npos);
+        const double lsf = std::stod(text.substr(text.find('=', at) + 1));
+        CHECK(std::count(have.begin(), have.end(), "lung") == (lsf > 0.20 ? 1 : 0));
+    }
+}
+
 TEST_CASE("replaying the same log twice writes the same report, byte for byte", "[app][determinism]") {
     const auto logs = shippedLogs();
     const ShippedLog& s = logs.front();

@@ -217,6 +217,38 @@ TEST_CASE("the panel's planner, draw and infuse controls give the actions a hand
     CHECK(Radioembolization::of(s).deliveryState().spheres.infusedMl == Approx(5.0).epsilon(1e-9));
 }
 
+TEST_CASE("the panel's exchange buttons take the 0.035 wire out and put the microcatheter and microwire in, as the expert logs do", "[radioembolization][controls]") {
+    sim::Session s(scenarioWith(), phantom());
+    const sim::PanelSpec& panel = s.procedureSpec().panel;
+    const sim::PanelInputs inputs = sim::initialInputs(panel);
+    const auto press = [&](const std::string& id, double t) {
+        s.advanceTo(t);
+        for (const sim::Action& a : sim::pressControl(panel, id, inputs, s)) s.submit(a);
+        s.advanceTo(t + 0.5);
+    };
+    const auto stack = [&] { return Radioembolization::of(s).state().stack; };
+    REQUIRE(stack() == std::vector<std::string>{"cobra_c2_5fr", "glidewire_035_angled"});
+    // The wire 60 mm out of the Cobra, then the hand on it: "Pull into sheath" brings all of it back.
+    press("next_hub", 1.0);
+    s.advanceTo(2.0);
+    s.submit(sim::Action{2.0, "device.push", {{"device", "glidewire_035_angled"}, {"mm", 60.0}}, "test", 0});
+    s.advanceTo(8.0);
+    REQUIRE(Radioembolization::of(s).state().rod.insertedMm[1] > 50.0);
+    press("pull_into_sheath", 9.0);
+    s.advanceTo(12.0);  // 60 mm at 50 mm/s
+    CHECK(Radioembolization::of(s).state().rod.insertedMm[1] < 1.0);
+    press("remove", 13.0);
+    CHECK(stack() == std::vector<std::string>{"cobra_c2_5fr"});
+    press("insert_next", 14.0);
+    CHECK(stack() == std::vector<std::string>{"cobra_c2_5fr", "microcatheter_27fr"});
+    press("insert_next", 15.0);
+    CHECK(stack() == std::vector<std::string>{"cobra_c2_5fr", "microcatheter_27fr", "microwire_018"});
+    // Nothing left to insert: the label says so and a press is refused with its reason.
+    for (const sim::PanelControl& c : panel.controls)
+        if (c.id == "insert_next") CHECK(c.liveLabel(s) == "Insert (nothing left to insert)");
+    for (const assessment::SessionEvent& e : s.state().events) CHECK(e.kind != "action.refused");
+}
+
 TEST_CASE("the dose map shows the tumour hot and the untreated left lobe as plain CT", "[radioembolization][picture]") {
     const sim::Session& session = expertSession();
     const Radioembolization& r = Radioembolization::of(session);
@@ -225,8 +257,10 @@ TEST_CASE("the dose map shows the tumour hot and the untreated left lobe as plai
     const sim::ResultPicture& p = pictures[0];
     const therapy::TerritoryMap& map = r.delivery().territories;
     const patient::VolumeGeometry& g = map.geometry;
-    REQUIRE(p.width == 4 * g.dims.x);
-    REQUIRE(p.height == 4 * g.dims.y);
+    // The slice at 4 pixels a voxel, the colour scale in a strip on its right.
+    const int sliceW = 4 * g.dims.x;
+    REQUIRE(p.width > sliceW + 60);
+    REQUIRE(p.height >= 4 * g.dims.y);
     const therapy::DoseVolume dose = therapy::voxelDose(r.delivery().spheres, r.deliveryState().spheres, map);
     // The slice shown goes through the tumour's centroid.
     double kSum = 0.0, n = 0.0;
@@ -255,6 +289,40 @@ TEST_CASE("the dose map shows the tumour hot and the untreated left lobe as plai
     CHECK(hotYellow == hot);
     CHECK(cold > 10);
     CHECK(coldGrey == cold);
+    // The tumour's contour (cyan) lies on the edges of the voxels next to it, never inside it.
+    int contour = 0, contourBesideTumour = 0;
+    for (int y = 0; y < 4 * g.dims.y; ++y)
+        for (int x = 0; x < sliceW; ++x) {
+            const uint8_t* px = &p.rgba[(static_cast<size_t>(y) * p.width + x) * 4];
+            if (!(px[0] == 0 && px[1] == 230 && px[2] == 255)) continue;
+            ++contour;
+            const int i = x / 4, j = y / 4;
+            bool beside = false;
+            for (const auto& [di, dj] : {std::pair{-1, 0}, std::pair{1, 0}, std::pair{0, -1}, std::pair{0, 1}})
+                beside |= i + di >= 0 && j + dj >= 0 && i + di < g.dims.x && j + dj < g.dims.y &&
+                          map.tissue[g.index(i + di, j + dj, best)] == therapy::kTumourVoxel;
+            contourBesideTumour += beside && map.tissue[g.index(i, j, best)] != therapy::kTumourVoxel;
+        }
+    CHECK(contour > 40);
+    CHECK(contourBesideTumour == contour);
+    // The colour scale reads as the wash does: a column of the strip runs from the CT's grey
+    // (under 10 Gy, no wash) at the bottom through red (50 Gy) and yellow (100 Gy) to the pale
+    // yellow of 150 Gy and over at the top (blue 0.6: never the white of bone).
+    bool red = false, yellow = false, white = false, ordered = true;
+    int stage = 0;
+    for (int y = p.height - 1; y >= 0; --y) {
+        const uint8_t* px = &p.rgba[(static_cast<size_t>(y) * p.width + sliceW + 26) * 4];
+        const bool isRed = px[0] == 255 && px[1] < 10 && px[2] < 10, isYellow = px[0] == 255 && px[1] == 255 && px[2] < 10,
+                   isWhite = px[0] == 255 && px[1] == 255 && px[2] == 153;
+        const int s2 = isWhite ? 3 : isYellow ? 2 : isRed ? 1 : stage;
+        ordered &= s2 >= stage;
+        stage = s2;
+        red |= isRed, yellow |= isYellow, white |= isWhite;
+    }
+    CHECK(red);
+    CHECK(yellow);
+    CHECK(white);
+    CHECK(ordered);
 }
 
 TEST_CASE("contrast through the microcatheter enhances the right lobe it perfuses on CT while it runs, the tumour four times more", "[radioembolization][ct]") {

@@ -4,10 +4,13 @@
 // the report it writes and screenshots it takes while running.
 #include <catch2/catch.hpp>
 
+#include <png.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -301,6 +304,64 @@ TEST_CASE("the scenario library starts the scenario a mouse click chooses and st
     const size_t row = listed.find("carm-positioning-l1");
     REQUIRE(row != std::string::npos);
     CHECK(listed.find("1 session, 0 passed", row) != std::string::npos);
+}
+
+TEST_CASE("a hand on the radioembolization panel exchanges the wire for the microcatheter, plans, draws and infuses, and the CT panel shows the dose map",
+          "[render][window][input][radioembolization]") {
+    const auto run = runInputScript("window_y90.sh", "window-y90-test");
+    if (!run) return;
+    const std::filesystem::path& dir = run->dir;
+    INFO(run->log);
+    REQUIRE(run->status == 0);
+    // Each click is the action its control documents, with the panel's defaults: a partition plan
+    // to 40 Gy of normal liver (the resin limit, EANM 2022), the activity drawn, 5 ml at 5 ml/min.
+    std::vector<nlohmann::json> plans, draws, infusions, inserted;
+    std::string removed;
+    for (const nlohmann::json& a : readJsonLines((dir / "session.jsonl").string())) {
+        if (a["action"] == "device.remove") removed = a["device"];
+        if (a["action"] == "device.insert") inserted.push_back(a["device"]);
+        if (a["action"] == "plan.activity") plans.push_back(a);
+        if (a["action"] == "spheres.prepare") draws.push_back(a);
+        if (a["action"] == "spheres.infuse") infusions.push_back(a);
+    }
+    // The coaxial exchange: the 0.035" wire out, then the microcatheter and the microwire in,
+    // none of them refused.
+    CHECK(removed == "glidewire_035_angled");
+    CHECK(inserted == std::vector<nlohmann::json>{"microcatheter_27fr", "microwire_018"});
+    const nlohmann::json report = nlohmann::json::parse(readAll((dir / "report.json").string()));
+    for (const nlohmann::json& e : report["events"]) CHECK(e["kind"] != "action.refused");
+    REQUIRE(plans.size() == 1);
+    REQUIRE(draws.size() == 1);
+    REQUIRE(infusions.size() == 1);
+    CHECK(plans[0]["method"] == "partition");
+    CHECK(plans[0]["target_gy"].get<double>() == 40.0);
+    CHECK(infusions[0]["ml"].get<double>() == 5.0);
+    CHECK(infusions[0]["rate_ml_s"].get<double>() == Approx(5.0 / 60.0).epsilon(1e-12));
+    CHECK(plans[0]["t"].get<double>() < draws[0]["t"].get<double>());
+    CHECK(draws[0]["t"].get<double>() < infusions[0]["t"].get<double>());
+    // The CT panel (x 590-980) shows the dose map's colour scale: a column that runs from red up
+    // through yellow to pale yellow (the picture resampled into the panel: within 40 of each).
+    png_image img;
+    std::memset(&img, 0, sizeof img);
+    img.version = PNG_IMAGE_VERSION;
+    REQUIRE(png_image_begin_read_from_file(&img, (dir / "dosemap.png").string().c_str()));
+    img.format = PNG_FORMAT_RGB;
+    std::vector<uint8_t> px(PNG_IMAGE_SIZE(img));
+    REQUIRE(png_image_finish_read(&img, nullptr, px.data(), 0, nullptr));
+    const int w = static_cast<int>(img.width);
+    bool scale = false;
+    for (int x = 590; x < 980 && !scale; ++x) {
+        int stage = 0;
+        for (int y = 400; y >= 30 && stage < 3; --y) {
+            const uint8_t* p = &px[(static_cast<size_t>(y) * w + x) * 3];
+            const bool hi = p[0] > 215;
+            if (stage == 0 && hi && p[1] < 40 && p[2] < 40) stage = 1;
+            else if (stage == 1 && hi && p[1] > 215 && p[2] < 40) stage = 2;
+            else if (stage == 2 && hi && p[1] > 215 && std::abs(p[2] - 153) < 40) stage = 3;
+        }
+        scale = stage == 3;
+    }
+    CHECK(scale);
 }
 
 #endif

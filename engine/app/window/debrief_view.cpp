@@ -60,6 +60,7 @@ std::string valueText(double v, const std::string& unit) {
 
 struct ReplayResult {
     ScrubFrame frame;
+    std::vector<sim::ResultPicture> results;  // the procedure's, at the end (the first replay's)
     std::shared_ptr<const patient::Patient> patient;
     std::string error;
 };
@@ -90,6 +91,14 @@ struct DebriefView::Impl {
     render::GreyTexture texture;
     ImagePanel panel;
 
+    // The procedure's picture of its result (a dose map): shown in place of the scrubbed image,
+    // first, since the debrief opens at the end.
+    render::GreyTexture resultTexture;
+    ImagePanel resultPanel;
+    std::string resultCaption;
+    float resultAspect = 1.0f;
+    bool haveResult = false, showResult = true;
+
     std::vector<std::vector<float>> series;  // the timeline's values as floats for PlotLines
     std::vector<float> attemptScores;
 
@@ -98,9 +107,12 @@ struct DebriefView::Impl {
     int rating = 3;
 
     Impl(render::Context& c, render::ImageBlitter& b, LoadedDebrief d, std::shared_ptr<const patient::Patient> p, bool sync)
-        : ctx(c), blitter(b), data(std::move(d)), patient(std::move(p)), synchronous(sync), texture(c, sim::kReportImagePixels) {
+        : ctx(c), blitter(b), data(std::move(d)), patient(std::move(p)), synchronous(sync), texture(c, sim::kReportImagePixels),
+          resultTexture(c, 768) {
         panel.blitter = &blitter;
         panel.set = blitter.setFor(texture.image());
+        resultPanel.blitter = &blitter;
+        resultPanel.set = blitter.setFor(resultTexture.image());
         for (const as::DebriefSeries& s : data.debrief.series)
             series.emplace_back(s.value.begin(), s.value.end());
         for (const as::DebriefAttempt& a : data.debrief.attempts) attemptScores.push_back(static_cast<float>(a.score));
@@ -126,6 +138,7 @@ struct DebriefView::Impl {
                 r.patient = p ? p : sim::loadScenarioPatient(scenario);
                 if (!*cache) *cache = std::make_shared<ReplayCache>(scenario, r.patient, log);
                 r.frame = (*cache)->replayTo(t, &debrief);
+                r.results = (*cache)->resultPictures();
             } catch (const std::exception& e) {
                 r.error = e.what();
             }
@@ -147,6 +160,13 @@ struct DebriefView::Impl {
         shown = std::move(r.frame);
         haveFrame = true;
         upload(shown.image);
+        if (!haveResult && !r.results.empty()) {
+            const sim::ResultPicture& p = r.results.front();
+            resultTexture.uploadRgba(p.width, p.height, p.rgba);
+            resultAspect = static_cast<float>(p.width) / static_cast<float>(p.height);
+            resultCaption = resultPictureTitle(p.name);
+            haveResult = true;
+        }
     }
 
     void upload(const GreyImage& im) { texture.upload(im); }
@@ -323,8 +343,30 @@ struct DebriefView::Impl {
 
         // The image and the state side by side. Not in a table: a draw callback inside a table
         // cell goes through ImGui's channel splitter, and what came after it was lost.
+        if (haveResult) {
+            if (ImGui::RadioButton("Result at the end", showResult)) showResult = true;
+            ImGui::SameLine();
+            if (ImGui::RadioButton("Image at the scrubbed moment", !showResult)) showResult = false;
+        }
         const float side = std::min(ImGui::GetContentRegionAvail().y - 4.0f, 250.0f);
         const ImVec2 at = ImGui::GetCursorScreenPos();
+        if (haveResult && showResult) {
+            // As tall as the pane lets it be: the colour scale's labels must stay legible.
+            const float h = std::min(ImGui::GetContentRegionAvail().y - 4.0f, 400.0f);
+            resultPanel.min = at;
+            resultPanel.max = {at.x + h * resultAspect, at.y + h};
+            dl->AddCallback(drawImagePanel, &resultPanel);
+            dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+            ImGui::Dummy({h * resultAspect, h});
+            ImGui::SameLine();
+            ImGui::BeginChild("state", {0, h}, false);
+            ImGui::TextWrapped("%s", resultCaption.c_str());
+            ImGui::Separator();
+            state();
+            ImGui::EndChild();
+            ImGui::End();
+            return;
+        }
         if (texture.hasImage() && haveFrame) {
             panel.min = at;
             panel.max = {at.x + side, at.y + side};
@@ -437,7 +479,7 @@ DebriefView::DebriefView(render::Context& ctx, render::ImageBlitter& blitter, Lo
     : impl_(std::make_unique<Impl>(ctx, blitter, std::move(data), std::move(patient), synchronous)) {}
 DebriefView::~DebriefView() = default;
 void DebriefView::draw(float width, float height) { impl_->draw(width, height); }
-void DebriefView::setCommandBuffer(VkCommandBuffer cmd) { impl_->panel.cmd = cmd; }
+void DebriefView::setCommandBuffer(VkCommandBuffer cmd) { impl_->panel.cmd = impl_->resultPanel.cmd = cmd; }
 bool DebriefView::closeRequested() const { return impl_->close; }
 
 std::unique_ptr<DebriefView> openDebriefAtEnd(const WindowRunOptions& opts, const sim::Session& session,

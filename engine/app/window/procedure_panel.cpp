@@ -106,7 +106,7 @@ void ProcedurePanel::procedure(const sim::Session& session, const KeyDown& keyDo
             ImGui::TextWrapped("%s", line.text.c_str());
             ImGui::PopStyleColor();
         } else {
-            ImGui::TextUnformatted(line.text.c_str());
+            ImGui::TextWrapped("%s", line.text.c_str());  // the panel is narrow: a plan's line runs long
         }
     }
 }

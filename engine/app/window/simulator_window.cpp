@@ -17,6 +17,7 @@
 #include <imgui_impl_vulkan.h>
 
 #include "app/window/ct_overlay_view.h"
+#include "app/debrief_source.h"
 #include "app/window/debrief_view.h"
 #include "app/window/app_window.h"
 #include "app/window/image_panel.h"
@@ -60,18 +61,19 @@ constexpr int kCtSlicePixels = 512;             // the CT panel's slice, pixels 
 // The CT panel's field round a CT-guided device's tip: a 3-5 cm zone with its margin fills a third.
 constexpr double kGuidedCtFieldOfViewMm = 160.0;
 
-// Places the image (square) in the current window's remaining area and queues its draw.
-void imageInWindow(ImagePanel& panel) {
+// Places the image (width / height = aspect) as large as the current window's remaining area lets
+// it be, and queues its draw.
+void imageInWindow(ImagePanel& panel, float aspect = 1.0f) {
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float side = std::max(8.0f, std::min(avail.x, avail.y));
+    const float w = std::max(8.0f, std::min(avail.x, avail.y * aspect)), h = w / aspect;
     const ImVec2 pos = ImGui::GetCursorScreenPos();
-    const ImVec2 at{pos.x + 0.5f * (avail.x - side), pos.y};
+    const ImVec2 at{pos.x + 0.5f * (avail.x - w), pos.y};
     panel.min = at;
-    panel.max = {at.x + side, at.y + side};
+    panel.max = {at.x + w, at.y + h};
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddCallback(drawImagePanel, &panel);
     dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
-    ImGui::Dummy({avail.x, side});
+    ImGui::Dummy({avail.x, h});
 }
 
 // SIGTERM or Ctrl+C in the terminal closes the window as its close button does: the session
@@ -187,7 +189,7 @@ public:
         for (const sim::Action& a : panel.drag(d.x, d.y, session_)) act(a.kind, a.args);
     }
 
-    void panels(ImagePanel& monitor, ImagePanel& ct, ImagePanel& ct3d) {
+    void panels(ImagePanel& monitor, ImagePanel& ct, ImagePanel& ct3d, ImagePanel& result) {
         const sim::SimState& s = session_.state();
         const float W = static_cast<float>(kWindowWidth), H = static_cast<float>(kWindowHeight);
         const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
@@ -208,11 +210,19 @@ public:
         ImGui::SetNextWindowPos({viewW * 0.6f, 0});
         ImGui::SetNextWindowSize({viewW * 0.4f, viewH});
         ImGui::Begin("CT", nullptr, fixed);
-        if (ImGui::RadioButton("Axial", !view3d_)) view3d_ = false;
+        if (ImGui::RadioButton("Axial", !view3d_ && !showResult_)) view3d_ = showResult_ = false;
         ImGui::SameLine();
-        if (ImGui::RadioButton("3D", view3d_)) view3d_ = true;
+        if (ImGui::RadioButton("3D", view3d_)) view3d_ = true, showResult_ = false;
         ImGui::SameLine();
-        if (view3d_) {
+        if (!resultTitle_.empty()) {
+            if (ImGui::RadioButton(resultTitle_.c_str(), showResult_)) showResult_ = true, view3d_ = false;
+            ImGui::SameLine();
+        }
+        if (showResult_) {
+            ImGui::NewLine();
+            imageInWindow(result, resultAspect_);
+            ImGui::Text("%s at %.0f s", resultTitle_.c_str(), resultAtS_);
+        } else if (view3d_) {
             ImGui::TextUnformatted("drag: orbit, wheel: zoom");
             imageInWindow(ct3d);
             orbitWithMouse(camera3d_, ct3d.min, ct3d.max);
@@ -244,7 +254,7 @@ public:
         const std::vector<double> values = session_.quantities();
         for (size_t i = 0; i < values.size(); ++i) {
             const sim::QuantitySpec& q = session_.quantitySpecs()[i];
-            status += formatted(" | %s %.1f %s", q.label.c_str(), values[i], q.unit.c_str());
+            status += formatted(" | %s %.3g %s", q.label.c_str(), values[i], q.unit.c_str());  // 0.04 GBq, 12.5 ml
         }
         const std::string note = session_.ended() ? "ended: " + s.endReason : message_;
         if (!note.empty()) status += " | " + note;
@@ -362,6 +372,29 @@ public:
         return v;
     }
     CtOverlayView ctOverlay_;
+    // The procedure's picture of its result (a dose map over the CT): offered in the CT panel once
+    // the procedure gives one, made again while shown when its running quantities change.
+    bool showResult_ = false, resultProbed_ = false;
+    std::string resultTitle_;
+    float resultAspect_ = 1.0f;
+    double resultAtS_ = -1.0;
+    std::vector<double> resultQuantities_;
+
+    // Outside the frame's recording: the upload waits for the device.
+    void refreshResult(render::GreyTexture& texture) {
+        const std::vector<double> q = session_.quantities();
+        const double t = session_.time_s();
+        // At most once a simulated second while it changes: a dose map is a pass over the volume.
+        if (resultProbed_ && (!showResult_ || q == resultQuantities_ || t - resultAtS_ < 1.0)) return;
+        resultProbed_ = true;
+        resultQuantities_ = q, resultAtS_ = t;
+        const std::vector<sim::ResultPicture> pictures = session_.procedure().resultPictures(session_);
+        if (pictures.empty()) return;
+        const sim::ResultPicture& p = pictures.front();
+        texture.uploadRgba(p.width, p.height, p.rgba);
+        resultAspect_ = static_cast<float>(p.width) / static_cast<float>(p.height);
+        resultTitle_ = resultPictureTitle(p.name);
+    }
     render::OrbitCamera camera3d_;
     std::string message_;
 };
@@ -414,6 +447,8 @@ int runWindowed(const WindowRunOptions& opts) {
                               patient->labelNames.empty() ? patient::irsimLabels() : patient->labelNames,
                               kView3dSize, 1.0);
         ImagePanel ct3dPanel{&blitter, blitter.setFor(view3d.image())};
+        render::GreyTexture resultTexture(ctx, 768);
+        ImagePanel resultPanel{&blitter, blitter.setFor(resultTexture.image())};
 
         SimulatorWindow ui(opts, window, session);
         ui.replaying_ = replay;
@@ -498,7 +533,8 @@ int runWindowed(const WindowRunOptions& opts) {
                 debrief->draw(static_cast<float>(kWindowWidth), static_cast<float>(kWindowHeight));
                 if (debrief->closeRequested()) glfwSetWindowShouldClose(window, GLFW_TRUE);
             } else {
-                ui.panels(monitorPanel, ctPanel, ct3dPanel);
+                ui.refreshResult(resultTexture);
+                ui.panels(monitorPanel, ctPanel, ct3dPanel, resultPanel);
             }
             ImGui::Render();
             const bool quit = opts.quitAfterFrames > 0 && frameNo >= opts.quitAfterFrames;
@@ -508,7 +544,7 @@ int runWindowed(const WindowRunOptions& opts) {
             presenter.frame(
                 static_cast<uint32_t>(fbw), static_cast<uint32_t>(fbh),
                 [&](VkCommandBuffer cmd) {
-                    monitorPanel.cmd = ctPanel.cmd = ct3dPanel.cmd = cmd;
+                    monitorPanel.cmd = ctPanel.cmd = ct3dPanel.cmd = resultPanel.cmd = cmd;
                     if (newPulse) {
                         const bool cine = s.cineUntilTick >= 0;
                         render::FluoroPulse p{s.carm, session.radiopaqueContents(), session.fluoroMode(cine),

@@ -1,6 +1,8 @@
 // The radioembolization controls in the window: the endovascular hands first (the catheter has to
-// get there), then the planner (method, target dose), the vial, and the infusion at a rate, with a
+// get there) with the microcatheter exchange, then the planner (method, target dose), the vial, and the infusion at a rate, with a
 // readout of the plan, what left the set, the flow left in the tip's vessel and any alarm.
+#include <algorithm>
+
 #include "core/text.h"
 #include "procedures/radioembolization/radioembolization.h"
 
@@ -13,6 +15,25 @@ const std::vector<std::string>& methods() {
     static const std::vector<std::string> m = {"mird", "bsa", "partition"};
     return m;
 }
+// As fast as an exchange is done by hand over a fixed wire (the expert logs pull at 50 mm/s).
+constexpr double kExchangeSpeedMmS = 50.0;
+
+// What the delivery takes next from the tray: a microcatheter when none is in the sheath, then a
+// microwire for it; "" when both are in (or the tray has none).
+std::string nextCoaxialDevice(const Session& s) {
+    const endovascular::Endovascular& e = endovascular::Endovascular::of(s);
+    for (const physics::EndovascularKind want : {physics::EndovascularKind::Microcatheter, physics::EndovascularKind::Microwire}) {
+        bool inSheath = false;
+        std::string onTray;
+        for (const auto& [id, d] : e.model().tray) {
+            if (d.kind != want) continue;
+            if (e.stackIndex(id) >= 0) inSheath = true;
+            if (onTray.empty()) onTray = id;
+        }
+        if (!inSheath && !onTray.empty()) return onTray;
+    }
+    return "";
+}
 }  // namespace
 
 sim::PanelSpec panel() {
@@ -20,6 +41,31 @@ sim::PanelSpec panel() {
     using sim::ControlKind, sim::PanelControl, sim::PanelInputs;
     sim::PanelSpec p = endovascular::controls::panel();
     p.title = "Radioembolization";
+
+    // The coaxial exchange a delivery needs, which the hub buttons cannot do: the hub in hand
+    // pulled back into the sheath at once, taken out, and the microcatheter then the microwire put
+    // in (the expert logs' device.pull / remove / insert). Always drawn, so the buttons below keep
+    // their places; a press that does not apply is refused by the action with its reason.
+    PanelControl back = sim::buttonControl("pull_into_sheath", "Pull into sheath", [](const PanelInputs&, const Session& s, double t) {
+        const endovascular::Endovascular& e = endovascular::Endovascular::of(s);
+        const int k = e.stackIndex(e.deviceInHand());
+        const double mm = k < 0 ? 0.0 : e.state().rod.insertedMm[static_cast<size_t>(k)];
+        return endovascular::controls::devicePush(t, e.deviceInHand(), -std::clamp(mm, 0.5, 1000.0), kExchangeSpeedMmS);
+    });
+    p.controls.push_back(back);
+    p.controls.push_back(sim::buttonControl("remove", "Remove from sheath", [](const PanelInputs&, const Session& s, double t) {
+        return Action{t, "device.remove", {{"device", endovascular::Endovascular::of(s).deviceInHand()}}, "", 0};
+    }));
+    p.controls.back().sameLine = true;
+    PanelControl insert = sim::buttonControl("insert_next", "Insert", [](const PanelInputs&, const Session& s, double t) {
+        return Action{t, "device.insert", {{"device", nextCoaxialDevice(s)}}, "", 0};
+    });
+    insert.liveLabel = [](const Session& s) {
+        const std::string id = nextCoaxialDevice(s);
+        return id.empty() ? std::string("Insert (nothing left to insert)")
+                          : "Insert " + endovascular::Endovascular::of(s).model().tray.at(id).title;
+    };
+    p.controls.push_back(insert);
 
     PanelControl method;
     method.kind = ControlKind::Choice, method.id = "method", method.label = "Planning method", method.options = methods();

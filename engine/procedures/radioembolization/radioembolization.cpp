@@ -360,47 +360,4 @@ void Radioembolization::ctOverlay(const Session& session, sim::CtOverlay& overla
     if (any) overlay.fields.push_back(std::move(f));
 }
 
-// A hot-metal colour wash of the dose over the CT's soft-tissue window (W 400 L 40), as dosimetry
-// software shows a post-treatment Y-90 PET or SPECT fused with the CT: transparent under 10 Gy,
-// red at 50, yellow at 100, white from 150 Gy up. Radiological orientation: the patient's right on
-// the left, anterior up; 4 screen pixels per voxel.
-std::vector<sim::ResultPicture> Radioembolization::resultPictures(const Session& session) const {
-    const therapy::TerritoryMap& map = delivery_->territories;
-    const patient::VolumeGeometry& g = map.geometry;
-    const patient::CtVolume& ct = session.patient().ct;
-    if (map.sinkOfVoxel.empty() || ct.geometry.dims != g.dims) return {};
-    const therapy::DoseVolume dose = therapy::voxelDose(delivery_->spheres, delivery_state_.spheres, map);
-    // The slice: through the tumour's centroid, else through the hottest voxel.
-    double kSum = 0.0, kCount = 0.0;
-    size_t hottest = 0;
-    for (size_t v = 0; v < dose.doseGy.size(); ++v) {
-        if (map.tissue[v] == therapy::kTumourVoxel) kSum += static_cast<double>(v / (static_cast<size_t>(g.dims.x) * g.dims.y)), kCount += 1.0;
-        if (dose.doseGy[v] > dose.doseGy[hottest]) hottest = v;
-    }
-    const int k = kCount > 0.0 ? static_cast<int>(std::lround(kSum / kCount))
-                               : static_cast<int>(hottest / (static_cast<size_t>(g.dims.x) * g.dims.y));
-    constexpr int kScale = 4;
-    sim::ResultPicture pic;
-    pic.name = "dose-map";
-    pic.width = g.dims.x * kScale, pic.height = g.dims.y * kScale;
-    pic.rgba.assign(static_cast<size_t>(pic.width) * pic.height * 4, 255);
-    for (int j = 0; j < g.dims.y; ++j)
-        for (int i = 0; i < g.dims.x; ++i) {
-            const size_t v = g.index(i, j, k);
-            const double grey = std::clamp((ct.voxels[v] - (40.0 - 200.0)) / 400.0, 0.0, 1.0);
-            const double gy = dose.doseGy[v];
-            const double r = std::clamp(gy / 50.0, 0.0, 1.0), gr = std::clamp((gy - 50.0) / 50.0, 0.0, 1.0),
-                         b = std::clamp((gy - 100.0) / 50.0, 0.0, 1.0);
-            const double alpha = gy < 10.0 ? 0.0 : 0.7;
-            const double rgb[3] = {(1.0 - alpha) * grey + alpha * r, (1.0 - alpha) * grey + alpha * gr,
-                                   (1.0 - alpha) * grey + alpha * b};
-            for (int y = 0; y < kScale; ++y)
-                for (int x = 0; x < kScale; ++x) {
-                    uint8_t* px = &pic.rgba[(static_cast<size_t>(j * kScale + y) * pic.width + i * kScale + x) * 4];
-                    for (int c = 0; c < 3; ++c) px[c] = static_cast<uint8_t>(std::lround(255.0 * rgb[c]));
-                }
-        }
-    return {pic};
-}
-
 }  // namespace irsim::procedures::radioembolization
