@@ -55,6 +55,7 @@ constexpr double kScriptedFrameS = 1.0 / 30.0;  // --quit-after-frames: fixed ti
 // longer pause (a debugger, a dragged window) is not caught up in one jump.
 constexpr double kLongestFrameS = 0.5;
 constexpr int kView3dSize = 384;                // the CT panel's 3D view, pixels a side
+constexpr double kView3dDeviceRefreshS = 0.5;   // moving devices redraw the 3D view this often
 
 // Places the image (square) in the current window's remaining area and queues its draw.
 void imageInWindow(ImagePanel& panel) {
@@ -212,8 +213,12 @@ public:
             ImGui::TextUnformatted("drag: orbit, wheel: zoom");
             imageInWindow(ct3d);
             orbitWithMouse(camera3d_, ct3d.min, ct3d.max);
-            drawView3dOverlay(ImGui::GetWindowDrawList(), camera3d_, kView3dSize, ct3d.min, ct3d.max,
-                              session_.radiopaqueContents(), s.carm, session_.patient().vesselTree("arterial"));
+            // The arteries and the endovascular devices are in the ray-cast image; needles and
+            // contrast stay lines over it.
+            imaging::FrameContents overlay = session_.radiopaqueContents();
+            if (!session_.procedure().deviceOutlines(session_).empty())
+                std::erase_if(overlay.paths, [](const imaging::RadiopaquePath& p) { return p.material != imaging::Material::Iodine; });
+            drawView3dOverlay(ImGui::GetWindowDrawList(), camera3d_, kView3dSize, ct3d.min, ct3d.max, overlay, s.carm);
         } else {
             ImGui::Text("Axial through isocentre, z %.0f mm, W400 L40", s.carm.isocentre.z);
             imageInWindow(ct);
@@ -381,6 +386,10 @@ int runWindowed(const WindowRunOptions& opts) {
                               patient->labelNames.empty() ? patient::irsimLabels() : patient->labelNames,
                               kView3dSize, 1.0);
         ImagePanel ct3dPanel{&blitter, blitter.setFor(view3d.image())};
+        const patient::VesselTree* arteries = patient->vesselTree("arterial");
+        const std::vector<render::View3dTube> lumens3d = arteries ? render::view3dLumens(*arteries) : std::vector<render::View3dTube>{};
+        std::vector<render::View3dTube> tubes3d;
+        double next3dDevicesS = 0.0;
 
         SimulatorWindow ui(opts, window, session);
         ui.replaying_ = replay;
@@ -486,8 +495,18 @@ int runWindowed(const WindowRunOptions& opts) {
                     } else {
                         monitor.refine(cmd);  // the full view of a still pose, band by band
                     }
-                    if (ui.view3d_)
-                        view3d.record(cmd, ui.camera3d_);
+                    if (ui.view3d_) {
+                        // The lumens, then the devices inside them, drawn by the ray caster; moving
+                        // devices redraw it every kView3dDeviceRefreshS of the session (a whole
+                        // view is ~0.25 s of CPU on lavapipe), an orbit at once.
+                        if (s.time_s() >= next3dDevicesS || tubes3d.empty()) {
+                            tubes3d = lumens3d;
+                            for (const render::View3dTube& t : render::view3dDevices(session.procedure().deviceOutlines(session)))
+                                tubes3d.push_back(t);
+                            next3dDevicesS = s.time_s() + kView3dDeviceRefreshS;
+                        }
+                        view3d.record(cmd, ui.camera3d_, tubes3d);
+                    }
                     else
                         slice.record(cmd, {s.carm.isocentre, 400.0, 40.0, 400.0});
                 },
