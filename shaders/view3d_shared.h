@@ -47,10 +47,11 @@ using ivec4 = glm::ivec4;
 // translucent, so a catheter shows inside its vessel and a vessel inside the liver.
 #define VIEW3D_LUMEN_COLOUR vec4(0.86f, 0.12f, 0.10f, 0.35f)
 #define VIEW3D_ORGAN_SEE_THROUGH 0.45f
-// Device colours (linear RGB), told apart as in a teaching model, not by their real hue: a
-// guidewire's metal, a catheter's blue shaft, a microcatheter's yellow.
+// Device colours (linear RGB), told apart from each other and from the arteries' red and the
+// veins' blue: a guidewire's metal, a catheter's green shaft (the hue of many hydrophilic
+// catheters), a microcatheter's yellow.
 #define VIEW3D_WIRE_COLOUR vec4(0.90f, 0.92f, 0.95f, 1.0f)
-#define VIEW3D_CATHETER_COLOUR vec4(0.15f, 0.50f, 0.95f, 1.0f)
+#define VIEW3D_CATHETER_COLOUR vec4(0.20f, 0.85f, 0.35f, 1.0f)
 #define VIEW3D_MICROCATHETER_COLOUR vec4(0.98f, 0.78f, 0.15f, 1.0f)
 
 // One capsule in the camera's frame (mm; x right, y up, z forward from the eye, so a pixel's ray

@@ -64,7 +64,7 @@ struct View3dTube {
     bool operator==(const View3dTube&) const = default;
 };
 // A device is drawn at least this many pixels across, so a wire seen from afar stays a line.
-constexpr double kMinDevicePixels = 1.5;
+constexpr double kMinDevicePixels = 2.5;
 // The lumen of every segment of `tree` at least `minRadiusMm` wide (the arteries a catheter can
 // enter, not the thousands of terminal branches), at most `maxTubes` of them, widest first kept.
 std::vector<View3dTube> view3dLumens(const patient::VesselTree& tree, double minRadiusMm = 0.5, size_t maxTubes = 3000);
