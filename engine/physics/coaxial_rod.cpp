@@ -204,22 +204,31 @@ void assemble(const CoaxialRodModel& model, CoaxialRodState& s, Assembler& A) {
     }
 
     // Bending toward each device's rest turning, in its material frame (twist of the edge before).
+    // The line search wants only the energy: no Jacobians then.
     for (int i = 0; i < n; ++i) {
         const double lbar = 0.5 * (restLength(i - 1) + restLength(i));  // at the clamp only the free side counts
         const size_t qa = static_cast<size_t>(i) + 1, qb = static_cast<size_t>(i);
         const dvec3 ta = w.tangent[qa], tb = w.tangent[qb];
-        const dmat3 Pa = (dmat3(1.0) - glm::outerProduct(ta, ta)) / w.edgeLength[qa];
-        const dmat3 Pb = (dmat3(1.0) - glm::outerProduct(tb, tb)) / w.edgeLength[qb];
+        dmat3 Pa(0.0), Pb(0.0);
+        if (!A.energyOnly) {
+            Pa = (dmat3(1.0) - glm::outerProduct(ta, ta)) / w.edgeLength[qa];
+            Pb = (dmat3(1.0) - glm::outerProduct(tb, tb)) / w.edgeLength[qb];
+        }
         for (int k = 0; k < D; ++k) {
             const size_t jk = static_cast<size_t>(i * D + k);
             const double EI = w.jointEI[jk];
             if (EI <= 0.0) continue;
             const int jt = std::max(i - 1, 0);
             const double th = s.twist[static_cast<size_t>(jt * D + k)];
-            const dvec3 m2 = std::cos(th) * w.refU[qb] + std::sin(th) * w.refV[qb];
-            const dvec3 dm2 = -std::sin(th) * w.refU[qb] + std::cos(th) * w.refV[qb];
+            const double cth = std::cos(th), sth = std::sin(th);
+            const dvec3 m2 = cth * w.refU[qb] + sth * w.refV[qb];
             const double ca = w.jointCos[jk], sa = w.jointSin[jk];
             const dvec3 C3 = ta - (ca * tb + sa * m2);
+            if (A.energyOnly) {
+                A.energy += 0.5 * (EI / lbar) * (C3.x * C3.x + C3.y * C3.y + C3.z * C3.z);
+                continue;
+            }
+            const dvec3 dm2 = -sth * w.refU[qb] + cth * w.refV[qb];
             const dmat3 turn = ca * dmat3(1.0) - sa * glm::outerProduct(m2, tb);  // glm: outerProduct(c, r) = c r^T
             const dmat3 Jn = Pa, Jm = -Pa - turn * Pb, Jp = turn * Pb;
             const dvec3 Jt = -sa * dm2;
@@ -298,8 +307,9 @@ void assemble(const CoaxialRodModel& model, CoaxialRodState& s, Assembler& A) {
             A.term(&tdof, &one, &turned, 1, 1, w.frictionTwist[q] / dt);
         }
         if (!model.lumen) continue;
+        // Most nodes are clear of the wall: their depth alone says so.
+        if (model.lumen->penetration(s.segment[q], s.nodes[q], w.radius[q]) <= 0.0) continue;
         const LumenContact c = model.lumen->contact(s.segment[q], s.nodes[q], w.radius[q]);
-        if (c.penetrationMm <= 0.0) continue;
         if (!A.energyOnly) w.active[q] = 1;
         A.term(dof, &c.normal.x, &c.penetrationMm, 1, 3, o.wallStiffnessNPerMm);
     }
@@ -372,8 +382,8 @@ void prepareFriction(const CoaxialRodModel& model, CoaxialRodState& s) {
     w.frictionNormal.assign(nodes, dvec3(0.0));
     if (!model.lumen) return;
     for (size_t q = 1; q < nodes; ++q) {
+        if (model.lumen->penetration(s.segment[q], s.nodes[q], w.radius[q]) <= 0.0) continue;
         const LumenContact c = model.lumen->contact(s.segment[q], s.nodes[q], w.radius[q]);
-        if (c.penetrationMm <= 0.0) continue;
         const int outer = w.outermost[q];
         const double muN = model.devices[static_cast<size_t>(outer)].coating.wallFriction * model.options.wallStiffnessNPerMm *
                            std::min(c.penetrationMm, model.options.wallGuardMm);
@@ -433,7 +443,7 @@ int solveOnce(const CoaxialRodModel& model, CoaxialRodState& s) {
     for (int i = 1; i <= n; ++i) {
         const size_t q = static_cast<size_t>(i);
         s.segment[q] = model.lumen->track(s.segment[q], s.nodes[q], w.radius[q]);
-        const double pen = model.lumen->contact(s.segment[q], s.nodes[q], w.radius[q]).penetrationMm;
+        const double pen = model.lumen->penetration(s.segment[q], s.nodes[q], w.radius[q]);
         if ((!w.active[q] && pen > tolerance) || (w.active[q] && pen < -tolerance)) ++wrong;
     }
     return wrong;
@@ -530,8 +540,8 @@ void stepCoaxialRod(const CoaxialRodModel& model, CoaxialRodState& s, const std:
         s.wallForceN[i] = 0.0;
         if (!model.lumen) continue;
         const double r = s.scratch.radius[i];
+        if (model.lumen->penetration(s.segment[i], s.nodes[i], r) <= 0.0) continue;
         const LumenContact c = model.lumen->contact(s.segment[i], s.nodes[i], r);
-        if (c.penetrationMm <= 0.0) continue;
         s.wallForceN[i] = o.wallStiffnessNPerMm * std::min(c.penetrationMm, o.wallGuardMm);
         if (c.penetrationMm > o.wallGuardMm) s.nodes[i] -= (c.penetrationMm - o.wallGuardMm) * c.normal;
         const int outer = s.scratch.outermost[i];

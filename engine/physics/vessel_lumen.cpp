@@ -34,48 +34,60 @@ VesselLumen::VesselLumen(const patient::VesselTree& tree) {
     }
 }
 
-LumenContact VesselLumen::contact(int s, const glm::dvec3& p, double deviceRadiusMm) const {
-    const glm::dvec3 a = start(s), b = end(s);
-    const glm::dvec3 ab = b - a;
+glm::dvec3 VesselLumen::nearestOnAxis(int s, const glm::dvec3& p, double& u) const {
+    const glm::dvec3 a = start(s), ab = end(s) - a;
     const double len2 = glm::dot(ab, ab);
-    const double u = len2 > 0.0 ? glm::dot(p - a, ab) / len2 : 0.0;
-    const double t = std::clamp(u, 0.0, 1.0);
+    u = len2 > 0.0 ? glm::dot(p - a, ab) / len2 : 0.0;
+    return a + ab * std::clamp(u, 0.0, 1.0);
+}
+
+double VesselLumen::freeRadiusMm(int s, double deviceRadiusMm) const {
+    return std::max(radiusMm(s) - deviceRadiusMm, kWedgedClearanceMm);
+}
+
+LumenContact VesselLumen::contact(int s, const glm::dvec3& p, double deviceRadiusMm) const {
     LumenContact c;
+    double u = 0.0;
+    c.axisPoint = nearestOnAxis(s, p, u);
     c.beyondEnd = u <= 0.0 || u >= 1.0;
-    c.axisPoint = a + ab * t;
     const glm::dvec3 d = p - c.axisPoint;
     const double dist = glm::length(d);
     if (dist > 1e-12) {
         c.normal = d / dist;
     } else {
         // On the axis: any direction perpendicular to it (the node is as far from the wall as it gets).
+        const glm::dvec3 ab = end(s) - start(s);
+        const double len2 = glm::dot(ab, ab);
         const glm::dvec3 axis = len2 > 0.0 ? ab / std::sqrt(len2) : glm::dvec3(0.0, 0.0, 1.0);
         const glm::dvec3 other = std::abs(axis.x) < 0.9 ? glm::dvec3(1.0, 0.0, 0.0) : glm::dvec3(0.0, 1.0, 0.0);
         c.normal = glm::normalize(glm::cross(axis, other));
     }
-    const double free = std::max(radiusMm(s) - deviceRadiusMm, kWedgedClearanceMm);
-    c.penetrationMm = dist - free;
+    c.penetrationMm = dist - freeRadiusMm(s, deviceRadiusMm);
     return c;
+}
+
+double VesselLumen::penetration(int s, const glm::dvec3& p, double deviceRadiusMm) const {
+    double u = 0.0;
+    return glm::length(p - nearestOnAxis(s, p, u)) - freeRadiusMm(s, deviceRadiusMm);
 }
 
 int VesselLumen::track(int s, const glm::dvec3& p, double deviceRadiusMm) const {
     int best = s;
-    LumenContact bestContact = contact(s, p, deviceRadiusMm);
-    double bestPen = bestContact.penetrationMm;
+    double bestPen = penetration(s, p, deviceRadiusMm);
     // A node moves well under one segment per step; a few walks cover a fast one.
     for (int walk = 0; walk < 8; ++walk) {
         int next = best;
         for (int c : adjacent(best)) {
-            const LumenContact cc = contact(c, p, deviceRadiusMm);
-            if (cc.penetrationMm < bestPen - 1e-12) {
-                bestPen = cc.penetrationMm;
-                bestContact = cc;
+            const double pen = penetration(c, p, deviceRadiusMm);
+            if (pen < bestPen - 1e-12) {
+                bestPen = pen;
                 next = c;
             }
         }
         if (next == best) break;
         best = next;
     }
+    const LumenContact bestContact = contact(best, p, deviceRadiusMm);
     // Near the wall of its capsule's end cap, a node may already be deep in a capsule a few
     // segments on (a thin branch leaving through the dome at a big vessel's end). Hand it over only while it is inside
     // both capsules, so it never crosses a wall to get there.
@@ -95,7 +107,7 @@ int VesselLumen::track(int s, const glm::dvec3& p, double deviceRadiusMm) const 
                 if (seen || count >= kMaxVisited) continue;
                 visited[count] = c;
                 depth[count++] = depth[head] + 1;
-                const double pen = contact(c, p, deviceRadiusMm).penetrationMm;
+                const double pen = penetration(c, p, deviceRadiusMm);
                 if (pen < candidatePen - 1e-12) {
                     candidatePen = pen;
                     candidate = c;
@@ -112,7 +124,7 @@ int VesselLumen::locate(const glm::dvec3& p, double deviceRadiusMm) const {
     double bestPen = std::numeric_limits<double>::infinity();
     for (int s = 0; s < size(); ++s) {
         if (!isSegment(s)) continue;
-        const double pen = contact(s, p, deviceRadiusMm).penetrationMm;
+        const double pen = penetration(s, p, deviceRadiusMm);
         if (pen < bestPen) {
             bestPen = pen;
             best = s;

@@ -37,6 +37,8 @@ public:
 
     // Contact of a node of radius `deviceRadiusMm` at `p` with segment `s`'s capsule.
     LumenContact contact(int s, const glm::dvec3& p, double deviceRadiusMm) const;
+    // contact(...).penetrationMm alone, bit for bit (the hot walks compare depths only).
+    double penetration(int s, const glm::dvec3& p, double deviceRadiusMm) const;
     // The segment `p` lies deepest in, walking from `s` through adjacent segments only.
     int track(int s, const glm::dvec3& p, double deviceRadiusMm) const;
     // The segment whose capsule `p` lies deepest in, searching all (for placing a device).
@@ -47,6 +49,11 @@ public:
     static constexpr double kWedgedClearanceMm = 0.02;
 
 private:
+    // The point of segment s's axis nearest p; u its unclamped position along it (0 start, 1 end).
+    glm::dvec3 nearestOnAxis(int s, const glm::dvec3& p, double& u) const;
+    // How far a device's axis may stray from the vessel's before it touches the wall.
+    double freeRadiusMm(int s, double deviceRadiusMm) const;
+
     std::vector<glm::dvec3> pos_;
     std::vector<int> parent_;
     std::vector<double> radius_;

@@ -3,7 +3,9 @@
 // -300 HU along each ray, semi-transparent skin), organs, bone, vessels and tumours from the label
 // map in a fixed colour table (shaders/view3d.h), shaded by a headlight, seen by an orbiting
 // pinhole camera. Devices and the C-arm are drawn by the caller as lines through projectToView,
-// the same camera. Units: mm; frame: patient LPS (patient/volume.h). Image row 0 at the top.
+// the same camera. Vessel lumens and endovascular devices are drawn by the ray caster itself from
+// their centrelines (View3dTube), in depth order with the anatomy. Units: mm; frame: patient LPS
+// (patient/volume.h). Image row 0 at the top.
 //
 // The GPU ray caster is shaders/view3d.comp; renderView3dReference is its CPU mirror (tests).
 #include <cstdint>
@@ -16,6 +18,8 @@
 #include "patient/patient.h"
 #include "patient/volume.h"
 #include "render/drr_gpu.h"
+#include "sim/procedure.h"
+#include "render/view3d_tubes.h"
 #include "view3d_shared.h"
 
 namespace irsim::render {
@@ -50,6 +54,23 @@ uint8_t view3dClassOf(const std::string& name);
 std::vector<uint8_t> view3dClasses(const patient::LabelMap& labels, const patient::LabelTable& names,
                                    const patient::VolumeGeometry& geometry);
 
+// A capsule round a centreline segment a-b (LPS mm): a vessel's lumen (translucent, the first one
+// a ray enters) or a device (opaque). Colours from shaders/view3d_shared.h.
+struct View3dTube {
+    glm::dvec3 a{0.0}, b{0.0};
+    double radiusMm = 0.0;
+    glm::vec4 colour{1.0f};  // rgb, a: opacity (devices are drawn opaque)
+    bool device = false;
+    bool operator==(const View3dTube&) const = default;
+};
+// A device is drawn at least this many pixels across, so a wire seen from afar stays a line.
+constexpr double kMinDevicePixels = 2.5;
+// The lumen of every segment of `tree` at least `minRadiusMm` wide (the arteries a catheter can
+// enter, not the thousands of terminal branches), at most `maxTubes` of them, widest first kept.
+std::vector<View3dTube> view3dLumens(const patient::VesselTree& tree, double minRadiusMm = 0.5, size_t maxTubes = 3000);
+// Each segment of each device's centreline at its outer radius, in its role's colour.
+std::vector<View3dTube> view3dDevices(const std::vector<sim::DeviceOutline>& devices);
+
 // Skin threshold: -300 HU as water-equivalent density 1 + HU/1000 (air ~ -1000, fat ~ -100).
 constexpr double kSkinThresholdHu = -300.0;
 constexpr double kSkinOpacity = 0.3;
@@ -63,16 +84,21 @@ struct View3dImage {
     std::vector<glm::vec3> rgb;       // (size x size), row 0 at the top, 0..1 before 8-bit rounding
     std::vector<float> organDepthMm;  // distance from the eye to the first drawn-class sample, -1 none
     std::vector<float> skinDepthMm;   // distance to the skin crossing, -1 none
+    std::vector<float> deviceDepthMm;  // distance to the first device hit, -1 none
+    std::vector<float> lumenDepthMm;   // distance to the first lumen entered, -1 none
 };
 
 // The CPU mirror of view3d.comp: density per voxel as GpuDrr uploads it (1 + max(HU,-1000)/1000),
-// trilinear with clamp to edge, classes nearest.
+// trilinear with clamp to edge, classes nearest. `tubes` binned for the same camera and size, and
+// push.size.z/w set from them (withTubes), or none.
 View3dImage renderView3dReference(const patient::CtVolume& ct, const std::vector<uint8_t>& classes,
-                                  const gpu::View3dPush& push);
+                                  const gpu::View3dPush& push, const View3dTubeBins* tubes = nullptr);
+// The push constants with the tube counts of `bins`.
+gpu::View3dPush withTubes(gpu::View3dPush push, const View3dTubeBins& bins);
 
 // The GPU view: the classes uploaded once (R8_UINT 3D image), GpuDrr's density texture shared.
 // Images in VK_IMAGE_LAYOUT_GENERAL: image() RGBA8 for the panel, depth() RGBA32F (x organ, y skin
-// depth in mm, -1 where none).
+// depth in mm, -1 where none; z the first device, w the first lumen).
 class View3d {
 public:
     View3d(Context& ctx, GpuDrr& drr, const patient::LabelMap& labels, const patient::LabelTable& names,
@@ -81,8 +107,8 @@ public:
     View3d(const View3d&) = delete;
     View3d& operator=(const View3d&) = delete;
 
-    // Records the view with its barriers unless the camera equals the last one recorded.
-    void record(VkCommandBuffer cmd, const OrbitCamera& camera);
+    // Records the view with its barriers unless the camera and the tubes equal the last recorded.
+    void record(VkCommandBuffer cmd, const OrbitCamera& camera, const std::vector<View3dTube>& tubes = {});
     const Image& image() const { return image_; }
     const Image& depth() const { return depth_; }
     int size() const { return size_; }
@@ -99,11 +125,19 @@ private:
     double stepMm_;
     ComputeKernel kernel_;
     VkSampler nearest_ = VK_NULL_HANDLE;
-    VkDescriptorSet set_ = VK_NULL_HANDLE;
     std::vector<uint8_t> classes_;
     Image classImage_, image_, depth_;
     bool valid_ = false;
     OrbitCamera last_;
+    std::vector<View3dTube> lastTubes_;
+    // The tubes' buffer, one per slot in turn so a frame still in flight keeps its own.
+    static constexpr int kSlots = 3;
+    struct Slot {
+        VkDescriptorSet set = VK_NULL_HANDLE;
+        Buffer tubes, bins;
+    } slots_[kSlots];
+    int slot_ = 0;
+    void bindTubes(Slot& s, const View3dTubeBins& bins);
 };
 
 }  // namespace irsim::render

@@ -126,8 +126,14 @@ gpu::View3dPush view3dPush(const OrbitCamera& camera, const patient::VolumeGeome
     return p;
 }
 
+gpu::View3dPush withTubes(gpu::View3dPush push, const View3dTubeBins& bins) {
+    push.size.z = static_cast<int>(bins.tubes.size());
+    push.size.w = bins.lumens;
+    return push;
+}
+
 View3dImage renderView3dReference(const patient::CtVolume& ct, const std::vector<uint8_t>& classes,
-                                  const gpu::View3dPush& p) {
+                                  const gpu::View3dPush& p, const View3dTubeBins* tubes) {
     const glm::ivec3 dims = ct.geometry.dims;
     DensityField density{dims, std::vector<float>(ct.voxels.size())};
     for (size_t i = 0; i < ct.voxels.size(); ++i)
@@ -143,12 +149,47 @@ View3dImage renderView3dReference(const patient::CtVolume& ct, const std::vector
     out.rgb.resize(count);
     out.organDepthMm.resize(count);
     out.skinDepthMm.resize(count);
+    out.deviceDepthMm.resize(count);
+    out.lumenDepthMm.resize(count);
+    const bool lumensDrawn = p.size.w > 0;
+    const int tilesX = (p.size.x + VIEW3D_GROUP - 1) / VIEW3D_GROUP;
     for (int row = 0; row < p.size.y; ++row) {
         for (int col = 0; col < p.size.x; ++col) {
             const float u = (2.0f * (static_cast<float>(col) + 0.5f) / static_cast<float>(p.size.x) - 1.0f) * p.params.y;
             const float v = (1.0f - 2.0f * (static_cast<float>(row) + 0.5f) / static_cast<float>(p.size.y)) * p.params.y;
             const float len = std::sqrt(1.0f + u * u + v * v);
             const glm::vec3 dq = (glm::vec3(p.forwardQ) + u * glm::vec3(p.rightQ) + v * glm::vec3(p.upQ)) / len;
+            const glm::vec3 r = glm::vec3(u, v, 1.0f) / len;
+            float lumenT = 1e30f, deviceT = 1e30f;
+            int lumen = -1, device = -1;
+            if (p.size.z > 0 && tubes) {
+                const uint32_t tile = static_cast<uint32_t>((row / VIEW3D_GROUP) * tilesX + col / VIEW3D_GROUP);
+                for (uint32_t q = tubes->bins[tile]; q < tubes->bins[tile + 1]; ++q) {
+                    const int i = static_cast<int>(tubes->bins[q]);
+                    const gpu::View3dTube& T = tubes->tubes[static_cast<size_t>(i)];
+                    const float t = view3dCapsuleHit(T, r);
+                    if (T.b.w > 0.5f) {
+                        if (t < deviceT) deviceT = t, device = i;
+                    } else if (t < lumenT) {
+                        lumenT = t, lumen = i;
+                    }
+                }
+            }
+            // Composites a translucent lumen or an opaque device met at t.
+            glm::vec3 colour(0.0f);
+            float alpha = 0.0f;
+            const auto addTube = [&](int i, float t) {
+                const gpu::View3dTube& T = tubes->tubes[static_cast<size_t>(i)];
+                const float a = T.b.w > 0.5f ? 1.0f : T.colour.a;
+                const float s = view3dTubeShade(T, r, t);
+                if (T.b.w > 0.5f) {
+                    colour += (1.0f - alpha) * s * glm::vec3(T.colour);
+                    alpha = 1.0f;
+                } else {
+                    colour += (1.0f - alpha) * a * s * glm::vec3(T.colour);
+                    alpha += (1.0f - alpha) * a;
+                }
+            };
             float tNear = 0.0f, tFar = 1e30f;
             for (int a = 0; a < 3; ++a) {
                 const float hi = dimsF[a] - 0.5f;
@@ -163,11 +204,20 @@ View3dImage renderView3dReference(const patient::CtVolume& ct, const std::vector
             }
             const float step = p.params.x;
             const int n = tFar > tNear ? static_cast<int>(std::ceil((tFar - tNear) / step)) : 0;
-            glm::vec3 colour(0.0f);
-            float alpha = 0.0f, skinT = -1.0f, organT = -1.0f, prev = 0.0f;
-            bool inside = false;
+            float skinT = -1.0f, organT = -1.0f, prev = 0.0f;
+            bool inside = false, ended = false;
             for (int k = 0; k < n; ++k) {
                 const float t = tNear + (static_cast<float>(k) + 0.5f) * step;
+                if (lumen >= 0 && lumenT <= t) {
+                    addTube(lumen, lumenT);
+                    lumen = -1;
+                }
+                if (device >= 0 && deviceT <= t) {
+                    addTube(device, deviceT);
+                    device = -1;
+                    ended = true;
+                    break;
+                }
                 const glm::vec3 q = eye + dq * t;
                 const float rho = density(q);
                 if (!inside && rho > p.params.z) {
@@ -181,21 +231,29 @@ View3dImage renderView3dReference(const patient::CtVolume& ct, const std::vector
                 }
                 prev = rho;
                 const uint32_t c = classAt(q);
-                if (c != 0u && c < VIEW3D_CLASSES && kColours[c].a > 0.0f) {
+                if (c != 0u && c < VIEW3D_CLASSES && kColours[c].a > 0.0f && !(lumensDrawn && c == VIEW3D_CLASS_ARTERY)) {
                     organT = t;
                     const glm::vec3 g(indicator(q + ex, c) - indicator(q - ex, c),
                                       indicator(q + ey, c) - indicator(q - ey, c),
                                       indicator(q + ez, c) - indicator(q - ez, c));
-                    colour += (1.0f - alpha) * shade(g, dq, invSpacing) * glm::vec3(kColours[c]);
-                    alpha = 1.0f;
+                    const float a = p.size.z > 0 ? VIEW3D_ORGAN_SEE_THROUGH : 1.0f;
+                    colour += (1.0f - alpha) * a * shade(g, dq, invSpacing) * glm::vec3(kColours[c]);
+                    alpha += (1.0f - alpha) * a;
+                    ended = p.size.z == 0;
                     break;
                 }
+            }
+            if (!ended) {
+                if (lumen >= 0 && lumenT < 1e30f) addTube(lumen, lumenT);
+                if (device >= 0 && deviceT < 1e30f) addTube(device, deviceT);
             }
             colour += (1.0f - alpha) * kBackground;
             const size_t i = static_cast<size_t>(row) * p.size.x + col;
             out.rgb[i] = colour;
             out.organDepthMm[i] = organT;
             out.skinDepthMm[i] = skinT;
+            out.deviceDepthMm[i] = deviceT < 1e30f ? deviceT : -1.0f;
+            out.lumenDepthMm[i] = lumenT < 1e30f ? lumenT : -1.0f;
         }
     }
     return out;

@@ -255,6 +255,10 @@ imaging::FrameContents PhasedProcedure::radiopaqueContents(const Session& sessio
     return phases_[current_]->radiopaqueContents(session);
 }
 
+std::vector<DeviceOutline> PhasedProcedure::deviceOutlines(const Session& session) const {
+    return phases_[current_]->deviceOutlines(session);
+}
+
 std::optional<glm::dvec3> PhasedProcedure::catheterTip(const Session& session) const {
     return phases_[current_]->catheterTip(session);
 }

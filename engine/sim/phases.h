@@ -53,6 +53,7 @@ public:
     std::optional<double> injectionFlowLimitMlPerS(const Session& session) const override;
     std::optional<glm::dvec3> ctFollowPoint(const Session& session) const override;
     std::vector<DeviceState> devices(const Session& session) const override;
+    std::vector<DeviceOutline> deviceOutlines(const Session& session) const override;
     void ctOverlay(const Session& session, CtOverlay& overlay) const override;
     std::vector<ResultPicture> resultPictures(const Session& session) const override;
     void hashState(StateHash& hash) const override;

@@ -79,6 +79,15 @@ struct ResultPicture {
     std::vector<uint8_t> rgba;  // row 0 at the top
 };
 
+// An endovascular device as the 3D view draws it: its centreline from the sheath to its tip and
+// its outer radius (a wire, a catheter and a microcatheter each in a colour of its own).
+enum class DeviceRole { Guidewire, Catheter, Microcatheter };
+struct DeviceOutline {
+    std::vector<glm::dvec3> pointsLps;  // mm, at least two
+    double radiusMm = 0.0;
+    DeviceRole role = DeviceRole::Guidewire;
+};
+
 struct MetricSpec {
     std::string name;   // report key ("cement_injected_ml")
     std::string unit;
@@ -163,6 +172,11 @@ public:
     }
     // Each device's state now, in a fixed order (the report writes them at the end).
     virtual std::vector<DeviceState> devices(const Session& session) const {
+        (void)session;
+        return {};
+    }
+    // The endovascular devices in the patient, outermost first, for the 3D view; none by default.
+    virtual std::vector<DeviceOutline> deviceOutlines(const Session& session) const {
         (void)session;
         return {};
     }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "render/context.h"
 #include "render/drr_gpu.h"
@@ -11,6 +12,7 @@
 #include "render_test_util.h"
 
 using namespace irsim;
+using irsim::render::gpu::vec4;
 
 namespace {
 
@@ -49,6 +51,19 @@ Phantom phantom() {
     return p;
 }
 
+// The GPU 3D view of the phantom, `size` pixels a side, validation on.
+struct GpuView {
+    render::testing::ValidationOn validation;
+    render::Context ctx;
+    Phantom p = phantom();
+    render::GpuDrr drr{ctx};
+    std::unique_ptr<render::View3d> view;
+    explicit GpuView(int size) {
+        drr.setVolume(p.ct);
+        view = std::make_unique<render::View3d>(ctx, drr, p.labels, p.names, size);
+    }
+};
+
 // 8-bit GPU colours against the CPU mirror: each channel within 3/255 in all but 0.5% of pixels
 // (the hardware's trilinear weights are quantised, 8 bits on lavapipe, so a threshold crossing
 // or a nearest-voxel boundary can move by a sample in a few grazing rays), never beyond 0.25.
@@ -78,17 +93,25 @@ void requireSameImage(const render::View3dImage& gpu, const render::View3dImage&
     CHECK(maxErr < 0.25f);
 }
 
+// A vessel into the liver sphere with a catheter and a wire beyond it (the tube mode draws the
+// liver translucent, so they show inside it).
+std::vector<render::View3dTube> tubes() {
+    const glm::vec4 lumen(VIEW3D_LUMEN_COLOUR), catheter(VIEW3D_CATHETER_COLOUR), wire(VIEW3D_WIRE_COLOUR);
+    const glm::dvec3 p0{-20, 10, -30}, p1{-20, 10, 0}, p2{-5, 2, 5}, p3{10, -5, 15}, p4{20, -8, 30};
+    return {{p0, p1, 6.0, lumen, false},      {p1, p2, 3.0, lumen, false},     {p2, p3, 2.5, lumen, false},
+            {p3, p4, 2.0, lumen, false},      {p0, p1, 0.83, catheter, true},  {p1, p2, 0.83, catheter, true},
+            {p2, p3, 0.45, wire, true},       {p3 + glm::dvec3(0, 0, 0), p3 + glm::dvec3(3, -1, 5), 0.45, wire, true}};
+}
+
 }  // namespace
 
 TEST_CASE("the GPU 3D view equals its CPU mirror on a labelled sphere inside a box of skin",
           "[render][gpu][view3d]") {
-    render::testing::ValidationOn validation;
-    render::Context ctx;
-    const Phantom p = phantom();
-    render::GpuDrr drr(ctx);
-    drr.setVolume(p.ct);
     const int size = 97;
-    render::View3d view(ctx, drr, p.labels, p.names, size);
+    GpuView g(size);
+    render::Context& ctx = g.ctx;
+    const Phantom& p = g.p;
+    render::View3d& view = *g.view;
     for (const auto& [az, el] : {std::pair{0.0, 0.0}, {35.0, 25.0}, {-120.0, -40.0}, {200.0, 70.0}}) {
         INFO("azimuth " << az << " elevation " << el);
         render::OrbitCamera cam;
@@ -115,13 +138,11 @@ TEST_CASE("the GPU 3D view equals its CPU mirror on a labelled sphere inside a b
 
 TEST_CASE("on the central ray the 3D view hits the skin and the sphere's front at their analytic depths",
           "[render][gpu][view3d]") {
-    render::testing::ValidationOn validation;
-    render::Context ctx;
-    const Phantom p = phantom();
-    render::GpuDrr drr(ctx);
-    drr.setVolume(p.ct);
     const int size = 65;  // odd: pixel (32, 32) is the central ray
-    render::View3d view(ctx, drr, p.labels, p.names, size);
+    GpuView g(size);
+    render::Context& ctx = g.ctx;
+    const Phantom& p = g.p;
+    render::View3d& view = *g.view;
     render::OrbitCamera cam;  // from the front: the central ray runs along +y through the centre
     cam.targetLps = kSphereCentre;
     cam.azimuthDeg = 0.0;
@@ -175,4 +196,99 @@ TEST_CASE("the 3D view's colour classes follow the structure names and its camer
     CHECK(head->y < 200.0);
     // Behind the eye: not drawn.
     CHECK_FALSE(render::projectToView(cam, 400, cam.targetLps + glm::dvec3(0, -2 * cam.distanceMm, 0)));
+}
+
+TEST_CASE("the GPU 3D view draws vessel lumens and devices as its CPU mirror does", "[render][gpu][view3d]") {
+    const int size = 97;
+    GpuView g(size);
+    render::Context& ctx = g.ctx;
+    const Phantom& p = g.p;
+    render::View3d& view = *g.view;
+    const std::vector<render::View3dTube> t = tubes();
+    size_t devicePixels = 0;
+    for (const auto& [az, el] : {std::pair{0.0, 0.0}, {35.0, 25.0}, {-120.0, -40.0}, {200.0, 70.0}}) {
+        INFO("azimuth " << az << " elevation " << el);
+        render::OrbitCamera cam;
+        cam.azimuthDeg = az;
+        cam.elevationDeg = el;
+        cam.distanceMm = 400.0;
+        cam.fieldOfViewDeg = 20.0;
+        ctx.submitAndWait([&](VkCommandBuffer cmd) { view.record(cmd, cam, t); });
+        const render::View3dImage gpu = view.readBack();
+        const render::View3dTubeBins bins = render::binView3dTubes(cam, size, t);
+        const render::View3dImage cpu =
+            render::renderView3dReference(p.ct, view.classes(), render::withTubes(view.pushFor(cam), bins), &bins);
+        requireSameImage(gpu, cpu);
+        // The tubes are analytic: GPU and CPU find the same pixels and depths up to float rounding.
+        size_t mask = 0;
+        float maxDepthErr = 0.0f;
+        for (size_t i = 0; i < cpu.rgb.size(); ++i) {
+            if ((gpu.deviceDepthMm[i] > 0.0f) != (cpu.deviceDepthMm[i] > 0.0f)) ++mask;
+            if (gpu.deviceDepthMm[i] > 0.0f && cpu.deviceDepthMm[i] > 0.0f)
+                maxDepthErr = std::max(maxDepthErr, std::abs(gpu.deviceDepthMm[i] - cpu.deviceDepthMm[i]));
+            if (cpu.deviceDepthMm[i] > 0.0f) ++devicePixels;
+        }
+        INFO("device mask differences " << mask << ", max device depth difference " << maxDepthErr << " mm");
+        CHECK(mask <= 2);
+        CHECK(maxDepthErr < 0.01f);
+    }
+    CHECK(devicePixels > 100);  // not vacuous: the devices are in view
+    ctx.waitIdle();
+    REQUIRE(ctx.validationErrorCount() == 0);
+}
+
+TEST_CASE("a straight 5 Fr catheter shows at its projected width and depth, in its colour, inside a translucent lumen",
+          "[render][gpu][view3d]") {
+    const int size = 257;  // odd: column 128 is the central ray
+    GpuView g(size);
+    render::Context& ctx = g.ctx;
+    const Phantom& p = g.p;
+    render::View3d& view = *g.view;
+    // In air in front of the box (y = -40), vertical in the view; a 5 Fr catheter: 5/3 mm across.
+    const double r = 5.0 / 3.0 / 2.0, D = 400.0;
+    const glm::dvec3 centre{0.0, -40.0, 0.0};
+    render::OrbitCamera cam;
+    cam.targetLps = centre;
+    cam.azimuthDeg = 0.0;
+    cam.elevationDeg = 0.0;
+    cam.distanceMm = D;
+    cam.fieldOfViewDeg = 2.0;
+    const glm::vec4 colour(VIEW3D_CATHETER_COLOUR);
+    std::vector<render::View3dTube> t = {{centre - glm::dvec3(0, 0, 30), centre + glm::dvec3(0, 0, 30), r, colour, true}};
+    // A cylinder of radius r square to the view at distance D subtends 2 atan(r / sqrt(D^2 - r^2))
+    // across: its width in pixels is that tangent over the half field's tangent times half the size.
+    const double tanHalf = std::tan(glm::radians(0.5 * cam.fieldOfViewDeg));
+    const double widthPx = 2.0 * r / std::sqrt(D * D - r * r) / tanHalf * 0.5 * size;
+    const int row = size / 2;
+    for (int withLumen = 0; withLumen < 2; ++withLumen) {
+        INFO((withLumen ? "inside a 3 mm lumen" : "alone"));
+        if (withLumen) t.push_back({centre - glm::dvec3(0, 0, 30), centre + glm::dvec3(0, 0, 30), 3.0,
+                                    glm::vec4(VIEW3D_LUMEN_COLOUR), false});
+        ctx.submitAndWait([&](VkCommandBuffer cmd) { view.record(cmd, cam, t); });
+        const render::View3dImage gpu = view.readBack();
+        const render::View3dTubeBins bins = render::binView3dTubes(cam, size, t);
+        const render::View3dImage cpu =
+            render::renderView3dReference(p.ct, view.classes(), render::withTubes(view.pushFor(cam), bins), &bins);
+        for (const render::View3dImage* im : {&gpu, &cpu}) {
+            int width = 0;
+            for (int c = 0; c < size; ++c) width += im->deviceDepthMm[static_cast<size_t>(row) * size + c] > 0.0f;
+            INFO("width " << width << " px, expected " << widthPx);
+            CHECK(std::abs(width - widthPx) <= 1.0);  // pixel centres inside: within a pixel
+            const size_t mid = static_cast<size_t>(row) * size + size / 2;
+            CHECK(im->deviceDepthMm[mid] == Approx(D - r).margin(0.01));
+            if (!withLumen) {
+                // Facing the eye on the central ray the headlight gives the full colour.
+                CHECK(im->rgb[mid].b == Approx(colour.b).margin(2.0 / 255.0));
+                CHECK(im->rgb[mid].r == Approx(colour.r).margin(2.0 / 255.0));
+            } else {
+                // Through the lumen's front wall (opacity a): a of red over (1 - a) of the catheter.
+                const glm::vec4 l(VIEW3D_LUMEN_COLOUR);
+                CHECK(im->lumenDepthMm[mid] == Approx(D - 3.0).margin(0.01));
+                CHECK(im->rgb[mid].b == Approx(l.a * l.b + (1.0f - l.a) * colour.b).margin(2.0 / 255.0));
+                CHECK(im->rgb[mid].r == Approx(l.a * l.r + (1.0f - l.a) * colour.r).margin(2.0 / 255.0));
+            }
+        }
+    }
+    ctx.waitIdle();
+    REQUIRE(ctx.validationErrorCount() == 0);
 }

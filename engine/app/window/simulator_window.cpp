@@ -60,6 +60,7 @@ constexpr int kView3dSize = 384;                // the CT panel's 3D view, pixel
 constexpr int kCtSlicePixels = 512;             // the CT panel's slice, pixels a side
 // The CT panel's field round a CT-guided device's tip: a 3-5 cm zone with its margin fills a third.
 constexpr double kGuidedCtFieldOfViewMm = 160.0;
+constexpr double kView3dDeviceRefreshS = 0.5;   // moving devices redraw the 3D view this often
 
 // Places the image (width / height = aspect) as large as the current window's remaining area lets
 // it be, and queues its draw.
@@ -226,8 +227,12 @@ public:
             ImGui::TextUnformatted("drag: orbit, wheel: zoom");
             imageInWindow(ct3d);
             orbitWithMouse(camera3d_, ct3d.min, ct3d.max);
-            drawView3dOverlay(ImGui::GetWindowDrawList(), camera3d_, kView3dSize, ct3d.min, ct3d.max,
-                              session_.radiopaqueContents(), s.carm, session_.patient().vesselTree("arterial"));
+            // The arteries and the endovascular devices are in the ray-cast image; needles and
+            // contrast stay lines over it.
+            imaging::FrameContents overlay = session_.radiopaqueContents();
+            if (!session_.procedure().deviceOutlines(session_).empty())
+                std::erase_if(overlay.paths, [](const imaging::RadiopaquePath& p) { return p.material != imaging::Material::Iodine; });
+            drawView3dOverlay(ImGui::GetWindowDrawList(), camera3d_, kView3dSize, ct3d.min, ct3d.max, overlay, s.carm);
         } else {
             const CtView v = ctView();
             if (v.guided)
@@ -449,6 +454,10 @@ int runWindowed(const WindowRunOptions& opts) {
         ImagePanel ct3dPanel{&blitter, blitter.setFor(view3d.image())};
         render::GreyTexture resultTexture(ctx, 768);
         ImagePanel resultPanel{&blitter, blitter.setFor(resultTexture.image())};
+        const patient::VesselTree* arteries = patient->vesselTree("arterial");
+        const std::vector<render::View3dTube> lumens3d = arteries ? render::view3dLumens(*arteries) : std::vector<render::View3dTube>{};
+        std::vector<render::View3dTube> tubes3d;
+        double next3dDevicesS = 0.0;
 
         SimulatorWindow ui(opts, window, session);
         ui.replaying_ = replay;
@@ -555,8 +564,18 @@ int runWindowed(const WindowRunOptions& opts) {
                     } else {
                         monitor.refine(cmd);  // the full view of a still pose, band by band
                     }
-                    if (ui.view3d_)
-                        view3d.record(cmd, ui.camera3d_);
+                    if (ui.view3d_) {
+                        // The lumens, then the devices inside them, drawn by the ray caster; moving
+                        // devices redraw it every kView3dDeviceRefreshS of the session (a whole
+                        // view is ~0.25 s of CPU on lavapipe), an orbit at once.
+                        if (s.time_s() >= next3dDevicesS || tubes3d.empty()) {
+                            tubes3d = lumens3d;
+                            for (const render::View3dTube& t : render::view3dDevices(session.procedure().deviceOutlines(session)))
+                                tubes3d.push_back(t);
+                            next3dDevicesS = s.time_s() + kView3dDeviceRefreshS;
+                        }
+                        view3d.record(cmd, ui.camera3d_, tubes3d);
+                    }
                     else {
                         const auto v = ui.ctView();
                         slice.record(cmd, {v.plane.centreLps, v.plane.widthMm, v.window.levelHu, v.window.widthHu});

@@ -57,22 +57,10 @@ void orbitWithMouse(render::OrbitCamera& camera, ImVec2 min, ImVec2 max) {
 }
 
 void drawView3dOverlay(ImDrawList* dl, const render::OrbitCamera& camera, int imageSize, ImVec2 min, ImVec2 max,
-                       const imaging::FrameContents& devices, const imaging::CArmPose& pose,
-                       const patient::VesselTree* arteries) {
+                       const imaging::FrameContents& devices, const imaging::CArmPose& pose) {
     const Projector project{camera, imageSize, min, (max.x - min.x) / static_cast<float>(imageSize)};
     const render::CameraBasis basis = render::basisOf(camera);
     dl->PushClipRect(min, max, true);
-    // The arteries first, so that the devices show inside them: a segment as wide as its lumen
-    // where it is (at least a pixel), faint enough to see the wire through; the arteries a catheter
-    // can enter (lumen over 1 mm across), not the thousands of terminal branches.
-    if (arteries)
-        for (const patient::VesselNode& n : arteries->nodes) {
-            if (n.parent < 0 || n.radiusMm < 0.5) continue;
-            const glm::dvec3& from = arteries->nodes[static_cast<size_t>(n.parent)].position;
-            const auto c = project(n.position), e = project(n.position + n.radiusMm * basis.right);
-            if (!c || !e) continue;
-            project.line(dl, from, n.position, IM_COL32(220, 60, 60, 110), std::max(1.0f, 2.0f * std::abs(e->x - c->x)));
-        }
     // The C-arm: focal spot, the detector's active square, the central ray and the beam's edges.
     const imaging::CArmFrame f = imaging::frameOf(pose);
     const glm::dvec3 hx = 0.5 * pose.detectorWidthMm * f.imageRight, hy = 0.5 * pose.detectorHeightMm * f.imageUp;

@@ -1,5 +1,5 @@
 #pragma once
-// The CT panel's 3D view in the window: the orbiting camera's mouse handling, and the devices and
+// The CT panel's 3D view in the window: the orbiting camera's mouse handling, and the needles and
 // the C-arm drawn as lines over the ray-cast image through the view's own camera
 // (render::projectToView), so they sit where the anatomy is.
 #include <imgui.h>
@@ -19,13 +19,10 @@ render::OrbitCamera initialView3dCamera(const patient::VolumeGeometry& ct);
 // wheel zooms (10% of the distance a notch).
 void orbitWithMouse(render::OrbitCamera& camera, ImVec2 min, ImVec2 max);
 
-// Draws the arterial tree when the patient has one (each segment of a lumen over 1 mm across a
-// translucent red line as wide as the lumen at that depth: the grown hepatic tree of a real CT is in no label, so without it a
-// catheter would hang in the liver), the devices inside it (polylines and spheres) and the C-arm
-// (focal spot, detector square, central ray, beam edges) over a view of `imageSize` pixels shown
-// in [min, max].
+// Draws the devices that are not in the ray-cast image (needles, contrast: polylines and spheres)
+// and the C-arm (focal spot, detector square, central ray, beam edges) over a view of `imageSize`
+// pixels shown in [min, max]. The arteries and the endovascular devices are in the image itself.
 void drawView3dOverlay(ImDrawList* dl, const render::OrbitCamera& camera, int imageSize, ImVec2 min, ImVec2 max,
-                       const imaging::FrameContents& devices, const imaging::CArmPose& pose,
-                       const patient::VesselTree* arteries = nullptr);
+                       const imaging::FrameContents& devices, const imaging::CArmPose& pose);
 
 }  // namespace irsim::app

@@ -129,6 +129,7 @@ public:
     imaging::FrameContents radiopaqueContents(const Session& session) const override;
     std::optional<glm::dvec3> catheterTip(const Session& session) const override;
     std::vector<sim::DeviceState> devices(const Session& session) const override;
+    std::vector<sim::DeviceOutline> deviceOutlines(const Session& session) const override;
     // The delivering catheter's lumen at its rated pressure (therapy::catheterFlowLimitMlPerS).
     std::optional<double> injectionFlowLimitMlPerS(const Session& session) const override;
     // A branch in spasm carries less blood: contrast injected into it lingers.

@@ -95,6 +95,25 @@ imaging::FrameContents Endovascular::radiopaqueContents(const Session&) const {
     return out;
 }
 
+std::vector<sim::DeviceOutline> Endovascular::deviceOutlines(const Session&) const {
+    std::vector<sim::DeviceOutline> out;
+    const physics::CoaxialRodState& r = state_.rod;
+    for (size_t k = 0; k < rodModel_.devices.size(); ++k) {
+        const physics::EndovascularDevice& d = rodModel_.devices[k];
+        sim::DeviceOutline o;
+        o.pointsLps = stretch(rodModel_, r, 0.0, r.insertedMm[k]);
+        o.radiusMm = 0.5 * d.outerDiameterMm;
+        switch (d.kind) {
+            case physics::EndovascularKind::Catheter:
+            case physics::EndovascularKind::Sheath: o.role = sim::DeviceRole::Catheter; break;
+            case physics::EndovascularKind::Microcatheter: o.role = sim::DeviceRole::Microcatheter; break;
+            default: o.role = sim::DeviceRole::Guidewire;
+        }
+        if (o.pointsLps.size() >= 2) out.push_back(std::move(o));
+    }
+    return out;
+}
+
 std::optional<glm::dvec3> Endovascular::catheterTip(const Session&) const {
     // Contrast goes through the innermost catheter (a microcatheter beyond the catheter), or the
     // sheath.
