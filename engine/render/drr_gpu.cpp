@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include <glm/gtc/packing.hpp>
 
@@ -70,28 +71,57 @@ GpuDrr::~GpuDrr() {
 // same box (fluoro_monitor.cpp).
 constexpr int16_t kBodyHu = -500;
 
-void GpuDrr::setVolume(const patient::CtVolume& ct) {
+namespace {
+// rho = 1 + max(HU, -1000) / 1000 for every 16-bit HU, computed once: the volume's voxels then
+// cost a table read each (the same float, so the same images).
+const std::vector<float>& densityOfHu() {
+    static const std::vector<float> table = [] {
+        std::vector<float> t(65536);
+        for (int hu = -32768; hu <= 32767; ++hu)
+            t[static_cast<size_t>(hu + 32768)] = static_cast<float>(1.0 + std::max<double>(hu, -1000.0) / 1000.0);
+        return t;
+    }();
+    return table;
+}
+float densityOf(int16_t hu) { return densityOfHu()[static_cast<size_t>(hu + 32768)]; }
+uint16_t halfDensityOf(int16_t hu) {
+    static const std::vector<uint16_t> table = [] {
+        std::vector<uint16_t> t(65536);
+        for (size_t i = 0; i < t.size(); ++i) t[i] = glm::packHalf1x16(densityOfHu()[i]);
+        return t;
+    }();
+    return table[static_cast<size_t>(hu + 32768)];
+}
+}  // namespace
+
+void GpuDrr::setVolume(const patient::CtVolume& ct, bool march) {
     const auto& g = ct.geometry;
     if (g.voxelCount() == 0 || ct.voxels.size() != g.voxelCount())
         throw VulkanError("GpuDrr::setVolume: empty CT or voxel count does not match its dims",
                           VK_ERROR_INITIALIZATION_FAILED);
     ctx_.release(density_);
+    density_ = Image{};
     geometry_ = g;
-    // Density relative to water, 1 + HU/1000, air and below as 0.
-    const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
     glm::ivec3 lo = g.dims, hi(-1);
-    density_ = uploadVolume(ctx_, VK_FORMAT_R32_SFLOAT, 1, g.dims, [&](int k0, int nk, float* dst) {
-        const int16_t* src = ct.voxels.data() + static_cast<size_t>(k0) * sliceVoxels;
-        for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i) {
-            dst[i] = static_cast<float>(1.0 + std::max<double>(src[i], -1000.0) / 1000.0);
-            if (src[i] > kBodyHu) {
-                const size_t n = static_cast<size_t>(k0) * sliceVoxels + i;
-                const glm::ivec3 ijk(static_cast<int>(n % g.dims.x), static_cast<int>(n / g.dims.x % g.dims.y),
-                                     static_cast<int>(n / sliceVoxels));
-                lo = glm::min(lo, ijk), hi = glm::max(hi, ijk);
-            }
-        }
-    });
+    const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
+    // The body's box over slices k0 .. k0 + nk - 1.
+    auto bodyBox = [&](int k0, int nk) {
+        const int16_t* v = ct.voxels.data() + static_cast<size_t>(k0) * sliceVoxels;
+        for (int k = k0; k < k0 + nk; ++k)
+            for (int j = 0; j < g.dims.y; ++j)
+                for (int i = 0; i < g.dims.x; ++i, ++v)
+                    if (*v > kBodyHu) lo = glm::min(lo, glm::ivec3(i, j, k)), hi = glm::max(hi, glm::ivec3(i, j, k));
+    };
+    if (march) {
+        // Density relative to water, 1 + HU/1000, air and below as 0.
+        density_ = uploadVolume(ctx_, VK_FORMAT_R32_SFLOAT, 1, g.dims, [&](int k0, int nk, float* dst) {
+            const int16_t* src = ct.voxels.data() + static_cast<size_t>(k0) * sliceVoxels;
+            for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i) dst[i] = densityOf(src[i]);
+            bodyBox(k0, nk);
+        });
+    } else {
+        bodyBox(0, g.dims.z);
+    }
     // Rays are clipped to the body's box (voxels above kBodyHu and 2.5 voxels more: a sample reads
     // the voxels within one of it, and a ray's end slab may reach half a voxel further across, at
     // most one voxel along b, c per plane on the principal axis). Outside it there is only air,
@@ -118,8 +148,9 @@ std::unique_ptr<PathTarget> GpuDrr::makeTarget(const imaging::DetectorGrid& grid
         vkCmdClearColorImage(cmd, im.image, VK_IMAGE_LAYOUT_GENERAL, &zero, 1, &range);
     });
     VkDescriptorSet set = kernel_.allocateSet();
-    writeImageDescriptor(ctx_.device(), set, DRR_BINDING_DENSITY, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER,
-                         density_.view, linear_, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
+    if (density_.image)
+        writeImageDescriptor(ctx_.device(), set, DRR_BINDING_DENSITY, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER,
+                             density_.view, linear_, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
     writeImageDescriptor(ctx_.device(), set, DRR_BINDING_PATH, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, im.view,
                          VK_NULL_HANDLE, VK_IMAGE_LAYOUT_GENERAL);
     return std::make_unique<PathTarget>(ctx_, im, set, grid);
@@ -147,6 +178,8 @@ void GpuDrr::recordPath(VkCommandBuffer cmd, const PathTarget& target, const ima
     firstRow = std::clamp(firstRow, 0, grid.rows);
     rowCount = std::clamp(rowCount, 0, grid.rows - firstRow);
     if (rowCount == 0) return;
+    if (!density_.image)
+        throw VulkanError("GpuDrr::recordPath after setVolume(ct, march = false)", VK_ERROR_INITIALIZATION_FAILED);
     const gpu::DrrPush push = pushFor(pose, grid, stepMm, firstRow);
     computeBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT,
                    VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
@@ -182,8 +215,7 @@ void GpuDrr::makeSliceStacks(const patient::CtVolume& ct, int onlyAxis) {
             for (int y = 0; y < g.dims[c]; ++y)
                 for (int x = 0; x < g.dims[b]; ++x) {
                     ijk[a] = s, ijk[b] = x, ijk[c] = y;
-                    *dst++ = glm::packHalf1x16(
-                        static_cast<float>(1.0 + std::max<double>(ct.at(ijk.x, ijk.y, ijk.z), -1000.0) / 1000.0));
+                    *dst++ = halfDensityOf(ct.at(ijk.x, ijk.y, ijk.z));
                 }
         const Image& im = stacks_[a];
         ctx_.submitAndWait([&](VkCommandBuffer cmd) {

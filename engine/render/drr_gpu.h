@@ -43,8 +43,10 @@ public:
 
     // Uploads the CT as rho = 1 + max(HU, -1000) / 1000 per voxel (drr.h step 4) into a 3D
     // R32_SFLOAT image with linear filtering and clamp to edge. Make targets after this.
-    void setVolume(const patient::CtVolume& ct);
-    bool hasVolume() const { return density_.image != VK_NULL_HANDLE; }
+    // march = false: the geometry and the body's box only, for a caller that needs nothing but the
+    // full-quality DRR of the slice stacks (`irsim drr`): the 3D image (4 bytes a voxel) is not made.
+    void setVolume(const patient::CtVolume& ct, bool march = true);
+    bool hasVolume() const { return geometry_.voxelCount() > 0; }
     const patient::VolumeGeometry& geometry() const { return geometry_; }
     const Image& density() const { return density_; }
     VkSampler linearSampler() const { return linear_; }

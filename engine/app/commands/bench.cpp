@@ -14,6 +14,8 @@
 #include <fstream>
 #include <string>
 #include <thread>
+
+#include <sys/resource.h>
 #include <vector>
 
 #include "app/command.h"
@@ -44,10 +46,19 @@ struct BenchArgs {
     bool noShared = false;
     bool devicesOnly = false;
     bool ablationOnly = false;
+    bool fluoroOnly = false;
+    bool drrOnly = false;
 } gBench;
 
 using Clock = std::chrono::steady_clock;
 double msSince(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+// CPU time of all this process's threads (lavapipe's included), ms: on a machine other builds load,
+// wall time per image swings by 2-5x while the work done per image hardly moves.
+double processCpuMs() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return 1e3 * (u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-3 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
 
 double loadAverage() {
     std::ifstream f("/proc/loadavg");
@@ -161,6 +172,8 @@ struct FluoroFigures {
     int framesToFull = 0;
     std::array<double, 4> stageMs{};
     double recordMs = 0.0;  // CPU: primitives, footprints, tiles, command recording
+    double liveCpuMs = 0.0;  // CPU time of all threads per live image
+    int profiled = gBench.fluoroOnly ? 60 : 10;  // pulses timed stage by stage (the fastest is shown)
 };
 
 double median(std::vector<double> v) {
@@ -179,6 +192,7 @@ FluoroFigures benchFluoro(render::Context& ctx, const patient::Patient& p, int r
     ctx.submitAndWait([&](VkCommandBuffer cmd) { monitor.recordPulse(cmd, {pose, movingContents(pose.isocentre, 0), {}, 1, false}); });
     f.viewMs = msSince(t0);
     std::vector<double> ms, recordMs;
+    const double cpu0 = processCpuMs();
     for (int k = 1; k <= images; ++k) {
         t0 = Clock::now();
         ctx.submitAndWait([&](VkCommandBuffer cmd) {
@@ -188,11 +202,12 @@ FluoroFigures benchFluoro(render::Context& ctx, const patient::Patient& p, int r
         });
         ms.push_back(msSince(t0));
     }
+    f.liveCpuMs = (processCpuMs() - cpu0) / images;
     f.liveMs = median(ms);
     f.recordMs = median(recordMs);
     monitor.enableProfiling();
     std::vector<double> stage[4];
-    for (int k = 0; k < 10; ++k) {
+    for (int k = 0; k < f.profiled; ++k) {
         ctx.submitAndWait([&](VkCommandBuffer cmd) {
             monitor.recordPulse(cmd, {pose, movingContents(pose.isocentre, k), {}, static_cast<uint64_t>(k), false});
         });
@@ -235,8 +250,9 @@ FluoroFigures benchFluoro(render::Context& ctx, const patient::Patient& p, int r
 
 // Median ms of a DRR (the image stays on the GPU): the drr.h march at `step` mm, or the
 // full-quality slice DRR when step is 0.
+// cpuMs: the CPU time of all threads per image (lavapipe's), steadier than wall time on a loaded machine.
 double benchGpuDrr(render::Context& ctx, render::GpuDrr& drr, const imaging::CArmPose& pose, int size, double step,
-                   int repeats) {
+                   int repeats, double* cpuMs = nullptr) {
     auto target = drr.makeTarget({size, size});
     auto record = [&](VkCommandBuffer cmd) {
         if (step > 0.0) drr.recordPath(cmd, *target, pose, step, 0, size);
@@ -244,17 +260,19 @@ double benchGpuDrr(render::Context& ctx, render::GpuDrr& drr, const imaging::CAr
     };
     ctx.submitAndWait(record);  // warm
     std::vector<double> ms;
+    const double cpu0 = processCpuMs();
     for (int k = 0; k < repeats; ++k) {
         const auto t0 = Clock::now();
         ctx.submitAndWait(record);
         ms.push_back(msSince(t0));
     }
+    if (cpuMs) *cpuMs = (processCpuMs() - cpu0) / repeats;
     return median(ms);
 }
 #endif
 
 void benchVolume(const std::string& name, const patient::Patient& p) {
-    const int images = gBench.quick ? 10 : 60;
+    const int images = gBench.quick && !gBench.fluoroOnly ? 10 : 60;
     const auto& g = p.ct.geometry;
     std::printf("\n== %s: %dx%dx%d voxels, %.2fx%.2fx%.2f mm (load average %.2f)\n", name.c_str(), g.dims.x, g.dims.y,
                 g.dims.z, g.spacing.x, g.spacing.y, g.spacing.z, loadAverage());
@@ -263,6 +281,7 @@ void benchVolume(const std::string& name, const patient::Patient& p) {
 #if IRSIM_WITH_WINDOW
     render::Context ctx(render::ContextOptions{false, {}, {}});
     for (int res : {512, 1024}) {
+        if (gBench.drrOnly) break;
         const FluoroFigures f = benchFluoro(ctx, p, res, images);
         std::printf("  fluoro %4d^2: view (per pose) %7.1f ms | live with moving devices %6.1f ms = %5.1f images/s | "
                     "rotation preview (192^2, 2.5 mm) %6.1f ms = %5.1f images/s\n",
@@ -270,25 +289,30 @@ void benchVolume(const std::string& name, const patient::Patient& p) {
         std::printf("        after a pose change (bands of 96 rows): first image (%d^2 view) %.1f ms, full %d^2 view on "
                     "the monitor after %d more images, %.1f ms\n",
                     res / 2, f.firstImageMs, res, f.framesToFull, f.fullImageMs);
-        std::printf("        per pulse: CPU recording %.1f ms; GPU (fastest of 10) devices %.1f ms, noise and log %.1f ms, "
-                    "box means %.1f ms, display %.1f ms\n",
-                    f.recordMs, f.stageMs[0], f.stageMs[1], f.stageMs[2], f.stageMs[3]);
+        std::printf("        per pulse: CPU recording %.1f ms; GPU (fastest of %d) devices %.1f ms, noise and log %.1f ms, "
+                    "box means %.1f ms, display %.1f ms; CPU time of all threads per live image %.1f ms\n",
+                    f.recordMs, f.profiled, f.stageMs[0], f.stageMs[1], f.stageMs[2], f.stageMs[3], f.liveCpuMs);
     }
+    if (gBench.fluoroOnly) return;
     render::GpuDrr drr(ctx);
     drr.setVolume(p.ct);
     drr.makeSliceStacks(p.ct);
     const int repeats = gBench.quick ? 3 : 7;
     const double ms1 = benchGpuDrr(ctx, drr, pose, 512, 1.0, repeats);
-    gpuDrrMs = benchGpuDrr(ctx, drr, pose, 512, 0.0, repeats);
-    std::printf("  GPU DRR 512^2: drr.h march at 1 mm %.1f ms | full quality (slices, one sample per voxel plane) %.1f ms\n",
-                ms1, gpuDrrMs);
+    double gpuDrrCpuMs = 0.0;
+    gpuDrrMs = benchGpuDrr(ctx, drr, pose, 512, 0.0, repeats, &gpuDrrCpuMs);
+    std::printf("  GPU DRR 512^2: drr.h march at 1 mm %.1f ms | full quality (slices, one sample per voxel plane) %.1f ms "
+                "(CPU time of all threads %.1f ms)\n",
+                ms1, gpuDrrMs, gpuDrrCpuMs);
 #else
     std::printf("  (built without Vulkan: no GPU figures)\n");
 #endif
-    const int cpuSize = gBench.quick ? 256 : 512;
-    auto t0 = Clock::now();
-    imaging::waterEquivalentPathImage(p.ct, pose, {cpuSize, cpuSize}, 1.0);
-    std::printf("  CPU reference DRR %d^2, 1 mm: %.1f ms\n", cpuSize, msSince(t0));
+    if (!gBench.drrOnly) {
+        const int cpuSize = gBench.quick ? 256 : 512;
+        auto t0 = Clock::now();
+        imaging::waterEquivalentPathImage(p.ct, pose, {cpuSize, cpuSize}, 1.0);
+        std::printf("  CPU reference DRR %d^2, 1 mm: %.1f ms\n", cpuSize, msSince(t0));
+    }
     if (havePlastimatch()) {
         const auto mha = std::filesystem::temp_directory_path() / "irsim-bench" / "volume.mha";
         std::filesystem::create_directories(mha.parent_path());
@@ -473,8 +497,10 @@ int bench() {
         benchEndovascular(gBench.quick);
         return 0;
     }
-    std::printf("\n== thermal ablation (bioheat, CPU)\n");
-    benchAblation();
+    if (!gBench.fluoroOnly && !gBench.drrOnly) {
+        std::printf("\n== thermal ablation (bioheat, CPU)\n");
+        benchAblation();
+    }
     if (gBench.ablationOnly) return 0;
     {
         patient::PhantomOptions o;
@@ -500,6 +526,7 @@ int bench() {
         p.ct = patient::loadCt(path);
         benchVolume(std::filesystem::path(path).filename().string(), p);
     }
+    if (gBench.fluoroOnly || gBench.drrOnly) return 0;
     if (!gBench.quick) benchLargeDrr();
     benchEndovascular(gBench.quick);
     benchAccuracy({0.8, 0.8, 1.0});
@@ -514,6 +541,8 @@ const CommandRegistration reg{"bench", [](CLI::App& root) {
     c->add_flag("--phantom-only,--no-shared", gBench.noShared, "the phantom only");
     c->add_flag("--devices-only", gBench.devicesOnly, "only the endovascular device rod's steps/s");
     c->add_flag("--ablation-only", gBench.ablationOnly, "the thermal ablation figures only");
+    c->add_flag("--fluoro-only", gBench.fluoroOnly, "the fluoroscope figures only (no DRR, ablation or devices)");
+    c->add_flag("--drr-only", gBench.drrOnly, "the GPU DRR against plastimatch only (compute and whole process)");
     c->callback([] { setExitStatus(bench()); });
 }};
 

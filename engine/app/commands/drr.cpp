@@ -123,7 +123,7 @@ int drr() {
             // Joseph's method by slices: one sample per voxel plane (docs/rendering.md); --step
             // applies to the CPU march only.
             render::GpuDrr gpu(ctx);
-            gpu.setVolume(p.ct);
+            gpu.setVolume(p.ct, false);
             gpu.makeSliceStacks(p.ct, gpu.principalAxis(pose));
             image = gpu.fullQualityImage(pose, grid);
             what = "water-equivalent path, mm (GPU, one sample per voxel plane)";
