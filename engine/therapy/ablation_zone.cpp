@@ -22,9 +22,18 @@ void require(bool ok, const char* field, const std::string& expected) {
     if (!ok) throw DataError("command line", 0, field, expected);
 }
 
-}  // namespace
+// Linear shrinkage of ex vivo porcine liver held 15 min at 60, 65, 75, 85 and 95 degC: 12.3, 13.8,
+// 16.6, 19.2 and 21.7 % (Rossmann et al. 2014, "Dynamics of tissue shrinkage during ablative
+// temperature exposures", Physiol Meas 35:55, PMC3924587, published; not in the project's reference
+// page). Shrinkage begins above 50 degC (same paper): the ramp from none at 50 to 12.3 % at 60 degC is
+// estimated, and above 95 degC it is held at 21.7 % (estimated: drying near a microwave antenna
+// shrinks tissue more, 23-43 % radially in small cubes, Farina et al. 2014, Int J Hyperthermia 30:419,
+// published, so this is the low side).
+constexpr double kShrinkC[] = {50.0, 60.0, 65.0, 75.0, 85.0, 95.0};
+constexpr double kShrink[] = {0.0, 0.123, 0.138, 0.166, 0.192, 0.217};
 
-ZoneSize measureZone(const BioheatModel& m, const std::vector<float>& field, double threshold) {
+ZoneSize measure(const BioheatModel& m, const std::vector<float>& field, double threshold,
+                 const std::vector<float>* peakC) {
     const BioheatGrid& g = m.grid;
     const double h = g.spacingMm;
     auto value = [&](int i, int j, int k) {
@@ -32,11 +41,18 @@ ZoneSize measureZone(const BioheatModel& m, const std::vector<float>& field, dou
         const CellRole r = m.role[c];
         return r == CellRole::Tissue || r == CellRole::Applicator ? static_cast<double>(field[c]) : kMissing;
     };
+    // A cell's length after the heat, over its length before.
+    auto kept = [&](size_t c) { return peakC ? 1.0 - thermalShrinkage((*peakC)[c]) : 1.0; };
     ZoneSize z;
     size_t count = 0;
+    double volumeKept = 0.0;
     for (size_t c = 0; c < g.cellCount(); ++c)
-        if ((m.role[c] == CellRole::Tissue || m.role[c] == CellRole::Applicator) && field[c] >= threshold) ++count;
-    z.volumeMl = static_cast<double>(count) * g.cellVolumeM3() * 1e6;
+        if ((m.role[c] == CellRole::Tissue || m.role[c] == CellRole::Applicator) && field[c] >= threshold) {
+            ++count;
+            const double f = kept(c);
+            volumeKept += f * f * f;
+        }
+    z.volumeMl = volumeKept * g.cellVolumeM3() * 1e6;
     if (count == 0) return z;
     // The crossing between an outside cell centre and the inside one next to it.
     auto edge = [&](double inside, double outside) {
@@ -49,6 +65,11 @@ ZoneSize measureZone(const BioheatModel& m, const std::vector<float>& field, dou
         const int a1 = (axis + 1) % 3, a2 = (axis + 2) % 3;
         for (int u = 0; u < g.dims[a1]; ++u)
             for (int v = 0; v < g.dims[a2]; ++v) {
+                auto cellAt = [&](int w) {
+                    glm::ivec3 ijk;
+                    ijk[axis] = w, ijk[a1] = u, ijk[a2] = v;
+                    return g.index(ijk.x, ijk.y, ijk.z);
+                };
                 auto at = [&](int w) {
                     glm::ivec3 ijk;
                     ijk[axis] = w, ijk[a1] = u, ijk[a2] = v;
@@ -61,9 +82,13 @@ ZoneSize measureZone(const BioheatModel& m, const std::vector<float>& field, dou
                         last = w;
                     }
                 if (first < 0) continue;
-                const double lo = first - edge(at(first), first > 0 ? at(first - 1) : kMissing);
-                const double hi = last + edge(at(last), last + 1 < g.dims[axis] ? at(last + 1) : kMissing);
-                extent[axis] = std::max(extent[axis], (hi - lo) * h);
+                const double below = edge(at(first), first > 0 ? at(first - 1) : kMissing);
+                const double above = edge(at(last), last + 1 < g.dims[axis] ? at(last + 1) : kMissing);
+                const double lo = first - below, hi = last + above;
+                // Centre to centre, each half-interval shrunk as its own cell; the ends as theirs.
+                double length = below * kept(cellAt(first)) + above * kept(cellAt(last));
+                for (int w = first; w < last; ++w) length += 0.5 * (kept(cellAt(w)) + kept(cellAt(w + 1)));
+                extent[axis] = std::max(extent[axis], length * h);
                 if (axis == 0 && ((a1 == 1 && u == j0) || (a2 == 1 && v == j0))) {
                     z.reachPlusXMm = std::max(z.reachPlusXMm, g.originMm.x + hi * h);
                     z.reachMinusXMm = std::max(z.reachMinusXMm, -(g.originMm.x + lo * h));
@@ -73,6 +98,26 @@ ZoneSize measureZone(const BioheatModel& m, const std::vector<float>& field, dou
     z.widthXMm = extent[0], z.widthYMm = extent[1], z.longAxisMm = extent[2];
     z.shortAxisMm = std::min(extent[0], extent[1]);
     return z;
+}
+
+}  // namespace
+
+double thermalShrinkage(double peakC) {
+    constexpr size_t n = sizeof(kShrinkC) / sizeof(kShrinkC[0]);
+    if (!(peakC > kShrinkC[0])) return 0.0;
+    for (size_t i = 1; i < n; ++i)
+        if (peakC < kShrinkC[i])
+            return kShrink[i - 1] + (kShrink[i] - kShrink[i - 1]) * (peakC - kShrinkC[i - 1]) / (kShrinkC[i] - kShrinkC[i - 1]);
+    return kShrink[n - 1];
+}
+
+ZoneSize measureZone(const BioheatModel& m, const std::vector<float>& field, double threshold) {
+    return measure(m, field, threshold, nullptr);
+}
+
+ZoneSize measureContractedZone(const BioheatModel& m, const std::vector<float>& field, double threshold,
+                               const std::vector<float>& peakC) {
+    return measure(m, field, threshold, &peakC);
 }
 
 ZoneSize zoneOf(const BioheatModel& m, const BioheatState& s, ZoneEdge edge, double t) {
@@ -190,7 +235,12 @@ AblationResult summarizeAblation(const AblationPlan& p, const AblationRun& run) 
     const BioheatModel& m = run.model;
     const BioheatState& s = run.state;
     r.damage = cryo ? zoneOf(m, s, ZoneEdge::Coldest, kLethalIceC) : zoneOf(m, s, ZoneEdge::Arrhenius);
-    if (!cryo) r.cem43 = zoneOf(m, s, ZoneEdge::Cem43);
+    if (!cryo) {
+        r.cem43 = zoneOf(m, s, ZoneEdge::Cem43);
+        std::vector<float> logOmega(s.omega.size());
+        for (size_t c = 0; c < logOmega.size(); ++c) logOmega[c] = std::log(std::max(s.omega[c], 1e-30f));
+        r.contracted = measureContractedZone(m, logOmega, 0.0, s.maxC);
+    }
     r.isothermC = cryo ? std::vector<double>{0.0, -20.0, -40.0} : std::vector<double>{50.0, 60.0};
     for (double t : r.isothermC) r.isotherms.push_back(zoneOf(m, s, cryo ? ZoneEdge::Coldest : ZoneEdge::Hottest, t));
     r.deliveredKj = s.energy.depositedJ / 1000.0;

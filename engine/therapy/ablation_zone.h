@@ -25,6 +25,15 @@ struct ZoneSize {
 // field between cell centres (the largest extent over grid lines), volume by cell count.
 ZoneSize measureZone(const BioheatModel& m, const std::vector<float>& field, double threshold);
 
+// Heated liver shrinks (protein denaturation, collagen contraction, drying), so a zone measured
+// after the ablation, at gross pathology or on the post-ablation CT, is smaller than the tissue it
+// killed: the linear shrinkage of tissue whose hottest temperature was `peakC` (0..1).
+double thermalShrinkage(double peakC);
+// The zone as it is measured afterwards: every cell's length shrunk by thermalShrinkage of its
+// hottest temperature (axes along the grid lines, volume by cell), isotropic.
+ZoneSize measureContractedZone(const BioheatModel& m, const std::vector<float>& field, double threshold,
+                               const std::vector<float>& peakC);
+
 // Which measure marks the zone: the Arrhenius edge Omega = 1, CEM43 >= 240 min, the hottest
 // temperature reached >= T (heat) or the coldest <= T (cryo).
 enum class ZoneEdge : uint8_t { Arrhenius, Cem43, Hottest, Coldest };
@@ -69,6 +78,7 @@ void runAblation(const AblationPlan& plan, AblationRun& run);
 
 struct AblationResult {
     ZoneSize damage;                       // Omega = 1 (heat) or lethal ice (cryo)
+    ZoneSize contracted;                   // heat: the Omega = 1 zone after the tissue shrank
     ZoneSize cem43;                        // heat only
     std::vector<double> isothermC;         // 50, 60 (heat); 0, -20, -40 (cryo)
     std::vector<ZoneSize> isotherms;

@@ -24,14 +24,16 @@ AblationResult run(Modality m, double minutes, double vesselMm = 0.0, double ves
 TEST_CASE("a cooled RF electrode's zone after 12 minutes is a typical 3-5 cm RF zone, an ellipsoid along the tip",
           "[therapy][ablation]") {
     const AblationResult r = run(Modality::Rf, 12.0);
-    CAPTURE(r.damage.longAxisMm, r.damage.shortAxisMm, r.damage.volumeMl, r.deliveredKj);
+    // The published sizes were measured after the ablation, when the heated tissue had shrunk.
+    const ZoneSize& z = r.contracted;
+    CAPTURE(z.longAxisMm, z.shortAxisMm, z.volumeMl, r.damage.shortAxisMm, r.deliveredKj);
     // "Typical RFA zone 3-5 cm diameter" (PMC3036313, published).
-    CHECK(r.damage.shortAxisMm >= 30.0);
-    CHECK(r.damage.shortAxisMm <= 50.0);
+    CHECK(z.shortAxisMm >= 30.0);
+    CHECK(z.shortAxisMm <= 50.0);
     // Cool-tip single 17 G, 3 cm tip, 12 min, in vivo short axis ~3-3.5 cm (Covidien IFU,
     // unverified): within 10 % of that band.
-    CHECK(r.damage.shortAxisMm >= 27.0);
-    CHECK(r.damage.shortAxisMm <= 38.5);
+    CHECK(z.shortAxisMm >= 27.0);
+    CHECK(z.shortAxisMm <= 38.5);
     // Ellipsoid: longer along the electrode than across (Schramm 2007, qualitative, published).
     CHECK(r.damage.longAxisMm > r.damage.shortAxisMm);
     // Roll-off holds the hottest tissue near 100 degC (Schramm 2007's set-point, published).
@@ -42,24 +44,46 @@ TEST_CASE("a microwave zone is larger than an RF zone of the same time, as in th
           "[therapy][ablation]") {
     const AblationResult rf = run(Modality::Rf, 10.0, 0.0, 5.0, 1.5);
     const AblationResult mw = run(Modality::Microwave, 10.0, 0.0, 5.0, 1.5);
-    CAPTURE(rf.damage.volumeMl, mw.damage.volumeMl, mw.damage.longAxisMm, mw.damage.shortAxisMm, mw.deliveredKj);
+    // Every published size below was measured after the ablation (gross pathology, post-ablation CT
+    // or MRI), when the heated tissue had shrunk: the model's zone as measured is `contracted`.
+    const ZoneSize& z = mw.contracted;
+    CAPTURE(rf.contracted.volumeMl, z.volumeMl, z.longAxisMm, z.shortAxisMm, mw.damage.volumeMl, mw.deliveredKj);
     // Volume MW / RF: 50.5 / 22.9 = 2.2 (Mira RCT, 24-h MRI, published), 58.0 / 20.0 = 2.9 (Ji 2011,
     // ex vivo, 12 min, published). Within 20 % of that range.
-    const double ratio = mw.damage.volumeMl / rf.damage.volumeMl;
+    const double ratio = z.volumeMl / rf.contracted.volumeMl;
     CHECK(ratio >= 0.8 * 2.2);
     CHECK(ratio <= 1.2 * 2.9);
     // 93 liver tumours, one applicator (JVIR 2016, PMID 27425001, published): long 5.8 +- 1.3 cm,
-    // short 3.7 +- 0.8 cm, volume 44.1 +- 25.4 ml, net energy 36.4 +- 19.4 kJ. The model's zone per
-    // joule is larger than the clinical one (docs/ablation.md): the axes lie within two standard
-    // deviations, not one, and the volume (~97 ml) above even that, an open deviation.
+    // short 3.7 +- 0.8 cm, volume 44.1 +- 25.4 ml, net energy 36.4 +- 19.4 kJ. At an energy inside
+    // that spread, the zone as measured lies within one standard deviation on each.
     CHECK(mw.deliveredKj >= 36.4 - 19.4);
     CHECK(mw.deliveredKj <= 36.4 + 19.4);
-    CHECK(mw.damage.longAxisMm == Approx(58.0).margin(2 * 13.0));
-    CHECK(mw.damage.shortAxisMm == Approx(37.0).margin(2 * 8.0));
-    CHECK(mw.damage.volumeMl > 44.1);
+    CHECK(z.longAxisMm == Approx(58.0).margin(13.0));
+    CHECK(z.shortAxisMm == Approx(37.0).margin(8.0));
+    CHECK(z.volumeMl == Approx(44.1).margin(25.4));
+    // Shrinkage takes more off the hotter microwave zone than off an RF one (Brace et al. 2010, JVIR,
+    // PMC2920145, microwave vs RF contraction in liver: recalled, UNVERIFIED; the study's premise,
+    // that post-ablation images underestimate the tissue destroyed, is published).
+    CHECK(z.volumeMl / mw.damage.volumeMl < rf.contracted.volumeMl / rf.damage.volumeMl);
     // Elongated along the antenna: aspect (short / long) of cooled antennas 0.42-0.82 (PMC3721053,
     // published).
-    CHECK(mw.damage.shortAxisMm / mw.damage.longAxisMm == Approx(0.62).margin(0.2));
+    CHECK(z.shortAxisMm / z.longAxisMm == Approx(0.62).margin(0.2));
+}
+
+TEST_CASE("a microwave antenna at 100 W for 10 minutes gives the vendor chart's 4-5 cm short axis",
+          "[therapy][ablation]") {
+    AblationPlan p;
+    p.modality = Modality::Microwave;
+    p.powerW = 100.0;
+    p.minutes = 10.0;
+    p.gridMm = 1.5;
+    const AblationResult r = simulateAblation(p);
+    CAPTURE(r.contracted.longAxisMm, r.contracted.shortAxisMm, r.contracted.volumeMl, r.damage.shortAxisMm);
+    // Emprint chart, 100 W 10 min, ~4-5 cm (vendor chart, ablation.md section 8, UNVERIFIED). Only
+    // the short axis: Emprint's field-controlled antenna makes a near-spherical zone, this
+    // Amica-type 2 cm radiating section a tear-drop (its long axis is not compared).
+    CHECK(r.contracted.shortAxisMm >= 40.0);
+    CHECK(r.contracted.shortAxisMm <= 50.0);
 }
 
 TEST_CASE("four cryoprobes 2 cm apart make lethal ice about 4.9 cm across in 15 minutes", "[therapy][ablation][cryo]") {

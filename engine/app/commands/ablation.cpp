@@ -74,7 +74,7 @@ int ablation() {
         j["grid_mm"] = plan.gridMm;
         j["zone"] = zoneJson(r.damage);
         j["zone"]["edge"] = edge;
-        if (!cryo) j["cem43_zone"] = zoneJson(r.cem43);
+        if (!cryo) j["cem43_zone"] = zoneJson(r.cem43), j["zone_after_shrinkage"] = zoneJson(r.contracted);
         for (size_t i = 0; i < r.isothermC.size(); ++i) j["isotherms"][formatNumber(r.isothermC[i])] = zoneJson(r.isotherms[i]);
         // Where the heat went (kJ, + into the tissue): what the power pattern deposited, what the
         // cooled shaft, the perfusing blood, large vessels and the far boundary took, what stayed.
@@ -104,7 +104,7 @@ int ablation() {
                     z.volumeMl);
     };
     row("zone, " + edge, r.damage);
-    if (!cryo) row("CEM43 >= 240 min", r.cem43);
+    if (!cryo) row("zone as measured after (tissue shrinkage)", r.contracted), row("CEM43 >= 240 min", r.cem43);
     for (size_t i = 0; i < r.isothermC.size(); ++i)
         row(formatted("isotherm %s %g degC", cryo ? "<=" : ">=", r.isothermC[i]), r.isotherms[i]);
     return 0;
