@@ -61,6 +61,22 @@ std::string AuthoringModel::pickTarget(const std::string& structure) {
     return "";
 }
 
+std::string AuthoringModel::placeLesion(const glm::dvec3& at, double diameterMm, const std::string& organ) {
+    if (draft_.phantomSeed >= 0) return "lesions are placed on a CT (the phantom's come from [[patient.phantom.tumour]])";
+    if (organ.empty()) return "no organ there";
+    ScenarioDraft next = draft_;
+    next.lesions.push_back({glm::round(at * 10.0) / 10.0, diameterMm, organ});
+    edit(next, "");
+    return "";
+}
+
+void AuthoringModel::removeLesion(size_t index) {
+    if (index >= draft_.lesions.size()) return;
+    ScenarioDraft next = draft_;
+    next.lesions.erase(next.lesions.begin() + static_cast<long>(index));
+    edit(next, "");
+}
+
 void AuthoringModel::save() {
     const std::string t = text();
     const fs::path dir = fs::path(file_).parent_path();
@@ -100,7 +116,17 @@ AuthoringPatient AuthoringPatient::load(const ScenarioDraft& draft, const std::s
     spec.ctPath = (dir / draft.ct).lexically_normal().string();
     if (!draft.labels.empty()) spec.labelsPath = (dir / draft.labels).lexically_normal().string();
     spec.growHepaticTree = false;  // the author looks at the CT; the run grows them
-    AuthoringPatient p(std::make_shared<const patient::Patient>(patient::loadPatient(spec)));
+    for (const sim::ScenarioLesion& l : draft.lesions) spec.lesions.push_back({l.centreLps, l.diameterMm, l.organ});
+    std::shared_ptr<const patient::Patient> loaded;
+    try {
+        loaded = std::make_shared<const patient::Patient>(patient::loadPatient(spec));
+    } catch (const DataError&) {
+        if (spec.lesions.empty()) throw;
+        // A lesion that does not fit its organ: the CT is still shown, and the checker says why.
+        spec.lesions.clear();
+        loaded = std::make_shared<const patient::Patient>(patient::loadPatient(spec));
+    }
+    AuthoringPatient p(loaded);
     p.centreOn(draft.target);
     return p;
 }

@@ -34,6 +34,12 @@ public:
     // the draft is unchanged and the reason is returned ("" when it was set).
     std::string pickTarget(const std::string& structure);
 
+    // A lesion of `diameterMm` centred at `at` (rounded to 0.1 mm, as the file keeps it) in the
+    // organ `organ` (the structure there); the reason when it is refused ("" when placed). The
+    // checker says whether it lies wholly in the organ.
+    std::string placeLesion(const glm::dvec3& at, double diameterMm, const std::string& organ);
+    void removeLesion(size_t index);
+
     // The file's text as save() writes it.
     std::string text() const { return scenarioToml(draft_, file_); }
     // Writes text() to file() (its folder made on demand); DataError when it cannot.

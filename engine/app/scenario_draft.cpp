@@ -50,6 +50,12 @@ std::string patientSection(const ScenarioDraft& d, const sim::ScenarioTemplate& 
                         "# Relative to this file; a scenario reads data only from its own folder or the project's assets/.\n"
                         "ct = " + sim::tomlString(d.ct) + "\n";
         if (!d.labels.empty()) s += "labels = " + sim::tomlString(d.labels) + "   # TotalSegmentator's label map\n";
+        if (!d.lesions.empty())
+            s += "\n# Lesions the label map lacks, painted into their organ as liver_tumour (wholly inside it).\n";
+        for (const sim::ScenarioLesion& l : d.lesions)
+            s += "[[patient.lesion]]\ncentre_mm = [" + formatNumber(l.centreLps.x) + ", " + formatNumber(l.centreLps.y) + ", " +
+                 formatNumber(l.centreLps.z) + "]   # LPS on the CT\ndiameter_mm = " + formatNumber(l.diameterMm) +
+                 "\norgan = " + sim::tomlString(l.organ) + "\n";
         return s;
     }
     return "[patient.phantom]                # the procedural phantom (or ct = \"file\" under [patient])\n"
@@ -73,6 +79,10 @@ std::string namesComment(const sim::Scenario& s, const sim::ProcedureSpec& spec)
     return c;
 }
 
+bool sameLesion(const sim::ScenarioLesion& a, const sim::ScenarioLesion& b) {
+    return a.centreLps == b.centreLps && a.diameterMm == b.diameterMm && a.organ == b.organ;
+}
+
 bool sameMetric(const assessment::RubricMetric& a, const assessment::RubricMetric& b) {
     return a.name == b.name && a.unit == b.unit && a.label == b.label && a.fullMarksAt == b.fullMarksAt &&
            a.zeroAt == b.zeroAt && a.weight == b.weight;
@@ -81,7 +91,9 @@ bool sameMetric(const assessment::RubricMetric& a, const assessment::RubricMetri
 }  // namespace
 
 bool ScenarioDraft::operator==(const ScenarioDraft& o) const {
-    if (metrics.size() != o.metrics.size()) return false;
+    if (metrics.size() != o.metrics.size() || lesions.size() != o.lesions.size()) return false;
+    for (size_t i = 0; i < lesions.size(); ++i)
+        if (!sameLesion(lesions[i], o.lesions[i])) return false;
     for (size_t i = 0; i < metrics.size(); ++i)
         if (!sameMetric(metrics[i], o.metrics[i])) return false;
     return procedure == o.procedure && title == o.title && description == o.description && difficulty == o.difficulty &&
@@ -180,6 +192,7 @@ ScenarioDraft parseDraft(const std::string& text, const std::string& file) {
         // As the file names them (s.patient holds them resolved).
         d.ct = s.doc.text("patient.ct", "");
         d.labels = s.doc.text("patient.labels", "");
+        d.lesions = s.patient.lesions;
     }
     d.timeLimitS = s.timeLimitS;
     d.laoDeg = s.carm.laoDeg;

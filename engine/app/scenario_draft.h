@@ -10,6 +10,7 @@
 
 #include "assessment/rubric.h"
 #include "sim/procedure.h"
+#include "sim/scenario.h"
 
 namespace irsim::app {
 
@@ -21,6 +22,7 @@ struct ScenarioDraft {
     std::string target;       // the structure the scenario is about ("vertebrae_L1")
     // The patient: a CT (paths as the file names them, relative to the scenario's folder) ...
     std::string ct, labels;
+    std::vector<sim::ScenarioLesion> lesions;  // [[patient.lesion]]: tumours a CT's labels lack
     // ... or, when phantomSeed >= 0, the procedural phantom.
     int64_t phantomSeed = -1;
     double phantomVoxelMm = 2.0;

@@ -46,6 +46,7 @@ ScenarioDraft everyField(const std::string& file) {
     d.metrics.at(0).fullMarksAt = 5;
     d.metrics.at(0).zeroAt = 20;
     d.metrics.push_back({"cement_fill_percent", "%", "Body filled with cement", 30, 5, 1.5});
+    d.lesions.push_back({{-110.0, -155.3, 139.3}, 30.0, "liver"});
     return d;
 }
 
@@ -213,4 +214,41 @@ TEST_CASE("a pixel of an authoring slice maps to the structure the label map has
     CHECK(outline > 20);
     CHECK(onTarget == outline);
     CHECK(aboveGrey == 0);
+}
+
+TEST_CASE("a lesion placed on the real CT in the authoring mode is painted into the liver at its size, and one too big "
+          "for the liver is flagged", "[app][authoring]") {
+    const std::string file = (freshDir("authoring-lesion") / "lesion.toml").string();
+    ScenarioDraft d = everyField(file);
+    d.lesions.clear();
+    AuthoringModel model(d, file);
+    // Deep in the right lobe, where radioembolization-ct puts its 30 mm lesion.
+    const glm::dvec3 centre(-110.04, -155.26, 139.31);
+    CHECK(model.placeLesion(centre, 30.0, "") == "no organ there");
+    REQUIRE(model.placeLesion(centre, 30.0, "liver").empty());
+    REQUIRE(model.draft().lesions.size() == 1);
+    CHECK(model.draft().lesions[0].centreLps == glm::dvec3(-110.0, -155.3, 139.3));  // 0.1 mm, as the file keeps it
+    CHECK(model.text().find("[[patient.lesion]]\ncentre_mm = [-110, -155.3, 139.3]") != std::string::npos);
+    const sim::ScenarioCheck good = model.check();
+    for (const DataError& e : good.errors) INFO(e.what());
+    CHECK(good.errors.empty());
+    // Painted: the sphere's volume, 4/3 pi r^3 = 14.14 ml, within the 3 mm voxels' staircase (10 %).
+    const AuthoringPatient p = AuthoringPatient::load(model.draft(), file);
+    CHECK(p.structureAt(model.draft().lesions[0].centreLps) == "liver_tumour");
+    CHECK(p.patient().volumeMlOf("liver_tumour") == Approx(4.0 / 3.0 * 3.14159265358979 * 15.0 * 15.0 * 15.0 / 1000.0).epsilon(0.10));
+
+    // 90 mm does not fit in the liver there: the checker names the lesion, and the slices still open.
+    model.removeLesion(0);
+    REQUIRE(model.placeLesion(centre, 90.0, "liver").empty());
+    const sim::ScenarioCheck bad = model.check();
+    REQUIRE_FALSE(bad.errors.empty());
+    INFO(bad.errors[0].what());
+    CHECK(bad.errors[0].field().rfind("patient.lesion[0]", 0) == 0);
+    CHECK(std::string(bad.errors[0].what()).find("not wholly inside liver") != std::string::npos);
+    CHECK(AuthoringPatient::load(model.draft(), file).structureAt(centre) == "liver");
+    // On the phantom, tumours are its own.
+    ScenarioDraft phantom = newDraft("vertebroplasty");
+    phantom.phantomSeed = 1;
+    AuthoringModel onPhantom(phantom, file);
+    CHECK_FALSE(onPhantom.placeLesion(centre, 20.0, "liver").empty());
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -69,6 +70,8 @@ struct Editor {
     std::string patientError, status;
     std::string shownFor;  // the cursor and target the slice textures show
     char ctPath[512] = "", labelsPath[512] = "";
+    double lesionMm = 20.0;
+    glm::ivec3 ctDims{0};  // of the CT shown
     int phantomSeed = 1;
     std::future<sim::ScenarioCheck> running;
     std::string checkingText, checkedText;
@@ -77,12 +80,16 @@ struct Editor {
     std::string declaredFor;
 
     void openPatient() {
+        // The same CT again (a lesion placed or removed): the cursor stays where the author is.
+        const std::optional<glm::dvec3> keep = patient ? std::optional<glm::dvec3>(patient->cursor) : std::nullopt;
         patient.reset();
         patientError.clear();
         shownFor.clear();
         if (model.draft().ct.empty() && model.draft().phantomSeed < 0) return;
         try {
             patient = AuthoringPatient::load(model.draft(), model.file());
+            if (keep && patient->patient().ct.geometry.dims == ctDims) patient->cursor = *keep;
+            ctDims = patient->patient().ct.geometry.dims;
         } catch (const DataError& e) {
             patientError = e.what();
         }
@@ -142,6 +149,28 @@ void patientFields(Editor& ed) {
     }
     if (d.phantomSeed >= 0) ImGui::TextColored(kGrey, "Phantom, seed %lld", static_cast<long long>(d.phantomSeed));
     else if (!d.ct.empty()) ImGui::TextColored(kGrey, "CT %s%s%s", d.ct.c_str(), d.labels.empty() ? "" : ", labels ", d.labels.c_str());
+    if (ed.patient && d.phantomSeed < 0) {
+        ImGui::SetNextItemWidth(120);
+        ImGui::InputDouble("mm", &ed.lesionMm, 5.0, 10.0, "%.0f");
+        ImGui::SameLine();
+        if (ImGui::Button("Place a lesion at the cursor")) {
+            const std::string organ = ed.patient->structureAt(ed.patient->cursor);
+            ed.status = organ == "liver_tumour" ? "a lesion is there already"
+                                                : ed.model.placeLesion(ed.patient->cursor, ed.lesionMm, organ);
+            if (ed.status.empty()) ed.status = "lesion placed in " + organ;
+            std::printf("author: %s\n", ed.status.c_str());
+            std::fflush(stdout);
+        }
+        for (size_t i = 0; i < d.lesions.size(); ++i) {
+            const sim::ScenarioLesion& l = d.lesions[i];
+            ImGui::PushID(static_cast<int>(i));
+            ImGui::TextColored(kGrey, "Lesion %zu: %g mm in %s at (%g, %g, %g)", i + 1, l.diameterMm, l.organ.c_str(),
+                               l.centreLps.x, l.centreLps.y, l.centreLps.z);
+            ImGui::SameLine();
+            if (ImGui::SmallButton("Remove")) ed.model.removeLesion(i);
+            ImGui::PopID();
+        }
+    }
     if (!ed.patientError.empty()) {
         ImGui::PushTextWrapPos(kWidth - 10.0f);
         ImGui::TextColored(kRed, "%s", ed.patientError.c_str());
@@ -279,6 +308,16 @@ void slicePanel(Editor& ed, Slice& s, SliceView view) {
     draw->AddLine(ImVec2(cx, min.y), ImVec2(cx, max.y), IM_COL32(80, 200, 255, 110));
     draw->AddLine(ImVec2(min.x, cy), ImVec2(max.x, cy), IM_COL32(80, 200, 255, 110));
     draw->AddText(ImVec2(min.x + 6, min.y + 4), IM_COL32(255, 255, 255, 255), kSliceViewNames[static_cast<int>(view)]);
+    // The lesions this slice cuts, as the circles it cuts them in.
+    for (const sim::ScenarioLesion& l : ed.model.draft().lesions) {
+        const glm::dvec3 lr = l.centreLps - plane.centreLps;
+        const double off = glm::dot(lr, plane.normal()), r = 0.5 * l.diameterMm;
+        if (std::abs(off) >= r) continue;
+        const float lx = min.x + static_cast<float>((glm::dot(lr, plane.right) / plane.widthMm + 0.5) * kSliceSide);
+        const float ly = min.y + static_cast<float>((glm::dot(lr, plane.down) / plane.heightMm + 0.5) * kSliceSide);
+        draw->AddCircle(ImVec2(lx, ly), static_cast<float>(std::sqrt(r * r - off * off) / plane.widthMm * kSliceSide),
+                        IM_COL32(255, 200, 60, 255), 32, 1.5f);
+    }
     if (ImGui::IsItemHovered()) {
         const ImVec2 m = ImGui::GetMousePos();
         const glm::dvec3 p = ed.patient->pointAt(view, kSlicePixels, (m.x - min.x) / scale, (m.y - min.y) / scale);
@@ -312,6 +351,15 @@ void uploadSlices(Editor& ed, Slice (&slices)[3], render::Context& ctx, render::
         s.texture->upload(ed.patient->slice(static_cast<SliceView>(v), kSlicePixels, ed.model.draft().target));
         s.panel.set = blitter.setFor(s.texture->image());
     }
+}
+
+// What the slices are built from: the CT, labels or phantom, and the lesions painted into them.
+std::string patientKey(const ScenarioDraft& d) {
+    std::string k = d.ct + "|" + d.labels + "|" + std::to_string(d.phantomSeed);
+    for (const sim::ScenarioLesion& l : d.lesions)
+        k += "|" + formatNumber(l.centreLps.x) + "," + formatNumber(l.centreLps.y) + "," + formatNumber(l.centreLps.z) + "," +
+             formatNumber(l.diameterMm) + l.organ;
+    return k;
 }
 
 // Returns true when Play was pressed (the file is saved and checks without errors).
@@ -358,8 +406,7 @@ bool editorFrame(Editor& ed, GLFWwindow* window) {
     ImGui::Separator();
     patientFields(ed);
     ImGui::Separator();
-    const std::string before = ed.model.draft().ct + "|" + ed.model.draft().labels + "|" +
-                               std::to_string(ed.model.draft().phantomSeed);
+    const std::string before = patientKey(ed.model.draft());
     scenarioFields(ed);
     ImGui::Separator();
     rubricFields(ed);
@@ -367,7 +414,7 @@ bool editorFrame(Editor& ed, GLFWwindow* window) {
     ImGui::End();
     // An undo may have changed the patient.
     const ScenarioDraft& d = ed.model.draft();
-    if (before != d.ct + "|" + d.labels + "|" + std::to_string(d.phantomSeed)) ed.openPatient();
+    if (before != patientKey(d)) ed.openPatient();
     (void)window;
     return play;
 }
