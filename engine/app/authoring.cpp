@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/paths.h"
 #include "core/text.h"
 #include "patient/loader.h"
 #include "sim/run_headless.h"
@@ -95,6 +96,27 @@ sim::ScenarioCheck AuthoringModel::check() const {
         c.errors.push_back(e);
         return c;
     }
+}
+
+std::vector<KnownPatient> knownPatients() {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(projectRoot() / "scenarios", ec))
+        if (e.path().extension() == ".toml") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    std::vector<KnownPatient> known;
+    for (const fs::path& f : files) {
+        try {
+            const sim::Scenario s = sim::loadScenario(f.string());
+            if (s.patient.phantom) continue;
+            const std::string ct = fs::weakly_canonical(s.patient.ctPath).string();
+            const std::string labels = s.patient.labelsPath.empty() ? "" : fs::weakly_canonical(s.patient.labelsPath).string();
+            if (std::none_of(known.begin(), known.end(), [&](const KnownPatient& k) { return k.ct == ct && k.labels == labels; }))
+                known.push_back({ct, labels, s.id});
+        } catch (const DataError&) {  // the library shows why it does not load
+        }
+    }
+    return known;
 }
 
 AuthoringPatient::AuthoringPatient(std::shared_ptr<const patient::Patient> patient) : patient_(std::move(patient)) {

@@ -57,6 +57,15 @@ private:
     std::string savedText_;
 };
 
+// A CT an author may start from: one a shipped scenario uses, with its label map.
+struct KnownPatient {
+    std::string ct, labels;  // paths as found (absolute)
+    std::string usedBy;      // the scenario's id
+};
+// The CTs of the project's scenarios/ (each once, in the order of the files' names), so a new
+// author finds the real CT without knowing where it lies.
+std::vector<KnownPatient> knownPatients();
+
 enum class SliceView { Axial, Coronal, Sagittal };
 inline const char* const kSliceViewNames[] = {"Axial", "Coronal", "Sagittal"};
 

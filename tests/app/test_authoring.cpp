@@ -252,3 +252,14 @@ TEST_CASE("a lesion placed on the real CT in the authoring mode is painted into 
     AuthoringModel onPhantom(phantom, file);
     CHECK_FALSE(onPhantom.placeLesion(centre, 20.0, "liver").empty());
 }
+
+TEST_CASE("the authoring mode offers the real CTs the shipped scenarios use, with their label maps", "[app][authoring]") {
+    const std::vector<KnownPatient> known = knownPatients();
+    const auto same = [](const std::string& a, const std::string& b) { return fs::weakly_canonical(a) == fs::weakly_canonical(b); };
+    const auto it = std::find_if(known.begin(), known.end(), [&](const KnownPatient& k) { return same(k.ct, kCt); });
+    REQUIRE(it != known.end());
+    CHECK(same(it->labels, kSeg));
+    // Each CT and label map once.
+    for (size_t i = 0; i < known.size(); ++i)
+        for (size_t j = i + 1; j < known.size(); ++j) CHECK_FALSE((known[i].ct == known[j].ct && known[i].labels == known[j].labels));
+}

@@ -71,6 +71,7 @@ struct Editor {
     std::string shownFor;  // the cursor and target the slice textures show
     char ctPath[512] = "", labelsPath[512] = "";
     double lesionMm = 20.0;
+    std::vector<KnownPatient> known = knownPatients();
     glm::ivec3 ctDims{0};  // of the CT shown
     int phantomSeed = 1;
     std::future<sim::ScenarioCheck> running;
@@ -125,6 +126,14 @@ struct Editor {
 void patientFields(Editor& ed) {
     const ScenarioDraft& d = ed.model.draft();
     ImGui::TextColored(kGrey, "Patient");
+    if (!ed.known.empty() && ImGui::BeginCombo("Shipped CTs", "a CT the shipped scenarios use")) {
+        for (const KnownPatient& k : ed.known)
+            if (ImGui::Selectable((fs::path(k.ct).filename().string() + " (" + k.usedBy + ")").c_str())) {
+                std::snprintf(ed.ctPath, sizeof ed.ctPath, "%s", k.ct.c_str());
+                std::snprintf(ed.labelsPath, sizeof ed.labelsPath, "%s", k.labels.c_str());
+            }
+        ImGui::EndCombo();
+    }
     ImGui::InputText("CT", ed.ctPath, sizeof ed.ctPath);
     ImGui::InputText("Labels", ed.labelsPath, sizeof ed.labelsPath);
     if (ImGui::Button("Open CT")) {
