@@ -6,7 +6,7 @@
 # (window_test.cpp does). Usage: author_click.sh IRSIM OUTDIR. Leaves in OUTDIR: l1.toml,
 # r.sqlite, irsim.txt, steps.txt.
 set -euo pipefail
-source "$(dirname "$0")/end_procedure.sh"
+source "$(dirname "$0")/clicks.sh"
 irsim=$1
 assets=$(realpath "$(dirname "$0")/../../assets/patients/totalseg-example")
 cd "$2"
@@ -17,12 +17,6 @@ rm -f r.sqlite steps.txt irsim.txt l1.toml
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null || true' EXIT
 step() { echo "$(date +%s.%N) $*" >> steps.txt; }
-click() {
-    xdotool mousemove --window "$1" "$2" "$3"
-    sleep 0.3
-    xdotool click 1
-    sleep 0.5
-}
 
 wid=$(timeout 60 xdotool search --sync --name '^irsim - author a scenario' | head -n 1)
 step "author $wid"

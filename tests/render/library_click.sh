@@ -4,7 +4,7 @@
 # there with a click, and closes it; the session goes to the trainee's records. Run under the X server xvfb-run starts (window_test.cpp
 # does). Usage: library_click.sh IRSIM OUTDIR. Leaves in OUTDIR: r.sqlite, irsim.txt, steps.txt.
 set -euo pipefail
-source "$(dirname "$0")/end_procedure.sh"
+source "$(dirname "$0")/clicks.sh"
 irsim=$1
 cd "$2"
 rm -f r.sqlite steps.txt irsim.txt

@@ -73,7 +73,7 @@ int library(const LibraryArgs& a) {
             o.trainee = a.trainee;
             o.recordsUrl = a.records;
             const int status = runAuthoring(o);
-            if (status != 0) return status;
+            if (status != 0 || authoringQuitRequested()) return status;
             continue;
         }
         if (chosen.scenario.empty()) return 0;

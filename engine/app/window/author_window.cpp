@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -48,6 +49,12 @@ const ImVec2 kSliceAt[3] = {{8, 8}, {8, 404}, {404, 8}};
 
 const ImVec4 kRed(0.95f, 0.45f, 0.4f, 1.0f), kYellow(0.95f, 0.8f, 0.35f, 1.0f), kGreen(0.4f, 0.85f, 0.45f, 1.0f),
     kGrey(0.6f, 0.6f, 0.6f, 1.0f);
+
+// SIGTERM or Ctrl+C closes the editor as its close button does (a script driving it ends it so);
+// installed once the window runs, as the simulator's are (a handler set earlier was found back at
+// the default under lavapipe and Xvfb).
+volatile std::sig_atomic_t gQuit = 0;
+extern "C" void requestQuit(int) { gQuit = 1; }
 
 struct Slice {
     std::unique_ptr<render::GreyTexture> texture;
@@ -430,6 +437,8 @@ bool editorFrame(Editor& ed, GLFWwindow* window) {
 
 }  // namespace
 
+bool authoringQuitRequested() { return gQuit != 0; }
+
 int runAuthoring(const AuthorSessionOptions& opts) {
     AuthoringModel model(opts.draft, opts.file);
     for (;;) {
@@ -452,7 +461,9 @@ int runAuthoring(const AuthorSessionOptions& opts) {
             Slice slices[3];
             {
                 render::ImageBlitter blitter(ctx, presenter.renderPass());
-                for (int frameNo = 1; !glfwWindowShouldClose(window) && !play; ++frameNo) {
+                std::signal(SIGTERM, requestQuit);
+                std::signal(SIGINT, requestQuit);
+                for (int frameNo = 1; !glfwWindowShouldClose(window) && !play && !gQuit; ++frameNo) {
                     glfwPollEvents();
                     ed.pollCheck();
                     uploadSlices(ed, slices, ctx, blitter);

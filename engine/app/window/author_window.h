@@ -21,5 +21,7 @@ struct AuthorSessionOptions {
 
 // Returns the process exit status.
 int runAuthoring(const AuthorSessionOptions& options);
+// Whether SIGTERM or Ctrl+C closed the editor (as its close button does): the caller quits too.
+bool authoringQuitRequested();
 
 }  // namespace irsim::app
