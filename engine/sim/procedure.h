@@ -208,6 +208,9 @@ struct ScenarioTumour {
 // pass mark, fluoroscopy time, the list of every metric and event) come from the declarations.
 struct ScenarioTemplate {
     std::string target;    // the structure when --target is not given ("vertebrae_L1")
+    // What an author may pick as the target (`irsim author` offers the structures of the label
+    // map among these); empty: any structure.
+    std::vector<std::string> targetChoices;
     std::string phantom;   // keys under [patient.phantom] the procedure needs ("osteoporotic = true")
     std::vector<ScenarioTumour> tumours;  // the phantom's tumours and fractures (site may be "{target}")
     std::string sections;  // the procedure's own tables ([vertebroplasty], [[goal.view]])

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/paths.h"
 #include "core/text.h"
 #include "patient/materials.h"
 #include "patient/nifti.h"
@@ -124,9 +125,21 @@ void addError(ScenarioCheck& check, const DataError& e) {
 }  // namespace
 
 ScenarioCheck checkScenario(const std::string& path, const ProgressFn& progress) {
+    std::string text;
+    try {
+        text = readTextFile(path);
+    } catch (const DataError& e) {
+        ScenarioCheck check;
+        check.errors.push_back(e);
+        return check;
+    }
+    return checkScenarioText(text, path, progress);
+}
+
+ScenarioCheck checkScenarioText(const std::string& text, const std::string& path, const ProgressFn& progress) {
     ScenarioCheck check;
     try {
-        const Scenario s = loadScenario(path);
+        const Scenario s = parseScenario(text, path);
         // The patient and the procedure on it, as a run builds them: a level missing from the label
         // map, a tumour the procedure cannot find.
         const std::shared_ptr<const patient::Patient> patient = loadScenarioPatient(s, progress);

@@ -18,6 +18,9 @@ struct ScenarioCheck {
 
 // Never throws a DataError: every problem is in the result.
 ScenarioCheck checkScenario(const std::string& path, const ProgressFn& progress = {});
+// The same for a scenario's text not yet saved as `path` (the authoring mode's live check): data
+// paths resolve from path's folder, and messages name path.
+ScenarioCheck checkScenarioText(const std::string& text, const std::string& path, const ProgressFn& progress = {});
 
 // The lowest mean CT number of the bone labels of a CT that fits its label map (HU): cancellous
 // bone is about 100-300 HU and cortical bone over 1000, so a mean under this is a label map that

@@ -26,6 +26,10 @@ inline ProgramResult runShell(const std::string& command) {
     return r;
 }
 
+// The real CT most tests use (TotalSegmentator's 30-slice example, 3 mm) and its label map.
+inline std::string exampleCt() { return std::string(IRSIM_ASSETS_DIR) + "/patients/totalseg-example/example_ct_sm.nii.gz"; }
+inline std::string exampleLabels() { return std::string(IRSIM_ASSETS_DIR) + "/patients/totalseg-example/example_seg.nii.gz"; }
+
 inline std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 inline std::filesystem::path freshDir(const std::string& name) {

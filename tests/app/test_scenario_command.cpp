@@ -26,8 +26,8 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kAssets = IRSIM_ASSETS_DIR;
-const std::string kCt = kAssets + "/patients/totalseg-example/example_ct_sm.nii.gz";
-const std::string kSeg = kAssets + "/patients/totalseg-example/example_seg.nii.gz";
+const std::string kCt = exampleCt();
+const std::string kSeg = exampleLabels();
 
 ProgramResult irsimRun(const std::string& args) { return runShell(quoted(IRSIM_EXE) + " " + args + " 2>&1"); }
 

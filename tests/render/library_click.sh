@@ -4,6 +4,7 @@
 # there with a click, and closes it; the session goes to the trainee's records. Run under the X server xvfb-run starts (window_test.cpp
 # does). Usage: library_click.sh IRSIM OUTDIR. Leaves in OUTDIR: r.sqlite, irsim.txt, steps.txt.
 set -euo pipefail
+source "$(dirname "$0")/clicks.sh"
 irsim=$1
 cd "$2"
 rm -f r.sqlite steps.txt irsim.txt
@@ -25,16 +26,4 @@ step "clicked Start"
 sim=$(timeout 120 xdotool search --sync --name '^irsim - C-arm positioning' | head -n 1)
 step "simulator $sim"
 sleep 3
-xdotool windowfocus --sync "$sim"
-# "End procedure" in the C-arm panel: the debrief opens and the session is stored.
-xdotool mousemove --window "$sim" 1129 360
-sleep 0.3
-xdotool click 1
-step "clicked End procedure"
-for _ in $(seq 600); do grep -q "stored session" irsim.txt && break; sleep 0.05; done
-sleep 1
-kill -TERM "$pid"
-for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-trap - EXIT
-wait "$pid"
-step "closed"
+end_procedure_and_close "$sim"

@@ -364,4 +364,47 @@ TEST_CASE("a hand on the radioembolization panel exchanges the wire for the micr
     CHECK(scale);
 }
 
+// What both authoring scripts leave: L1 picked with a click on the sagittal slice, the file saved
+// with it checking clean, played, and one session of anna scored by the rubric the editor wrote.
+// Nothing done, so the trajectory metric (weight 2) scores 0, no cement leaked (weight 2) and no
+// fluoroscopy (weight 1) score full marks: 100 x 3 / 5 = 60, and the goals (cement in the body)
+// fail it.
+static void checkAuthoredAndScored(const InputScriptRun& run, const std::filesystem::path& scenario) {
+    CHECK(run.log.find("author: clicked Sagittal: target: vertebrae_L1") != std::string::npos);
+    CHECK(run.log.find("author: playing") != std::string::npos);
+    const std::string saved = readAll(scenario.string());
+    CHECK(saved.find("target = \"vertebrae_L1\"") != std::string::npos);
+    CHECK(saved.find("level = \"vertebrae_L1\"") != std::string::npos);
+    const std::string checked = (run.dir / "check.txt").string();
+    CHECK(std::system(("'" + std::string(IRSIM_EXE) + "' scenario check '" + scenario.string() + "' > '" + checked + "' 2>&1").c_str()) == 0);
+    INFO(readAll(checked));
+    const std::string records = "sqlite:" + (run.dir / "r.sqlite").string();
+    const std::string listing = (run.dir / "list.txt").string();
+    REQUIRE(std::system(("'" + std::string(IRSIM_EXE) + "' library --list --dir '" + scenario.parent_path().string() +
+                         "' --trainee anna --records '" + records + "' > '" + listing + "' 2>&1").c_str()) == 0);
+    const std::string listed = readAll(listing);
+    INFO(listed);
+    CHECK(listed.find("best score 60.0, 1 session, 0 passed") != std::string::npos);
+}
+
+TEST_CASE("an instructor picks L1 on the real CT with a mouse click in the authoring mode, saves, plays and is scored",
+          "[render][window][authoring]") {
+    const auto run = runInputScript("author_click.sh", "author-click-test");
+    if (!run) return;
+    INFO(run->log);
+    REQUIRE(run->status == 0);
+    // It started on T12: the click made L1 the target.
+    checkAuthoredAndScored(*run, run->dir / "l1.toml");
+}
+
+TEST_CASE("from the library alone, a new instructor authors a vertebroplasty scenario on the real CT, plays it and is scored",
+          "[render][window][authoring][library]") {
+    const auto run = runInputScript("library_author_click.sh", "library-author-click-test");
+    if (!run) return;
+    INFO(run->log);
+    REQUIRE(run->status == 0);
+    CHECK(run->log.find("clicked Author a scenario") != std::string::npos);
+    checkAuthoredAndScored(*run, run->dir / "data" / "irsim" / "scenarios" / "my-scenario.toml");
+}
+
 #endif

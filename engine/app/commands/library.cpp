@@ -2,15 +2,19 @@
 // (stored in the records for --trainee), see its debrief, and come back to the library. --list
 // prints the same list without a window.
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "app/command.h"
 #include "app/debrief_source.h"
 #include "app/library.h"
+#include "app/scenario_draft.h"
 #include "app/windowed.h"
 #include "core/error.h"
+#include "core/paths.h"
 #if IRSIM_WITH_WINDOW
+#include "app/window/author_window.h"
 #include "app/window/library_window.h"
 #endif
 
@@ -60,10 +64,21 @@ int library(const LibraryArgs& a) {
         w.library = optionsFrom(a);
         w.quitAfterFrames = a.quitAfterFrames;
         w.screenshotPath = a.screenshot;
-        const std::string chosen = runLibraryWindow(w);
-        if (chosen.empty()) return 0;
+        const LibraryChoice chosen = runLibraryWindow(w);
+        if (chosen.author) {
+            // A new scenario in the instructors' folder, which the library lists when it comes back.
+            AuthorSessionOptions o;
+            o.file = (userDataDir() / "scenarios" / "my-scenario.toml").string();
+            o.draft = std::filesystem::exists(o.file) ? loadDraft(o.file) : newDraft(defaultAuthoringProcedure());
+            o.trainee = a.trainee;
+            o.recordsUrl = a.records;
+            const int status = runAuthoring(o);
+            if (status != 0 || authoringQuitRequested()) return status;
+            continue;
+        }
+        if (chosen.scenario.empty()) return 0;
         WindowRunOptions run;
-        run.scenarioPath = chosen;
+        run.scenarioPath = chosen.scenario;
         run.trainee = a.trainee;
         run.recordsUrl = a.records;
         run.startedAt = nowUtc();

@@ -42,7 +42,7 @@ const ImVec4 kPassGreen(0.35f, 0.8f, 0.4f, 1.0f), kFailRed(0.9f, 0.4f, 0.35f, 1.
 
 }  // namespace
 
-std::string runLibraryWindow(const LibraryWindowOptions& opts) {
+LibraryChoice runLibraryWindow(const LibraryWindowOptions& opts) {
     std::vector<Row> rows;
     for (LibraryEntry& e : loadLibrary(opts.library)) rows.push_back(Row{std::move(e), nullptr, {}, false, ""});
 
@@ -54,9 +54,10 @@ std::string runLibraryWindow(const LibraryWindowOptions& opts) {
     glfwGetFramebufferSize(window, &fbw, &fbh);
 
     std::string chosen;
+    bool author = false;
     {
         render::ImageBlitter blitter(ctx, presenter.renderPass());
-        for (int frameNo = 1; !glfwWindowShouldClose(window) && chosen.empty(); ++frameNo) {
+        for (int frameNo = 1; !glfwWindowShouldClose(window) && chosen.empty() && !author; ++frameNo) {
             glfwPollEvents();
             // One thumbnail per frame, in the order shown.
             for (Row& r : rows) {
@@ -85,6 +86,8 @@ std::string runLibraryWindow(const LibraryWindowOptions& opts) {
                 ImGui::TextColored(kGrey, "No trainee given (irsim library --trainee ID): sessions are not stored and no record is shown.");
             else
                 ImGui::Text("Trainee: %s", opts.library.trainee.c_str());
+            ImGui::SameLine(kWidth - 170.0f);
+            if (ImGui::Button("Author a scenario")) author = true;
             ImGui::Separator();
             ImGui::BeginChild("scenarios");
             for (size_t i = 0; i < rows.size(); ++i) {
@@ -139,20 +142,10 @@ std::string runLibraryWindow(const LibraryWindowOptions& opts) {
             ImGui::End();
             ImGui::Render();
             const bool shoot = opts.quitAfterFrames > 0 && frameNo >= opts.quitAfterFrames;
-            std::vector<uint8_t> pixels;
-            presenter.frame(
-                static_cast<uint32_t>(fbw), static_cast<uint32_t>(fbh), [](VkCommandBuffer) {},
-                [&](VkCommandBuffer cmd) {
-                    for (Row& r : rows) r.panel.cmd = cmd;
-                    ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), cmd);
-                },
-                shoot && !opts.screenshotPath.empty() ? &pixels : nullptr);
+            std::vector<VkCommandBuffer*> cmds;
+            for (Row& r : rows) cmds.push_back(&r.panel.cmd);
+            presenter.imguiFrame(fbw, fbh, cmds, shoot ? opts.screenshotPath : "");
             if (shoot) {
-                if (!opts.screenshotPath.empty()) {
-                    const VkExtent2D e = presenter.extent();
-                    writePngRgba(opts.screenshotPath, static_cast<int>(e.width), static_cast<int>(e.height), pixels);
-                    std::printf("screenshot: %s (%ux%u)\n", opts.screenshotPath.c_str(), e.width, e.height);
-                }
                 break;
             }
         }
@@ -161,7 +154,7 @@ std::string runLibraryWindow(const LibraryWindowOptions& opts) {
         if (ctx.validationEnabled()) std::printf("Vulkan validation errors: %d\n", ctx.validationErrorCount());
     }
     if (!chosen.empty()) std::printf("library: starting %s\n", chosen.c_str());
-    return chosen;
+    return {chosen, author};
 }
 
 }  // namespace irsim::app

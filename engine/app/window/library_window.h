@@ -13,7 +13,12 @@ struct LibraryWindowOptions {
     std::string screenshotPath;  // PNG of the last frame
 };
 
-// Returns the scenario file chosen with its Start button, or "" when the window was closed.
-std::string runLibraryWindow(const LibraryWindowOptions& options);
+struct LibraryChoice {
+    std::string scenario;  // the file whose Start button was pressed
+    bool author = false;   // "Author a scenario" was pressed
+};
+
+// What was chosen; neither when the window was closed.
+LibraryChoice runLibraryWindow(const LibraryWindowOptions& options);
 
 }  // namespace irsim::app

@@ -1,7 +1,13 @@
 #include "app/window/presenter.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+
+#include <imgui.h>
+#include <imgui_impl_vulkan.h>
+
+#include "core/image_io.h"
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"  // the VkXxxInfo x{sType} idiom
 
@@ -234,6 +240,22 @@ bool Presenter::frame(uint32_t width, uint32_t height, const std::function<void(
     }
     check(r, "vkQueuePresentKHR");
     return true;
+}
+
+
+void Presenter::imguiFrame(int width, int height, const std::vector<VkCommandBuffer*>& panelCmds,
+                           const std::string& screenshotPath) {
+    std::vector<uint8_t> pixels;
+    frame(
+        static_cast<uint32_t>(width), static_cast<uint32_t>(height), [](VkCommandBuffer) {},
+        [&](VkCommandBuffer cmd) {
+            for (VkCommandBuffer* c : panelCmds) *c = cmd;
+            ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), cmd);
+        },
+        screenshotPath.empty() ? nullptr : &pixels);
+    if (screenshotPath.empty()) return;
+    writePngRgba(screenshotPath, static_cast<int>(extent_.width), static_cast<int>(extent_.height), pixels);
+    std::printf("screenshot: %s (%ux%u)\n", screenshotPath.c_str(), extent_.width, extent_.height);
 }
 
 }  // namespace irsim::app

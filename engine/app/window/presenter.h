@@ -4,6 +4,7 @@
 // the presented image for screenshots. Objects come from and go back to render::Context.
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "render/context.h"
@@ -25,6 +26,10 @@ public:
     // be rebuilt (the frame is skipped).
     bool frame(uint32_t width, uint32_t height, const std::function<void(VkCommandBuffer)>& compute,
                const std::function<void(VkCommandBuffer)>& draw, std::vector<uint8_t>* screenshot);
+
+    // A frame of ImGui's draw data alone (panels of ours among it get the frame's command buffer);
+    // with `screenshotPath`, the frame is saved there as PNG and its name printed.
+    void imguiFrame(int width, int height, const std::vector<VkCommandBuffer*>& panelCmds, const std::string& screenshotPath);
 
 private:
     void createSwapchain(uint32_t width, uint32_t height);

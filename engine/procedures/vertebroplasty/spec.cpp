@@ -134,6 +134,9 @@ sim::ProcedureSpec spec() {
     s.panel = controls::panel();
     // The figures are those of scenarios/vertebroplasty-l1.toml, whose comments give their sources.
     s.scenarioTemplate.target = "vertebrae_L1";
+    // The levels the phantom builds and the shipped scenarios and tests cover (thoracolumbar).
+    s.scenarioTemplate.targetChoices = {"vertebrae_T10", "vertebrae_T11", "vertebrae_T12", "vertebrae_L1",
+                                        "vertebrae_L2",  "vertebrae_L3",  "vertebrae_L4",  "vertebrae_L5"};
     s.scenarioTemplate.phantom = "osteoporotic = true\n";
     // The fracture to treat, at a level from vertebrae_T10 to vertebrae_L5.
     s.scenarioTemplate.tumours = {{"{target}", "compression_fracture", 0.0, 0.3}};

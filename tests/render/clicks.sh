@@ -1,0 +1,35 @@
+# Sourced by the window scripts that click through irsim (library_click.sh, author_click.sh,
+# library_author_click.sh). Needs step() and $pid from the script.
+
+# A real left click at (x, y) of window $1.
+click() {
+    xdotool mousemove --window "$1" "$2" "$3"
+    sleep 0.3
+    xdotool click 1
+    sleep 0.5
+}
+
+# Clicks "End procedure" in the simulator window $1 (the C-arm panel's button; the debrief opens and
+# the session is stored for the trainee), waits until irsim.txt says it is stored, then closes irsim
+# ($pid) and waits for it. With $2, the name of the window that comes back after the debrief (the
+# editor), that window is waited for and closed too.
+end_procedure_and_close() {
+    xdotool windowfocus --sync "$1"
+    xdotool mousemove --window "$1" 1129 360
+    sleep 0.3
+    xdotool click 1
+    step "clicked End procedure"
+    for _ in $(seq 600); do grep -q "stored session" irsim.txt && break; sleep 0.05; done
+    sleep 1
+    kill -TERM "$pid"
+    if [ $# -gt 1 ]; then
+        timeout 60 xdotool search --sync --name "$2" > /dev/null
+        step "back in $2"
+        sleep 1
+        kill -TERM "$pid"
+    fi
+    for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    trap - EXIT
+    wait "$pid"
+    step "closed"
+}
