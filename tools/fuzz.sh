@@ -48,6 +48,15 @@ declare -A seeds=(
   [device_library]="$root/assets/devices/endovascular.toml"
   [label_table]="$assets/labels_total.json"
 )
+# The longest input libFuzzer makes, per target (IRSIM_FUZZ_MAX_LEN=N overrides, 0 lifts it). The
+# cost of an execution grows with its input: a shipped DICOM slice is a 157 KB JPEG 2000 frame of
+# 512^2 (~300 executions/s), the example CT a 480 KB gzip. The small seeds in tests/fuzz/corpus/
+# (seed_*: a 16^2 slice uncompressed and in JPEG 2000, an 8^3 NIfTI plain and gzipped, single
+# action lines, scenarios without comments; tools/fuzz-seeds/) reach the same code paths in a few
+# KB, so the search stays on inputs of that size. A seed longer than the cap is left out of the run
+# (libFuzzer would read only its start, a truncation the corpus already holds); CTest still replays
+# every seed whole (tests/fuzz/CMakeLists.txt).
+declare -A maxLen=([nifti]=4096 [action_log]=2048 [scenario]=4096 [dicom]=4096 [device_library]=8192 [label_table]=4096)
 flags=(-std=c++20 -O1 -g -ffp-contract=off -fno-fast-math -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -I"$root/engine" -I/usr/include/gdcm-3.0 -I/usr/include/bullet
        -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 "-DIRSIM_DEFAULT_ROOT=\"$root\"")
@@ -92,13 +101,16 @@ for t in "${targets[@]}"; do
   seedDir="$out/seeds_$t"
   rm -rf "$seedDir"
   mkdir -p "$seedDir" "$out/corpus_$t"
-  for f in ${seeds[$t]}; do
-    if [ -d "$f" ]; then cp "$f"/* "$seedDir/"; else cp "$f" "$seedDir/"; fi
+  cap="${IRSIM_FUZZ_MAX_LEN:-${maxLen[$t]}}"
+  for f in ${seeds[$t]} "$root/tests/fuzz/corpus/$t"; do
+    for g in $( [ -d "$f" ] && ls -d "$f"/* || echo "$f"); do
+      if [ "$cap" -eq 0 ] || [ "$(stat -c %s "$g")" -le "$cap" ]; then cp "$g" "$seedDir/"; fi
+    done
   done
-  cp "$root/tests/fuzz/corpus/$t/"* "$seedDir/" 2>/dev/null || true
-  echo "fuzz_$t: ${seconds} s"
+  echo "fuzz_$t: ${seconds} s, inputs up to $cap bytes ($(ls "$seedDir" | wc -l) seeds)"
   runs=()
   [ -n "${IRSIM_FUZZ_RUNS:-}" ] && runs=(-runs="$IRSIM_FUZZ_RUNS")
+  [ "$cap" -gt 0 ] && runs+=(-max_len="$cap")
   if ! (cd "$out" && IRSIM_ROOT="$root" ASAN_OPTIONS=detect_leaks=0 nice -n "${IRSIM_FUZZ_NICE:-0}" "$exe" \
           -max_total_time="$seconds" "${runs[@]}" -timeout=10 \
           -rss_limit_mb=3072 -print_final_stats=1 -artifact_prefix="$out/$t-" "$out/corpus_$t" "$seedDir" \

@@ -55,6 +55,17 @@ bool longLengthVr(const char* vr) {
     return false;
 }
 
+// The value representations of DICOM PS3.5 table 6.2-1. GDCM asserts ("Should not happen") on any
+// other in the file meta group (found by the fuzzer: (0002,1249) with VR ".U" aborted irsim).
+bool knownVr(const char* vr) {
+    static const char* kAll[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT",
+                                 "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST",
+                                 "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"};
+    for (const char* v : kAll)
+        if (vr[0] == v[0] && vr[1] == v[1]) return true;
+    return false;
+}
+
 std::string trimmed(const unsigned char* p, size_t n) {
     std::string s(reinterpret_cast<const char*>(p), n);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
@@ -128,6 +139,7 @@ private:
             need(pos, 8, n);
             const uint32_t tag = (0x0002u << 16) | u16(pos + 2);
             const char vr[2] = {static_cast<char>(b_[pos + 4]), static_cast<char>(b_[pos + 5])};
+            if (!knownVr(vr)) failAt(tag, pos, "not a DICOM value representation (damaged file?)");
             size_t hdr = 8;
             uint32_t len = u16(pos + 6);
             if (longLengthVr(vr)) {
@@ -171,8 +183,7 @@ private:
             if (explicit_) {
                 vr[0] = static_cast<char>(b_[pos + 4]);
                 vr[1] = static_cast<char>(b_[pos + 5]);
-                if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z')
-                    failAt(tag, pos, "not a DICOM value representation (damaged file?)");
+                if (!knownVr(vr)) failAt(tag, pos, "not a DICOM value representation (damaged file?)");
                 if (longLengthVr(vr)) {
                     need(pos, 12, end);
                     len = u32(pos + 8);

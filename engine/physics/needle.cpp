@@ -131,10 +131,21 @@ void appendTrack(const NeedleModel& m, NeedleState& s, Tissue t) {
     }
 }
 
+enum class Advance { Moved, Stalled, ScanEdge };
+
+// The tip may not go where the CT has no voxel while it is in the patient, nor enter the patient
+// from beyond the volume (through the face where the scan cut the body): tissueAt reads air there,
+// and a trocar would glide on through it without resistance. It stops, with one event.
+Advance stopAtScanEdge(NeedleState& s) {
+    bool already = !s.events.empty() && s.events.back().kind == NeedleEventKind::ScanEdge;
+    if (!already) addEvent(s, NeedleEventKind::ScanEdge, s.tipLps, s.tipTissue);
+    return Advance::ScanEdge;
+}
+
 // Moves the tip forward by at most `distance` (hand push) or spends `energy` (N*mm, mallet).
-// Returns false when the tip stalls against a resistance the hand cannot overcome.
-bool advance(const NeedleModel& m, NeedleState& s, double distance, double energy, const NeedleInput& in,
-             double velocity) {
+// Stalled: a resistance the hand cannot overcome; ScanEdge: the tip is at the edge of the CT.
+Advance advance(const NeedleModel& m, NeedleState& s, double distance, double energy, const NeedleInput& in,
+                double velocity) {
     const bool tapping = energy > 0.0;
     double budget = tapping ? 1.0e9 : distance;
     int guard = 0;
@@ -146,9 +157,10 @@ bool advance(const NeedleModel& m, NeedleState& s, double distance, double energ
             if (t == Tissue::Air) {
                 s.tipLps = next;
                 budget -= sub;
-                if (tapping) return true;  // a tap in air does nothing useful
+                if (tapping) return Advance::Moved;  // a tap in air does nothing useful
                 continue;
             }
+            if (!m.tissue->scanned(s.tipLps)) return stopAtScanEdge(s);
             // Skin contact: the entry point is the first point in tissue.
             s.tipLps = next;
             budget -= sub;
@@ -193,7 +205,7 @@ bool advance(const NeedleModel& m, NeedleState& s, double distance, double energ
                 double f = stiffnessForceN(scaled, z) + friction;
                 if (f > in.pushLimitN) {
                     s.stiffnessN = stiffnessForceN(scaled, s.indentationMm);
-                    return false;
+                    return Advance::Stalled;
                 }
                 budget -= z - s.indentationMm;
                 s.indentationMm = z;
@@ -216,8 +228,9 @@ bool advance(const NeedleModel& m, NeedleState& s, double distance, double energ
         }
         // Cutting, until the hub meets the skin.
         sub = std::min(sub, m.device.lengthMm - s.insertedMm);
-        if (sub <= 1e-12) return true;
+        if (sub <= 1e-12) return Advance::Moved;
         glm::dvec3 next = s.tipLps + s.tipDir * sub;
+        if (!m.tissue->scanned(next)) return stopAtScanEdge(s);
         // The tissue ahead is sampled a fixed distance ahead, whatever this sub-step's length: a
         // hand push moves a few hundredths of a mm a step and a tap many sub-steps, and at a
         // boundary the two must agree on what the tip meets, or they take turns puncturing the
@@ -238,7 +251,7 @@ bool advance(const NeedleModel& m, NeedleState& s, double distance, double energ
             energy -= need * sub;
         } else if (need > in.pushLimitN) {
             s.cuttingN = cut;
-            return false;
+            return Advance::Stalled;
         } else {
             budget -= sub;
         }
@@ -265,7 +278,7 @@ bool advance(const NeedleModel& m, NeedleState& s, double distance, double energ
         appendTrack(m, s, t);
         trackBreaches(m, s, prev);
     }
-    return true;
+    return Advance::Moved;
 }
 
 void withdraw(const NeedleModel& m, NeedleState& s, double distance) {
@@ -413,6 +426,7 @@ const char* toString(NeedleEventKind k) {
         case NeedleEventKind::ShaftBent: return "shaft bent";
         case NeedleEventKind::ReangleBlocked: return "re-angle blocked";
         case NeedleEventKind::ShaftBoneContact: return "shaft on bone";
+        case NeedleEventKind::ScanEdge: return "at the edge of the scan";
     }
     return "?";
 }
@@ -453,14 +467,16 @@ void stepNeedle(const NeedleModel& m, NeedleState& s, const NeedleInput& in) {
 
     // Insertion, mallet tap, or withdrawal.
     double v = in.advanceMmPerS;
+    bool atPushLimit = false;
     if (in.malletTapJ > 0.0) {
         advance(m, s, 0.0, in.malletTapJ * 1000.0 * m.malletEfficiency, in, 1.0);
     } else if (v > 0.0) {
-        if (!advance(m, s, v * m.dt, 0.0, in, v)) {
-            s.stalled = true;
-            bool already = !s.events.empty() && s.events.back().kind == NeedleEventKind::Stalled;
-            if (!already) addEvent(s, NeedleEventKind::Stalled, s.tipLps, s.phase == NeedlePhase::Indenting ? s.indentTissue : s.tipTissue);
-        }
+        const Advance r = advance(m, s, v * m.dt, 0.0, in, v);
+        s.stalled = r != Advance::Moved;  // the hand stops either way
+        atPushLimit = r == Advance::Stalled;
+        bool already = !s.events.empty() && s.events.back().kind == NeedleEventKind::Stalled;
+        if (r == Advance::Stalled && !already)
+            addEvent(s, NeedleEventKind::Stalled, s.tipLps, s.phase == NeedlePhase::Indenting ? s.indentTissue : s.tipTissue);
     } else if (v < 0.0) {
         withdraw(m, s, -v * m.dt);
     }
@@ -471,7 +487,7 @@ void stepNeedle(const NeedleModel& m, NeedleState& s, const NeedleInput& in) {
     bool cutting = s.phase == NeedlePhase::Cutting && v > 0.0 && !s.stalled;
     if (!cutting) s.cuttingN = 0.0;
     if (s.phase != NeedlePhase::Indenting) s.stiffnessN = 0.0;
-    s.axialHubForceN = s.stalled ? in.pushLimitN : s.stiffnessN + s.cuttingN + friction;
+    s.axialHubForceN = atPushLimit ? in.pushLimitN : s.stiffnessN + s.cuttingN + friction;
     glm::dvec3 lateral(0.0);
     if (s.heldInBone && s.lateralHubForceN > 0.0) {
         glm::dvec3 off = s.hubAxis - s.boneTrackDir * glm::dot(s.hubAxis, s.boneTrackDir);

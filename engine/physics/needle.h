@@ -67,6 +67,7 @@ enum class NeedleEventKind : uint8_t {
     ShaftBent,       // bending stress reached yield while levering against bone
     ReangleBlocked,  // re-angling beyond the soft limit: withdraw first
     ShaftBoneContact,// the shaft (not the tip) began touching bone (where, vertebra = bone label, depthMm)
+    ScanEdge,        // the tip reached the edge of the CT's volume: no anatomy is known beyond it, so it stops
 };
 const char* toString(NeedleEventKind k);
 

@@ -113,6 +113,11 @@ Tissue TissueMap::tissueAt(const glm::dvec3& lps) const {
     return tissueOfVoxel(v.x, v.y, v.z);
 }
 
+bool TissueMap::scanned(const glm::dvec3& lps) const {
+    glm::ivec3 v;
+    return ct_ && nearestVoxel(ct_->geometry, lps, v);
+}
+
 uint16_t TissueMap::labelAt(const glm::dvec3& lps) const {
     glm::ivec3 v;
     if (!labels_ || labels_->voxels.empty() || !nearestVoxel(labels_->geometry, lps, v)) return 0;

@@ -59,6 +59,9 @@ public:
     // Tissue at an LPS point (nearest voxel); Air outside the volume. Skin is not a voxel class:
     // the needle model applies it to the first skinThicknessMm after entering from air.
     Tissue tissueAt(const glm::dvec3& lps) const;
+    // Whether the point lies in the CT's volume (its nearest voxel exists). Beyond it the patient
+    // goes on (a CT is cropped to the region scanned) but nothing is known of the anatomy there.
+    bool scanned(const glm::dvec3& lps) const;
     uint16_t labelAt(const glm::dvec3& lps) const;  // 0 outside or unlabelled
     int16_t huAt(const glm::dvec3& lps) const;      // -1000 outside
     Tissue tissueOfVoxel(int i, int j, int k) const;

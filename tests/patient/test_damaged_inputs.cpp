@@ -140,6 +140,28 @@ TEST_CASE("a DICOM length field beyond the file is refused before anything is al
     CHECK(s.error() == s.files[3] + ": (265E,07D9): at byte 33382: not a DICOM value representation (damaged file?)");
 }
 
+// Found by the fuzzer (tests/fuzz/corpus/dicom/meta_invalid_vr): GDCM asserts ("Should not happen",
+// gdcmFileMetaInformation.cxx:436) on a value representation outside PS3.5's table in the file meta
+// group, which the walk took as any two bytes.
+TEST_CASE("a file meta element whose value representation is not DICOM's is refused, never GDCM's assertion",
+          "[patient][dicom][damaged]") {
+    Series s("meta_vr");
+    std::vector<char> b = s.bytes(0);
+    const size_t uid = elementAt(b, 0x0002, 0x0012);  // ImplementationClassUID, VR UI
+    b[uid + 4] = '.';
+    s.write(0, b);
+    CHECK(s.error() == s.files[0] + ": (0002,0012): at byte " + std::to_string(uid) +
+                           ": not a DICOM value representation (damaged file?)");
+    // Two capital letters that name no representation, in the data set.
+    b = s.bytes(1);
+    const size_t modality = elementAt(b, 0x0008, 0x0060);  // Modality, VR CS
+    b[modality + 4] = 'Q';
+    s.write(0, s.bytes(1));
+    s.write(1, b);
+    CHECK(s.error() == s.files[1] + ": (0008,0060): at byte " + std::to_string(modality) +
+                           ": not a DICOM value representation (damaged file?)");
+}
+
 TEST_CASE("Rows and Columns that disagree with the JPEG 2000 codestream are refused before decoding", "[patient][dicom][damaged]") {
     Series s("size");
     std::vector<char> b = s.bytes(0);

@@ -201,3 +201,61 @@ TEST_CASE("the same inputs give the same needle state, bit for bit", "[physics][
     CHECK(hashNeedleState(a) != hashNeedleState(c));
     CHECK(a.insertedMm > 20.0);
 }
+
+// The soak test's finding (docs/robustness.md): beyond the CT's volume tissueAt reads air, so a
+// trocar pushed out through the face where the scan cut the body glided on without resistance,
+// its tip where no anatomy is known. It must stop at the last point the CT holds, with one event.
+TEST_CASE("a trocar stops at the edge of the CT's volume with one event, and cannot enter through its cut face",
+          "[physics][needle][scan_edge]") {
+    // Gel from y = 10 mm to the volume's end: its last voxel centre is y = 60, so the nearest-voxel
+    // lookup holds points up to y = 60.5 mm.
+    const test::Slab slab = test::makeSlab("gel", 0, 10.0, 60.0);
+    const TissueMap map(slab.ct, slab.labels, slab.names);
+    const NeedleModel m = [&] {
+        NeedleModel trocar;
+        trocar.device = NeedleDef::trocar11G();
+        trocar.tissue = &map;
+        return trocar;
+    }();
+    NeedleInput in;
+    in.advanceMmPerS = 10.0;
+    in.pushLimitN = 1e6;
+    auto pushFor = [&](NeedleState& s, double seconds) {
+        for (int i = 0; i < static_cast<int>(seconds / m.dt); ++i) stepNeedle(m, s, in);
+    };
+    NeedleState s;
+    placeNeedle(m, s, glm::dvec3(0.0, 5.0, 0.0), glm::dvec3(0.0, 1.0, 0.0));
+    pushFor(s, 12.0);  // 120 mm of hand travel
+    REQUIRE(s.phase == NeedlePhase::Cutting);
+    // Within one sampling step (0.25 mm) of the edge, never beyond it.
+    CHECK(s.tipLps.y <= 60.5);
+    CHECK(s.tipLps.y > 60.5 - m.sampleStepMm - 1e-9);
+    CHECK(map.scanned(s.tipLps));
+    CHECK(s.stalled);
+    // The hand stopped at an edge of the data, not against a force: the hub reads the friction only.
+    CHECK(s.axialHubForceN < 0.5 * in.pushLimitN);
+    int edges = 0, stalls = 0;
+    for (const auto& e : s.events) {
+        edges += e.kind == NeedleEventKind::ScanEdge;
+        stalls += e.kind == NeedleEventKind::Stalled;
+    }
+    CHECK(edges == 1);
+    CHECK(stalls == 0);
+    // Mallet taps at the edge move it no further.
+    const double y = s.tipLps.y;
+    NeedleInput tap;
+    tap.malletTapJ = 2.0;
+    for (int i = 0; i < 10; ++i) stepNeedle(m, s, tap);
+    CHECK(s.tipLps.y == y);
+
+    // From beside the volume (x < -10.5 mm) toward the gel's cut face at x = -10.5: the needle stays
+    // outside the patient, stopped where it meets the face.
+    NeedleState side;
+    placeNeedle(m, side, glm::dvec3(-30.0, 30.0, 0.0), glm::dvec3(1.0, 0.0, 0.0));
+    pushFor(side, 4.0);
+    CHECK(side.phase == NeedlePhase::Outside);
+    CHECK(side.tipLps.x < -10.5);
+    CHECK(side.tipLps.x > -10.5 - m.sampleStepMm - 1e-9);
+    REQUIRE(!side.events.empty());
+    CHECK(side.events.back().kind == NeedleEventKind::ScanEdge);
+}

@@ -76,6 +76,7 @@ std::vector<sim::EventSpec> events() {
         {"needle.shaft_bent", EventCategory::Device, "Shaft bent against bone"},
         {"needle.reangle_blocked", EventCategory::Device, "Re-angle blocked"},
         {"needle.shaft_on_bone", EventCategory::Device, "Shaft on bone"},
+        {"needle.scan_edge", EventCategory::Device, "Trocar at the edge of the scan"},
         {"needle.hub_at_skin", EventCategory::Device, "Trocar in to its hub"},
         {"needle.removed", EventCategory::Device, "Trocar removed"},
         {"needle.stylet_out", EventCategory::Device, "Stylet out"},

@@ -91,12 +91,17 @@ void Vertebroplasty::place(const Action& a, Session& session) {
         dir = headingFromAngles(side, a.number("medial_deg", 0.0), a.number("caudal_deg", 0.0));
     }
     // The trainee sets the tip on the skin where this line comes out of the back: walk back from
-    // the entry until 5 mm of air, then start 2 mm outside.
+    // the entry until 5 mm of air, then start 2 mm outside. The air must be the CT's own: a line
+    // that reaches the edge of the volume first leaves through the face where the scan cut the
+    // body, and there is no skin there (the patient goes on, unscanned).
     glm::dvec3 skin = entry;
     double airRun = 0.0;
     bool found = false;
     for (int n = 1; n <= 2400 && !found; ++n) {
         const glm::dvec3 p = entry - dir * (0.25 * n);
+        if (!anatomy_->tissue.scanned(p) && airRun == 0.0)
+            return refuse(session, "needle.place: this line reaches the edge of the CT before it leaves the body: "
+                                   "there is no skin to set the trocar on within the scan (aim from the back)");
         if (anatomy_->tissue.tissueAt(p) == physics::Tissue::Air) {
             if (airRun == 0.0) skin = p;
             airRun += 0.25;
@@ -276,6 +281,10 @@ void Vertebroplasty::reportNeedleEvents(Session& session) {
                 break;
             case physics::NeedleEventKind::ReangleBlocked:
                 session.addEvent("needle.reangle_blocked", "the tissue holds the trocar: withdraw before re-angling further");
+                break;
+            case physics::NeedleEventKind::ScanEdge:
+                session.addEvent("needle.scan_edge", "the tip is at the edge of the CT at " + point(e.whereLps) +
+                                                         ": nothing is known of the patient beyond it, so the trocar goes no further");
                 break;
             case physics::NeedleEventKind::ShaftBoneContact:
                 session.addEvent("needle.shaft_on_bone", "the shaft rests on bone at " + point(e.whereLps) +
