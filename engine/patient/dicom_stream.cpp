@@ -5,6 +5,11 @@
 #include <cstring>
 #include <map>
 
+#include <gdcmDict.h>
+#include <gdcmDicts.h>
+#include <gdcmGlobal.h>
+#include <gdcmVR.h>
+
 #include "core/error.h"
 #include "core/text.h"
 
@@ -64,6 +69,28 @@ bool knownVr(const char* vr) {
     for (const char* v : kAll)
         if (vr[0] == v[0] && vr[1] == v[1]) return true;
     return false;
+}
+
+// GDCM reads the image's attributes (rescale, spacing, geometry, pixel module) through typed
+// accessors that assert the element's value representation is the dictionary's (found by the
+// fuzzer: Rescale Intercept (0028,1052) with a VR other than DS aborted irsim inside
+// GetRescaleInterceptSlopeValue). So in the groups those come from, an explicit VR must be one the
+// standard's dictionary allows for the tag; elsewhere a quirky VR is left to GDCM, which copes.
+bool vrFitsDictionary(uint32_t tag, const char* vr) {
+    const uint16_t group = static_cast<uint16_t>(tag >> 16);
+    if (group != 0x0018 && group != 0x0020 && group != 0x0028) return true;
+    const gdcm::Dict& dict = gdcm::Global::GetInstance().GetDicts().GetPublicDict();
+    const gdcm::DictEntry& entry = dict.GetDictEntry(gdcm::Tag(group, static_cast<uint16_t>(tag & 0xFFFF)));
+    const gdcm::VR expected = entry.GetVR();
+    if (expected == gdcm::VR::INVALID || expected == gdcm::VR::UN) return true;  // not in the dictionary
+    const char text[3] = {vr[0], vr[1], 0};
+    return expected.Compatible(gdcm::VR(gdcm::VR::GetVRType(text)));
+}
+
+std::string vrText(uint32_t tag) {
+    const gdcm::Dict& dict = gdcm::Global::GetInstance().GetDicts().GetPublicDict();
+    return gdcm::VR::GetVRString(
+        dict.GetDictEntry(gdcm::Tag(static_cast<uint16_t>(tag >> 16), static_cast<uint16_t>(tag & 0xFFFF))).GetVR());
 }
 
 std::string trimmed(const unsigned char* p, size_t n) {
@@ -184,6 +211,9 @@ private:
                 vr[0] = static_cast<char>(b_[pos + 4]);
                 vr[1] = static_cast<char>(b_[pos + 5]);
                 if (!knownVr(vr)) failAt(tag, pos, "not a DICOM value representation (damaged file?)");
+                if (depth == 0 && !vrFitsDictionary(tag, vr))
+                    failAt(tag, pos, std::string("value representation ") + vr[0] + vr[1] + " where the standard has " +
+                                         vrText(tag) + " (damaged file?)");
                 if (longLengthVr(vr)) {
                     need(pos, 12, end);
                     len = u32(pos + 8);

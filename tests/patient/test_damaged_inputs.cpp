@@ -162,6 +162,20 @@ TEST_CASE("a file meta element whose value representation is not DICOM's is refu
                            ": not a DICOM value representation (damaged file?)");
 }
 
+// Found by the fuzzer (tests/fuzz/corpus/dicom/rescale_intercept_vr): GDCM reads Rescale Intercept
+// through a typed accessor that asserts its VR is DS (gdcmAttribute.h:445), so another VR aborted
+// irsim inside GDCM's image reader.
+TEST_CASE("an image attribute whose value representation is not the standard's is refused, never GDCM's assertion",
+          "[patient][dicom][damaged]") {
+    Series s("attr_vr");
+    std::vector<char> b = s.bytes(2);
+    const size_t intercept = elementAt(b, 0x0028, 0x1052);  // Rescale Intercept, VR DS
+    b[intercept + 4] = 'S', b[intercept + 5] = 'H';
+    s.write(2, b);
+    CHECK(s.error() == s.files[2] + ": RescaleIntercept (0028,1052): at byte " + std::to_string(intercept) +
+                           ": value representation SH where the standard has DS (damaged file?)");
+}
+
 TEST_CASE("Rows and Columns that disagree with the JPEG 2000 codestream are refused before decoding", "[patient][dicom][damaged]") {
     Series s("size");
     std::vector<char> b = s.bytes(0);
