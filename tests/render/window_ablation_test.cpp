@@ -3,7 +3,7 @@
 // the tumour and the zone are.
 #include <catch2/catch.hpp>
 
-#include <png.h>
+#include "../png_rgb.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -18,24 +18,8 @@
 
 namespace {
 
-struct Rgb {
-    int width = 0, height = 0;
-    std::vector<uint8_t> px;  // RGB, row 0 at the top
-    const uint8_t* at(int x, int y) const { return &px[(static_cast<size_t>(y) * width + x) * 3]; }
-};
-
-Rgb readRgb(const std::string& path) {
-    png_image img;
-    std::memset(&img, 0, sizeof img);
-    img.version = PNG_IMAGE_VERSION;
-    REQUIRE(png_image_begin_read_from_file(&img, path.c_str()));
-    img.format = PNG_FORMAT_RGB;
-    Rgb out;
-    out.width = static_cast<int>(img.width), out.height = static_cast<int>(img.height);
-    out.px.resize(PNG_IMAGE_SIZE(img));
-    REQUIRE(png_image_finish_read(&img, nullptr, out.px.data(), 0, nullptr));
-    return out;
-}
+using Rgb = test::RgbImage;
+using test::readPngRgb;
 
 // The bounding box and count of the pixels a test picks.
 struct Box {
@@ -87,7 +71,7 @@ TEST_CASE("the window's CT panel shows the ablation zone over the tumour and its
     INFO(output);
     REQUIRE(rc == 0);
     REQUIRE(output.find("Vulkan validation errors: 0") != std::string::npos);
-    const Rgb im = readRgb(shot.string());
+    const Rgb im = readPngRgb(shot.string());
     REQUIRE(im.width == 1280);
 
     // The CT panel's image (the window's layout, simulator_window.cpp): 376 pixels a side from

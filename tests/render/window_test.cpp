@@ -4,7 +4,7 @@
 // the report it writes and screenshots it takes while running.
 #include <catch2/catch.hpp>
 
-#include <png.h>
+#include "../png_rgb.h"
 
 #include <algorithm>
 #include <cmath>
@@ -341,19 +341,12 @@ TEST_CASE("a hand on the radioembolization panel exchanges the wire for the micr
     CHECK(draws[0]["t"].get<double>() < infusions[0]["t"].get<double>());
     // The CT panel (x 590-980) shows the dose map's colour scale: a column that runs from red up
     // through yellow to pale yellow (the picture resampled into the panel: within 40 of each).
-    png_image img;
-    std::memset(&img, 0, sizeof img);
-    img.version = PNG_IMAGE_VERSION;
-    REQUIRE(png_image_begin_read_from_file(&img, (dir / "dosemap.png").string().c_str()));
-    img.format = PNG_FORMAT_RGB;
-    std::vector<uint8_t> px(PNG_IMAGE_SIZE(img));
-    REQUIRE(png_image_finish_read(&img, nullptr, px.data(), 0, nullptr));
-    const int w = static_cast<int>(img.width);
+    const test::RgbImage shot = test::readPngRgb((dir / "dosemap.png").string());
     bool scale = false;
     for (int x = 590; x < 980 && !scale; ++x) {
         int stage = 0;
         for (int y = 400; y >= 30 && stage < 3; --y) {
-            const uint8_t* p = &px[(static_cast<size_t>(y) * w + x) * 3];
+            const uint8_t* p = shot.at(x, y);
             const bool hi = p[0] > 215;
             if (stage == 0 && hi && p[1] < 40 && p[2] < 40) stage = 1;
             else if (stage == 1 && hi && p[1] > 215 && p[2] < 40) stage = 2;
