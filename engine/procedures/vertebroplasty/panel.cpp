@@ -79,10 +79,7 @@ sim::PanelSpec panel() {
     p.imagingControlsOpen = false;
 
     const auto button = [](std::string id, std::string label, auto press) {
-        PanelControl c;
-        c.kind = ControlKind::Button, c.id = std::move(id), c.label = std::move(label);
-        c.press = [press](const PanelInputs& in, const Session& s) { return Actions{press(in, s, s.time_s())}; };
-        return c;
+        return sim::buttonControl(std::move(id), std::move(label), press);
     };
 
     PanelControl trocar;
