@@ -158,6 +158,30 @@ struct FluoroPrimitive {
     dvec4 clipB[FLUORO_MAX_CLIPS];  // at b
 };
 
+// bioheat.comp: one explicit step of therapy/bioheat.h (stepBioheatBy) in two passes over the
+// cells, one invocation per cell. Enthalpy and the flux sums in double as on the CPU.
+#define BIOHEAT_GROUP 64
+#define BIOHEAT_MAX_GROUPS 4           // applicator groups the push constants carry
+#define BIOHEAT_MATERIAL_STRIDE 32     // doubles per material in BIOHEAT_BINDING_MATERIALS
+#define BIOHEAT_BINDING_CELLS 0        // uint: material | role << 8 | group << 16
+#define BIOHEAT_BINDING_SOURCE 1       // float: W per W of generator power
+#define BIOHEAT_BINDING_CONDUCTANCE 2  // float (3 x cells): +x, +y, +z face conductance, W/K
+#define BIOHEAT_BINDING_ENTHALPY 3     // double: J/m^3 relative to body temperature
+#define BIOHEAT_BINDING_TEMPERATURE 4  // float, degC
+#define BIOHEAT_BINDING_OMEGA 5        // float: Arrhenius integral
+#define BIOHEAT_BINDING_CEM43 6        // float, min
+#define BIOHEAT_BINDING_PERFUSED 7     // float: exp(-Omega)
+#define BIOHEAT_BINDING_MAXC 8         // float
+#define BIOHEAT_BINDING_MINC 9         // float
+#define BIOHEAT_BINDING_MATERIALS 10   // double: tC[6], h[6], slope[7], invSlope[7], perfusion W/K, ln A, Ea/R
+#define BIOHEAT_BINDING_HOTTEST 11     // uint: float bits of the hottest tissue cell (>= 0 degC)
+struct BioheatPush {
+    dvec4 step;    // x: dt s; y: generator power W; z: cell volume m^3; w: blood temperature degC
+    ivec4 dims;    // xyz: cells along i, j, k; w: pass (0: enthalpy from the faces, 1: temperature, damage)
+    ivec4 held;    // x: bit g set when applicator group g is held; y: cell count
+    vec4 groupC;   // held temperature of groups 0-3, degC
+};
+
 // blit.vert/blit.frag: a sampled image drawn into the viewport's rectangle.
 #define BLIT_BINDING_IMAGE 0
 

@@ -159,6 +159,7 @@ AblationRun prepareAblation(const AblationPlan& p) {
     require(!cryo || cycle <= 60.0, "--freeze-thaw", "at most 60 minutes in all");
     require(p.gridMm >= 0.25 && p.gridMm <= 3.0, "grid", "a grid spacing of 0.25 to 3 mm");
     require(p.perfusionScale >= 0.0 && p.perfusionScale <= 10.0, "--perfusion-scale", "0 (ex vivo) to 10");
+    require(p.initialC >= 0.0 && p.initialC <= 45.0, "--initial-c", "a starting temperature of 0 to 45 degC");
     require(p.vesselMm >= 0.0 && p.vesselMm <= 30.0, "--vessel-mm", "a vessel diameter of 0 (none) to 30 mm");
     require(p.vesselDistanceMm >= 0.0 && p.vesselDistanceMm <= 40.0, "--vessel-distance-mm", "0 to 40 mm");
     const std::string label = p.tissue == "bone" ? "vertebrae_L1" : p.tissue;

@@ -54,4 +54,7 @@ TEST_CASE("irsim ablation names the option it cannot use", "[app][ablation]") {
     r = runShell(exe + "--modality rf --device cryo-2.4mm 2>&1");
     CHECK(r.status == 2);
     CHECK(r.out.find("--device") != std::string::npos);
+    r = runShell(exe + "--modality microwave --initial-c 80 2>&1");
+    CHECK(r.status == 2);
+    CHECK(r.out.find("--initial-c") != std::string::npos);
 }

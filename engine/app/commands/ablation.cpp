@@ -17,7 +17,8 @@ namespace {
 
 struct AblationArgs {
     std::string modality, device, freezeThaw, tissue = "liver";
-    double power = 0.0, minutes = 10.0, spacing = 20.0, vesselMm = 0.0, vesselDistance = 10.0, grid = 1.0, perfusionScale = 1.0;
+    double power = 0.0, minutes = 10.0, spacing = 20.0, vesselMm = 0.0, vesselDistance = 10.0, grid = 1.0, perfusionScale = 1.0,
+           initialC = 37.0;
     int probes = 1;
     bool json = false;
 } gArgs;
@@ -55,6 +56,7 @@ int ablation() {
     plan.vesselDistanceMm = gArgs.vesselDistance;
     plan.gridMm = gArgs.grid;
     plan.perfusionScale = gArgs.perfusionScale;
+    plan.initialC = gArgs.initialC;
     therapy::AblationRun run = therapy::prepareAblation(plan);
     therapy::runAblation(plan, run);
     const therapy::AblationResult r = therapy::summarizeAblation(plan, run);
@@ -126,6 +128,8 @@ static const CommandRegistration kAblation{"ablation", [](CLI::App& root) {
     c->add_option("--vessel-distance-mm", gArgs.vesselDistance, "from the applicator to the vessel wall, mm (default 10)");
     c->add_option("--grid-mm", gArgs.grid, "grid spacing, mm (default 1)");
     c->add_option("--perfusion-scale", gArgs.perfusionScale, "times the tissue's perfusion (0: ex vivo; default 1)");
+    c->add_option("--initial-c", gArgs.initialC,
+                  "starting temperature of the tissue and its far boundary, degC (default 37; ex vivo: the bench's)");
     c->add_flag("--json", gArgs.json, "print a JSON object");
     c->callback([] { setExitStatus(ablation()); });
 }};

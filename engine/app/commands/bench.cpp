@@ -31,6 +31,7 @@
 #include "patient/phantom.h"
 #include "therapy/ablation_zone.h"
 #if IRSIM_WITH_WINDOW
+#include "render/bioheat_gpu.h"
 #include "render/context.h"
 #include "render/drr_gpu.h"
 #include "render/fluoro_monitor.h"
@@ -487,6 +488,28 @@ void benchAblation() {
                     "(%.0f M cell-steps/s), %.0f ms preparing (load average %.2f)\n",
                     therapy::toString(m), d.x, d.y, d.z, run.model.grid.cellCount() / 1e6, run.state.timeS / run.model.timeStepS,
                     runMs, cellSteps / runMs / 1e3, prepareMs, loadAverage());
+#if IRSIM_WITH_WINDOW
+        // The same run through the Vulkan compute port (shaders/bioheat.comp; one submit per step,
+        // as the roll-off reads the hottest tissue after every step); not what scores.
+        therapy::AblationRun gpuRun = therapy::prepareAblation(plan);
+        render::Context ctx(render::ContextOptions{false, {}, {}});
+        render::GpuBioheat stepper(ctx);
+        const therapy::GeneratorProgram program{gpuRun.device, gpuRun.powerW, plan.freezeThawMin};
+        t0 = Clock::now();
+        stepper.load(gpuRun.model, gpuRun.state);
+        therapy::runBioheatOn(stepper, gpuRun.model, gpuRun.state, program.durationS(plan.minutes),
+                              [&](const therapy::BioheatState& s) { return program.at(s); });
+        stepper.read(gpuRun.state);
+        const double gpuMs = msSince(t0);
+        double maxDiff = 0.0;
+        for (size_t c = 0; c < run.model.grid.cellCount(); ++c)
+            maxDiff = std::max(maxDiff, std::abs(static_cast<double>(gpuRun.state.temperatureC[c]) - run.state.temperatureC[c]));
+        const double cpuMl = therapy::zoneOf(run.model, run.state, therapy::ZoneEdge::Arrhenius).volumeMl;
+        const double gpuMl = therapy::zoneOf(gpuRun.model, gpuRun.state, therapy::ZoneEdge::Arrhenius).volumeMl;
+        std::printf("  ablation %-9s same run on the GPU (%s): %.0f ms with upload and read-back (%.0f M cell-steps/s); "
+                    "max |T GPU - CPU| %.2g degC, Omega = 1 zone %.2f ml GPU vs %.2f ml CPU\n",
+                    therapy::toString(m), ctx.deviceName().c_str(), gpuMs, cellSteps / gpuMs / 1e3, maxDiff, gpuMl, cpuMl);
+#endif
     }
 }
 
@@ -498,7 +521,7 @@ int bench() {
         return 0;
     }
     if (!gBench.fluoroOnly && !gBench.drrOnly) {
-        std::printf("\n== thermal ablation (bioheat, CPU)\n");
+        std::printf("\n== thermal ablation (bioheat, CPU reference and GPU port)\n");
         benchAblation();
     }
     if (gBench.ablationOnly) return 0;
