@@ -104,6 +104,32 @@ TEST_CASE("the expert's hand motions select the celiac trunk, then the common an
     }
 }
 
+TEST_CASE("under the roadmap the microcatheter over the microwire reaches a segment VI artery, and the panel says so",
+          "[endovascular][navigation][roadmap]") {
+    auto s = sessionWithLog(scenarioFor(1, "I"), "celiac-angiography.roadmap.jsonl");
+    s->advanceTo(157.5);
+    const Endovascular& e = endo(*s);
+    CHECK(s->state().modes.roadmapOn);
+    const int micro = e.deliveryIndex();
+    REQUIRE(micro >= 0);
+    REQUIRE(e.state().stack[static_cast<size_t>(micro)] == "microcatheter_27fr");
+    const int tip = e.tipNode(micro);
+    CHECK(e.branchPlaceAtNode(tip) == "hepatic_branch of segment_6");
+    // A segmental artery: 2-3 mm across (a segment VI artery ~2.5 mm; estimated from the phantom's
+    // Murray-law tree, not a published figure), not the 5 mm right hepatic it came through.
+    const int seg = e.state().rod.segment[static_cast<size_t>(tip)];
+    const double radius = e.model().lumen.radiusMm(seg);
+    INFO("the microcatheter's tip in a lumen of radius " << radius << " mm");
+    CHECK(radius > 0.9);
+    CHECK(radius < 1.6);
+    CHECK(deepestInWall(e) < 0.2);
+    CHECK(s->metrics().at("wrong_branches").value == 0.0);  // beyond the target is never a wrong turn
+    const auto lines = sim::findProcedure("endovascular")->panel.readout(*s);
+    bool named = false;
+    for (const auto& l : lines) named |= l.text.find("microcatheter") != std::string::npos && l.text.find("segment_6") != std::string::npos;
+    CHECK(named);
+}
+
 TEST_CASE("pulled past the celiac the Cobra falls into the SMA: a wrong branch, counted once", "[endovascular][navigation]") {
     auto s = sessionWithLog(scenarioFor(1, "I"), "celiac-angiography.intermediate.jsonl");
     s->advanceTo(45.0);
