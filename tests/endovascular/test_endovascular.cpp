@@ -68,9 +68,11 @@ std::string catheterBranch(const sim::Session& s) { return endo(s).branchAtNode(
 
 }  // namespace
 
-TEST_CASE("the expert's hand motions select the celiac trunk, then the common and proper hepatic artery, on Michels I and III phantoms",
+TEST_CASE("the expert's hand motions select the celiac trunk, then the common and proper hepatic artery, on Michels I, II and III phantoms",
           "[endovascular][navigation]") {
-    for (const auto& [seed, michels] : std::vector<std::pair<int, std::string>>{{1, "I"}, {2, "III"}}) {
+    // Three seeds: Michels I, III (replaced right hepatic from the SMA) and II (replaced left
+    // hepatic from the left gastric), each with its own grown hepatic tree.
+    for (const auto& [seed, michels] : std::vector<std::pair<int, std::string>>{{1, "I"}, {2, "III"}, {3, "II"}}) {
         INFO("phantom seed " << seed << ", Michels " << michels);
         auto s = sessionWithLog(scenarioFor(seed, michels), "celiac-angiography.expert.jsonl");
         const sim::Scenario& sc = s->scenario();
