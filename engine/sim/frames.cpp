@@ -17,6 +17,23 @@ imaging::FrameContents withoutIodine(imaging::FrameContents c) {
     return c;
 }
 
+// A subtracted display: closed shutters black, elsewhere grey(c, r, d) of the log-signal
+// difference d = live - mask, in 8-bit steps.
+template <class Grey>
+GreyImage subtracted(const imaging::FluoroscopeView& view, GreyImage out, const GreyImage& live, const GreyImage& mask,
+                     Grey grey) {
+    for (int r = 0; r < out.height; ++r)
+        for (int c = 0; c < out.width; ++c) {
+            if (!view.isOpen(c, r)) {
+                out.at(c, r) = 0.0f;
+                continue;
+            }
+            const double g = std::clamp(grey(c, r, live.at(c, r) - mask.at(c, r)), 0.0, 1.0);
+            out.at(c, r) = static_cast<float>(std::round(g * 255.0) / 255.0);
+        }
+    return out;
+}
+
 }  // namespace
 
 imaging::WindowLevel ctWindowNamed(const std::string& name) {
@@ -37,6 +54,18 @@ uint64_t imageNoiseSeed(const Session& session, size_t index) {
 const GreyImage* ImageRenderer::maskLogSignal(size_t index) const {
     auto it = maskLog_.find(index);
     return it == maskLog_.end() ? nullptr : &it->second;
+}
+
+const GreyImage& ImageRenderer::runMask(const Session& session, const ImageTaken& taken, int maskIndex,
+                                        const imaging::FrameContents& unseen, GreyImage& fallback) {
+    if (const GreyImage* mask = maskLogSignal(static_cast<size_t>(std::max(maskIndex, 0)))) return *mask;
+    // This renderer did not see the mask: take one now of `unseen`.
+    imaging::FluoroStages m;
+    fluoroscope_.takeImage(session.patient(), taken.pose, {kReportImagePixels, kReportImagePixels}, unseen,
+                           imaging::FluoroMode::dsa(), imageNoiseSeed(session, static_cast<size_t>(std::max(maskIndex, 0))),
+                           {}, &m);
+    fallback = std::move(m.logSignal);
+    return fallback;
 }
 
 GreyImage ImageRenderer::render(const Session& session, size_t index) {
@@ -65,18 +94,48 @@ GreyImage ImageRenderer::render(const Session& session, size_t index) {
             return last_;
         default: break;
     }
+    if (taken.roadmapIndex >= 0) {
+        last_ = renderRoadmap(session, index);
+        return last_;
+    }
     last_ = fluoroscope_.takeImage(session.patient(), taken.pose, grid, session.radiopaqueContents(),
                                    session.fluoroMode(taken.kind == ImageKind::Cine),
                                    imageNoiseSeed(session, index));
-    if (taken.roadmapIndex >= 0) {
-        // The roadmap: the DSA frame's vessels darken the live image; its flat background leaves it.
-        auto it = kept_.find(static_cast<size_t>(taken.roadmapIndex));
-        if (it != kept_.end() && it->second.pixels.size() == last_.pixels.size())
-            for (size_t i = 0; i < last_.pixels.size(); ++i)
-                last_.pixels[i] = static_cast<float>(
-                    last_.pixels[i] * std::min(1.0, it->second.pixels[i] / kDsaBackground));
-    }
     return last_;
+}
+
+GreyImage ImageRenderer::renderRoadmap(const Session& session, size_t index) {
+    const ImageTaken& taken = session.state().images.at(index);
+    const imaging::DetectorGrid grid{kReportImagePixels, kReportImagePixels};
+    // The held image is the temporal average of the last pulses, as fluoroscopy's recursive filter
+    // keeps it (4 here; systems use 4-8: estimated): half the noise of one pulse, so a microwire
+    // reads against the subtracted background.
+    imaging::FluoroStages live;
+    GreyImage out;
+    const imaging::FrameContents contents = session.radiopaqueContents();
+    for (int k = 0; k < kRoadmapPulsesAveraged; ++k) {
+        imaging::FluoroStages pulse;
+        out = fluoroscope_.takeImage(session.patient(), taken.pose, grid, contents, session.fluoroMode(false),
+                                     imageNoiseSeed(session, index) + static_cast<uint64_t>(k), {}, &pulse);
+        if (k == 0) {
+            live = std::move(pulse);
+            continue;
+        }
+        for (size_t i = 0; i < live.logSignal.pixels.size(); ++i) live.logSignal.pixels[i] += pulse.logSignal.pixels[i];
+    }
+    for (float& v : live.logSignal.pixels) v /= static_cast<float>(kRoadmapPulsesAveraged);
+    const auto peak = kept_.find(static_cast<size_t>(taken.roadmapIndex));
+    if (peak == kept_.end() || peak->second.pixels.size() != out.pixels.size()) return out;  // not seen: plain fluoro
+    // A subtracted roadmap, as the angiography systems show it: the live pulse minus the DSA run's
+    // mask, so the anatomy (and a catheter that has not moved since the run) cancels and what came
+    // in since darkens; the peak frame's iodine drawn white. A wire in a white vessel stays dark.
+    const int maskIndex = session.state().images.at(static_cast<size_t>(taken.roadmapIndex)).maskIndex;
+    GreyImage fallback;  // unseen mask: the anatomy alone, so every device shows
+    const GreyImage& mask = runMask(session, taken, maskIndex, imaging::FrameContents{}, fallback);
+    return subtracted(*fluoroscope_.view(), std::move(out), live.logSignal, mask, [&](int c, int r, double d) {
+        const double iodine = std::clamp(1.0 - peak->second.at(c, r) / kDsaBackground, 0.0, 1.0);
+        return kRoadmapBackground * (1.0 - d / kRoadmapBlackAtLn) + (1.0 - kRoadmapBackground) * iodine;
+    });
 }
 
 GreyImage ImageRenderer::renderDsa(const Session& session, size_t index) {
@@ -90,30 +149,11 @@ GreyImage ImageRenderer::renderDsa(const Session& session, size_t index) {
         maskLog_[index] = stages.logSignal;
         return native;  // the mask is shown as it is, a native image
     }
-    const GreyImage* mask = maskLogSignal(static_cast<size_t>(taken.maskIndex));
-    GreyImage fallback;
-    if (!mask) {
-        // This renderer did not see the mask: take one now without the contrast.
-        imaging::FluoroStages m;
-        fluoroscope_.takeImage(session.patient(), taken.pose, grid, withoutIodine(session.radiopaqueContents()), mode,
-                               imageNoiseSeed(session, static_cast<size_t>(std::max(taken.maskIndex, 0))), {}, &m);
-        fallback = std::move(m.logSignal);
-        mask = &fallback;
-    }
+    GreyImage fallback;  // unseen mask: one now without the contrast
+    const GreyImage& mask = runMask(session, taken, taken.maskIndex, withoutIodine(session.radiopaqueContents()), fallback);
     // Log subtraction: what the anatomy attenuates cancels, the iodine (and anything that moved) stays.
-    GreyImage out = native;
-    const imaging::FluoroscopeView& view = *fluoroscope_.view();
-    for (int r = 0; r < grid.rows; ++r)
-        for (int c = 0; c < grid.cols; ++c) {
-            if (!view.isOpen(c, r)) {
-                out.at(c, r) = 0.0f;
-                continue;
-            }
-            const double d = stages.logSignal.at(c, r) - mask->at(c, r);
-            const double g = std::clamp(kDsaBackground * (1.0 - d / kDsaBlackAtLn), 0.0, 1.0);
-            out.at(c, r) = static_cast<float>(std::round(g * 255.0) / 255.0);
-        }
-    return out;
+    return subtracted(*fluoroscope_.view(), native, stages.logSignal, mask,
+                      [](int, int, double d) { return kDsaBackground * (1.0 - d / kDsaBlackAtLn); });
 }
 
 imaging::SlicePlane ctSlicePlane(const Session& session, const ImageTaken& ct) {

@@ -1,8 +1,8 @@
 #pragma once
 // Pixels of the images a session takes, on the CPU (the reference the GPU monitor is tested
 // against): the physics fluoroscopy of imaging/fluoroscope.h with the procedure's devices and the
-// contrast in the arteries; DSA frames as log subtractions of the run's mask; the roadmap over
-// last-image-hold; CT acquisitions as an axial slice with the devices drawn in (frames.cpp).
+// contrast in the arteries; DSA frames as log subtractions of the run's mask; the roadmap as a
+// subtracted last-image-hold (white vessels, dark devices); CT acquisitions as an axial slice with the devices drawn in (frames.cpp).
 #include <map>
 
 #include "core/image_io.h"
@@ -20,6 +20,12 @@ constexpr int kReportImagePixels = 512;
 // shows near-black, a 1 mm branch mid-grey).
 constexpr double kDsaBackground = 0.8;
 constexpr double kDsaBlackAtLn = 0.4;
+// Roadmap display: a mid-grey subtracted background, the stored run's iodine white, what the live
+// pulses add over the run's mask (a wire, a microcatheter) dark, black at kRoadmapBlackAtLn: twice
+// DSA's gain, as roadmap programmes raise the device contrast (a display choice, estimated).
+constexpr double kRoadmapBackground = 0.5;
+constexpr double kRoadmapBlackAtLn = 0.2;
+constexpr int kRoadmapPulsesAveraged = 4;
 // CT numbers drawn for what the CT does not hold: steel saturates the 12-bit CT scale (3071 HU);
 // bone cement with ~30% BaSO4 shows ~2000-3000 HU; iodine adds ~26 HU per mg/ml at 120 kVp (Bae
 // 2010, Radiology 256:32).
@@ -40,6 +46,11 @@ public:
 
 private:
     GreyImage renderDsa(const Session& session, size_t index);
+    GreyImage renderRoadmap(const Session& session, size_t index);
+    // The log signal of a DSA run's mask; one taken now of `unseen` (into fallback) when this
+    // renderer did not see it.
+    const GreyImage& runMask(const Session& session, const ImageTaken& taken, int maskIndex,
+                             const imaging::FrameContents& unseen, GreyImage& fallback);
     GreyImage renderCt(const Session& session, size_t index);
 
     imaging::Fluoroscope fluoroscope_;

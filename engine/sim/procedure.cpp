@@ -110,7 +110,8 @@ const std::vector<ActionSpec>& imagingActions() {
          "`dsa.mask_opacified`), then subtraction frames at the DSA programme's dose",
          sessionHandler<&Session::dsaRun>()},
         {"roadmap.on", {},
-         "the last DSA run's peak-opacification frame over live fluoroscopy; refused without a DSA run with contrast "
+         "a subtracted roadmap: live fluoroscopy minus the last DSA run's mask, the run's peak-opacification "
+         "arteries white and what came in since (a wire, a microcatheter) dark; refused without a DSA run with contrast "
          "or after the C-arm moved",
          sessionHandler<&Session::roadmapOn>()},
         {"roadmap.off", {}, "clears the roadmap (also when the C-arm, table or zoom moves)",

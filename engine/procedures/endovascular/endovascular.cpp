@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/text.h"
 #include "core/units.h"
+#include "patient/vessel_growth.h"
 #include "sim/scenario.h"
 
 namespace irsim::procedures::endovascular {
@@ -133,6 +134,16 @@ std::string Endovascular::deviceInHand() const {
 std::string Endovascular::branchAtNode(int node) const {
     const int seg = state_.rod.segment[static_cast<size_t>(node)];
     return model_->lumen.isSegment(seg) ? model_->lumen.branch(seg) : std::string("sheath");
+}
+
+std::string Endovascular::branchPlaceAtNode(int node) const {
+    const std::string branch = branchAtNode(node);
+    if (branch != patient::TreeGrowthOptions{}.branchName) return branch;
+    // A grown branch is nameless: say whose territory it is in ("hepatic_branch of segment_6").
+    const std::vector<patient::VesselNode>& nodes = model_->tree->nodes;
+    int n = state_.rod.segment[static_cast<size_t>(node)];
+    while (n >= 0 && nodes[static_cast<size_t>(n)].branch == branch) n = nodes[static_cast<size_t>(n)].parent;
+    return n < 0 ? branch : branch + " of " + nodes[static_cast<size_t>(n)].branch;
 }
 
 // Rebuilds the rod's device list for a new stack, keeping the shape and each remaining device's

@@ -150,6 +150,8 @@ public:
     // through; -1 when only wires (or nothing) are in the sheath.
     int deliveryIndex() const;
     std::string branchAtNode(int node) const;
+    // branchAtNode, and for a grown branch the named artery it comes off (a segment's), for the panel.
+    std::string branchPlaceAtNode(int node) const;
     std::string deviceInHand() const;  // "" when the sheath is empty
 
     // The actions (the table in spec() binds them; endovascular.cpp).

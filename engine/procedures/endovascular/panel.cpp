@@ -86,7 +86,7 @@ sim::PanelSpec panel() {
             const int node = e.tipNode(static_cast<int>(k));
             lines.push_back({formatted("%s %s: %.0f mm in, tip in %s", static_cast<int>(k) == st.active ? ">" : " ",
                                        e.rodModel().devices[k].title.c_str(), st.rod.insertedMm[k],
-                                       e.branchAtNode(node).c_str()),
+                                       e.branchPlaceAtNode(node).c_str()),
                              false});
         }
         if (!st.stack.empty()) {
