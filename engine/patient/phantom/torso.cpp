@@ -56,9 +56,9 @@ void paintTube(Painter& pa, uint16_t label, const Tube& t, const Hu& hu) {
 
 void paintBodyWall(Painter& pa, const Anatomy& a) {
     // Four layers over the whole grid, fused into one pass (the same bytes as four paint() calls:
-    // a voxel depends only on its own earlier paint), in slabs of slices over two threads: the skin ellipse is found once per slice and
-    // the diaphragm once per column instead of at every voxel of every layer, which was a third of
-    // the phantom's build time.
+    // a voxel depends only on its own earlier paint), in slabs of slices over two threads: the skin
+    // ellipse is found once per slice and the diaphragm once per column instead of at every voxel
+    // of every layer, which was a third of the phantom's build time.
     const VolumeGeometry& g = pa.geometry();
     const double h = g.spacing.x;
     const uint64_t seed = a.options.seed;
@@ -76,25 +76,25 @@ void paintBodyWall(Painter& pa, const Anatomy& a) {
     auto fat = [seed](const dvec3& p, double) { return hu::fat + 20.0 * (hashNoise(p, 4.0, seed) - 0.5); };
     auto visceral = [seed](const dvec3& p, double) { return hu::visceralFat + 30.0 * (hashNoise(p, 5.0, seed + 1) - 0.5); };
     forEachSlab(g.dims.z, [&](int kFirst, int kLast) {
-    for (int k = kFirst; k < kLast; ++k) {
-        const double z = (g.origin + g.spacing * dvec3(0, 0, k)).z;
-        double ax, by, yc;
-        a.skinEllipse(z, ax, by, yc);
-        const double wall = 13.0 + 30.0 * (1.0 - std::clamp((z + 20.0) / 50.0, 0.0, 1.0));
-        for (int j = 0; j < ny; ++j)
-            for (int i = 0; i < nx; ++i) {
-                const size_t idx = g.index(i, j, k);
-                const dvec3 p = g.origin + g.spacing * dvec3(i, j, k);
-                if (pa.claimable(idx, L::skin)) pa.blend(idx, L::skin, h, p, sdEllipseLayer(p, ax, by, yc, 0.0), skin);
-                if (pa.claimable(idx, L::subcutaneous_fat))
-                    pa.blend(idx, L::subcutaneous_fat, h, p, sdEllipseLayer(p, ax, by, yc, 2.0), fat);
-                if (pa.claimable(idx, L::muscle)) pa.blend(idx, L::muscle, h, p, sdEllipseLayer(p, ax, by, yc, a.fatMm), muscle);
-                if (pa.claimable(idx, L::visceral_fat)) {
-                    const double d = std::max(sdEllipseLayer(p, ax, by, yc, a.fatMm + wall), p.z - dome[static_cast<size_t>(j) * nx + i]);
-                    pa.blend(idx, L::visceral_fat, h, p, d, visceral);
+        for (int k = kFirst; k < kLast; ++k) {
+            const double z = (g.origin + g.spacing * dvec3(0, 0, k)).z;
+            double ax, by, yc;
+            a.skinEllipse(z, ax, by, yc);
+            const double wall = 13.0 + 30.0 * (1.0 - std::clamp((z + 20.0) / 50.0, 0.0, 1.0));
+            for (int j = 0; j < ny; ++j)
+                for (int i = 0; i < nx; ++i) {
+                    const size_t idx = g.index(i, j, k);
+                    const dvec3 p = g.origin + g.spacing * dvec3(i, j, k);
+                    if (pa.claimable(idx, L::skin)) pa.blend(idx, L::skin, h, p, sdEllipseLayer(p, ax, by, yc, 0.0), skin);
+                    if (pa.claimable(idx, L::subcutaneous_fat))
+                        pa.blend(idx, L::subcutaneous_fat, h, p, sdEllipseLayer(p, ax, by, yc, 2.0), fat);
+                    if (pa.claimable(idx, L::muscle)) pa.blend(idx, L::muscle, h, p, sdEllipseLayer(p, ax, by, yc, a.fatMm), muscle);
+                    if (pa.claimable(idx, L::visceral_fat)) {
+                        const double d = std::max(sdEllipseLayer(p, ax, by, yc, a.fatMm + wall), p.z - dome[static_cast<size_t>(j) * nx + i]);
+                        pa.blend(idx, L::visceral_fat, h, p, d, visceral);
+                    }
                 }
-            }
-    }
+        }
     });
 }
 
