@@ -29,6 +29,23 @@ struct Rng {
         return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
     }
 
+    // Skips `delta` draws in O(log delta) steps (Brown 1994, "Random number generation with
+    // arbitrary strides"): a stream can be split into slabs that threads draw in parallel, with the
+    // same numbers as one thread drawing them in order.
+    void advance(uint64_t delta) {
+        uint64_t mul = 6364136223846793005ULL, add = inc, accMul = 1u, accAdd = 0u;
+        while (delta > 0) {
+            if (delta & 1u) {
+                accMul *= mul;
+                accAdd = accAdd * mul + add;
+            }
+            add = (mul + 1u) * add;
+            mul *= mul;
+            delta >>= 1u;
+        }
+        state = accMul * state + accAdd;
+    }
+
     // Uniform in [0, 1) with 32 bits of resolution.
     double uniform() { return next() * (1.0 / 4294967296.0); }
     double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }

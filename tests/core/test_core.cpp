@@ -29,6 +29,18 @@ TEST_CASE("the random generator repeats for a seed and draws Poisson counts with
     }
 }
 
+TEST_CASE("skipping ahead in a random stream lands where drawing one by one does", "[core][rng]") {
+    // The phantom's CT noise is drawn in slabs on two threads from one stream: the slab's start
+    // must be the state after exactly that many draws, for any count (powers of two and not).
+    for (uint64_t n : {0ull, 1ull, 2ull, 3ull, 1000ull, 65536ull, 123457ull}) {
+        Rng walked = Rng::seeded(99, 99u), skipped = Rng::seeded(99, 99u);
+        for (uint64_t i = 0; i < n; ++i) walked.next();
+        skipped.advance(n);
+        CHECK(skipped.state == walked.state);
+        CHECK(skipped.next() == walked.next());
+    }
+}
+
 TEST_CASE("PFM and PNG images round-trip with the top row first", "[core][image]") {
     GreyImage img;
     img.width = 5;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 #include <glm/glm.hpp>
@@ -56,6 +57,21 @@ inline double smoothNoise(const dvec3& p, const dvec3& cellMm, uint64_t seed) {
 // Two octaves of smooth noise, in [0, 1): coarse shapes with finer detail on their edges.
 inline double mottle(const dvec3& p, double cellMm, uint64_t seed) {
     return (2.0 * smoothNoise(p, dvec3(cellMm), seed) + smoothNoise(p, dvec3(cellMm * 0.4), seed + 101)) / 3.0;
+}
+
+// Runs body(first, last) over [0, n) cut into one contiguous slab per thread (at most two: the
+// build shares its machine). Each slab must write only its own elements, so the result does not
+// depend on the number of threads; the threads shorten the wait, not the CPU time.
+template <class Body>
+void forEachSlab(int n, const Body& body) {
+    const int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 2);
+    if (threads == 1 || n < 2) {
+        body(0, n);
+        return;
+    }
+    std::thread other([&] { body(n / 2, n); });
+    body(0, n / 2);
+    other.join();
 }
 
 struct Box {
@@ -171,14 +187,20 @@ public:
                     const size_t idx = g_.index(i, j, k);
                     if (priority_[labels_[idx]] > pr) continue;
                     const dvec3 p = g_.origin + g_.spacing * dvec3(i, j, k);
-                    const double d = sdf(p);
-                    const double cover = std::clamp(0.5 - d / h, 0.0, 1.0);
-                    if (cover <= 0.0) continue;
-                    const double v = hu(p, d);
-                    hu_[idx] = static_cast<float>(hu_[idx] + (v - hu_[idx]) * cover);
-                    if (cover >= 0.5) labels_[idx] = label;
+                    blend(idx, label, h, p, sdf(p), hu);
                 }
     }
+    // One voxel of paint() whose priority check has passed, for passes fused over the same voxels
+    // (each voxel depends only on its own earlier paint, so fusing passes gives the same bytes).
+    template <class Hu>
+    void blend(size_t idx, uint16_t label, double h, const dvec3& p, double d, const Hu& hu) {
+        const double cover = std::clamp(0.5 - d / h, 0.0, 1.0);
+        if (cover <= 0.0) return;
+        const double v = hu(p, d);
+        hu_[idx] = static_cast<float>(hu_[idx] + (v - hu_[idx]) * cover);
+        if (cover >= 0.5) labels_[idx] = label;
+    }
+    bool claimable(size_t idx, uint16_t label) const { return priority_[labels_[idx]] <= priority_[label]; }
     template <class Sdf>
     void paint(const Box& bounds, uint16_t label, const Sdf& sdf, double huValue) {
         paint(bounds, label, sdf, [huValue](const dvec3&, double) { return huValue; });

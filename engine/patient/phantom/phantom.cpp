@@ -141,14 +141,19 @@ Patient makePhantom(const PhantomOptions& o, const ProgressFn& progress) {
     p.labelNames = irsimLabels();
     p.ct.geometry = g;
     p.ct.voxels.resize(g.voxelCount());
-    // Quantum noise, drawn voxel by voxel in memory order from its own stream.
-    Rng noise = Rng::seeded(o.seed, 99u);
+    // Quantum noise, drawn voxel by voxel in memory order from its own stream (two draws a voxel);
+    // each slab of slices starts its copy of the stream where that slab's first voxel's draws are.
     const std::vector<float>& hu = pa.hu();
-    for (size_t i = 0; i < hu.size(); ++i) {
-        double v = hu[i];
-        if (o.ctNoiseHu > 0.0) v += o.ctNoiseHu * noise.normal();
-        p.ct.voxels[i] = static_cast<int16_t>(std::clamp(std::lround(v), -1024L, 3071L));
-    }
+    const size_t perSlice = static_cast<size_t>(g.dims.x) * g.dims.y;
+    phantom::forEachSlab(g.dims.z, [&](int kFirst, int kLast) {
+        Rng noise = Rng::seeded(o.seed, 99u);
+        noise.advance(2u * perSlice * static_cast<size_t>(kFirst));
+        for (size_t i = perSlice * kFirst; i < perSlice * kLast; ++i) {
+            double v = hu[i];
+            if (o.ctNoiseHu > 0.0) v += o.ctNoiseHu * noise.normal();
+            p.ct.voxels[i] = static_cast<int16_t>(std::clamp(std::lround(v), -1024L, 3071L));
+        }
+    });
     p.labels.geometry = g;
     p.labels.voxels = std::move(pa.labels());
     p.liverSegments.allocate(g, 0);
