@@ -293,24 +293,14 @@ struct VertebraShape {
     // trocar path, converging 1 degree, runs along the anterolateral cortex, and a waist there put
     // the shipped expert's cement outside the body); the endplates are
     // slightly concave (~1 mm central depression); the ring apophysis rounds the rim (radius ~2.5
-    // mm lumbar, 2 mm thoracic). The posterior wall, the front of the canal, is concave too: ~2 mm
-    // behind the midline at mid-height, 1 mm at the endplates (the basivertebral veins' notch),
-    // fading out towards the pedicles.
+    // mm lumbar, 2 mm thoracic). The posterior wall, the front of the canal, stays flat: a ~2 mm
+    // notch behind the midline (the basivertebral veins') moved the canal's front, from which the
+    // vertebroplasty derives its pedicles and depth scale, and changed the derived L1 pedicles.
     double waist() const { return v.dim.level == "T12" ? 0.0 : 0.10; }
     double rimRadius() const { return isLumbar(v) ? 2.5 : 2.0; }
     static constexpr double kEndplateDipMm = 1.0;
     // The anterior wall's concavity is about half the lateral walls' (~5% of the depth).
     static constexpr double kAnteriorShare = 0.5;
-
-    // How far the posterior wall lies in front of yPost at (x, z). Not at T12: the shipped bone
-    // ablation of its metastasis is planned against the canal's front there, and a notch brought
-    // the canal (the nerve-injury boundary) 2 mm nearer its zone.
-    double posteriorConcavity(double x, double z) const {
-        if (v.dim.level == "T12") return 0.0;
-        const double tz = std::clamp((z - v.zCentre) / (v.dim.bodyHeightMm / 2.0), -1.0, 1.0);
-        const double tx = x / (0.6 * v.dim.canalWidthMm);
-        return (1.0 + (1.0 - tz * tz)) * std::max(0.0, 1.0 - tx * tx);
-    }
 
     // 1 - waist() at mid-height, 1 where the rim's rounding begins (so the rim keeps the table's
     // endplate width).
@@ -338,8 +328,7 @@ struct VertebraShape {
         const double hx = 0.36 * W, hy = D / 4.0, r = 5.0;
         const double qx = std::abs(q.x) - (hx - r), qy = std::abs(q.y - (v.yCentre + hy)) - (hy - r);
         const double kFlat = std::hypot(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
-        const double radial = std::max(std::min(kRound, kFlat) * std::min(s, sy),
-                                       p.y - (yPost - posteriorConcavity(p.x, p.z)));
+        const double radial = std::min(kRound, kFlat) * std::min(s, sy);
         return roundedIntersection(radial, std::max(bottom - p.z, p.z - top), rimRadius());
     }
 
@@ -415,17 +404,13 @@ void paintSpine(Painter& pa, Anatomy& a) {
                      return below ? std::max(d, -below->body(p)) : std::max(d, zd - p.z);
                  },
                  hu::disc);
-        // The canal through this level and its disc; in front it fills the posterior wall's
-        // concavity.
+        // The canal through this level and its disc.
         const double zCanalTop = n == 0 ? zTop : v.zCentre + H / 2.0 + 0.01;
         const double yc = shape.yPost + shape.canalDepth / 2.0;
-        pa.paint({{-v.dim.canalWidthMm, shape.yPost - 3.0, zd - 1.0}, {v.dim.canalWidthMm, shape.yPost + shape.canalDepth + 1.0, zCanalTop}},
+        pa.paint({{-v.dim.canalWidthMm, shape.yPost - 1.0, zd - 1.0}, {v.dim.canalWidthMm, shape.yPost + shape.canalDepth + 1.0, zCanalTop}},
                  L::spinal_canal,
                  [&](const dvec3& p) {
-                     const double canal = sdEllipticCylinderZ(p, 0.0, yc, v.dim.canalWidthMm / 2.0, shape.canalDepth / 2.0, zd, zCanalTop);
-                     const double notch = sdEllipticCylinderZ(p, 0.0, yc - 2.0, v.dim.canalWidthMm / 2.0, shape.canalDepth / 2.0 + 2.0,
-                                                              zb, zb + H);
-                     return std::min(canal, std::max(std::max(notch, p.y - shape.yPost - 0.5), -shape.body(p)));
+                     return sdEllipticCylinderZ(p, 0.0, yc, v.dim.canalWidthMm / 2.0, shape.canalDepth / 2.0, zd, zCanalTop);
                  },
                  hu::csf);
         if (v.lytic)
