@@ -18,10 +18,10 @@ using namespace irsim::patient;
 namespace {
 
 // A noise-free 0.5 mm phantom of the region lo..hi, so shapes can be measured to ~0.5 mm.
-Patient fineRegion(const glm::dvec3& lo, const glm::dvec3& hi) {
+Patient fineRegion(const glm::dvec3& lo, const glm::dvec3& hi, double voxelMm = 0.5) {
     PhantomOptions o;
     o.seed = 3;
-    o.voxelMm = 0.5;
+    o.voxelMm = voxelMm;
     o.ctNoiseHu = 0.0;
     o.regionMm = std::make_pair(lo, hi);
     return makePhantom(o);
@@ -67,6 +67,23 @@ double runLength(const Patient& p, const glm::dvec3& from, const glm::dvec3& dir
         total += t;
     }
     return total;
+}
+
+// The widest run of `label` across a body (its endplate width) and the narrowest in its middle
+// third (its waist), along lines through its centre, from endplate to endplate.
+std::pair<double, double> endplateAndWaist(const Patient& p, const glm::dvec3& c, double H, uint16_t label) {
+    double endplate = 0.0, waist = 1e9;
+    for (double z = -H / 2.0 + 0.5; z <= H / 2.0 - 0.5; z += 0.5) {
+        const double w = runLength(p, c + glm::dvec3(0.0, 0.0, z), {1.0, 0.0, 0.0}, label);
+        endplate = std::max(endplate, w);
+        if (std::abs(z) < H / 6.0) waist = std::min(waist, w);
+    }
+    return {endplate, waist};
+}
+
+const VertebraDimensions& dimensionsOf(const std::string& level) {
+    return *std::find_if(phantomVertebrae().begin(), phantomVertebrae().end(),
+                         [&](const VertebraDimensions& d) { return d.level == level; });
 }
 }  // namespace
 
@@ -143,13 +160,7 @@ TEST_CASE("lumbar vertebral bodies have a concave waist, bodies a thin cortex an
         const uint16_t label = *labels::vertebra(dim.level);
         const glm::dvec3 c = p.landmark(v + ".body_centre");
         const double H = dim.bodyHeightMm;
-        // Width across the body, along the line through its centre, from endplate to endplate.
-        double endplate = 0.0, waist = 1e9;
-        for (double z = -H / 2.0 + 0.5; z <= H / 2.0 - 0.5; z += 0.5) {
-            const double w = runLength(p, c + glm::dvec3(0.0, 0.0, z), {1.0, 0.0, 0.0}, label);
-            endplate = std::max(endplate, w);
-            if (std::abs(z) < H / 6.0) waist = std::min(waist, w);
-        }
+        const auto [endplate, waist] = endplateAndWaist(p, c, H, label);
         // The anterior wall: concave too (shallower at mid-height than near the endplates).
         auto anteriorY = [&](double z) {
             double y = c.y;
@@ -396,4 +407,131 @@ TEST_CASE("bad phantom options are refused with the field named", "[patient][pha
     CHECK(parseMichelsType("type III") == MichelsType::III);
     CHECK(parseMichelsType("10") == MichelsType::X);
     CHECK_FALSE(parseMichelsType("XI"));
+}
+
+TEST_CASE("thoracic vertebral bodies T8-T11 have a waist like the lumbar ones", "[patient][phantom][spine]") {
+    static const Patient p = fineRegion({-25.0, 5.0, 195.0}, {25.0, 48.0, 302.0});
+    for (const char* level : {"T8", "T9", "T10", "T11"}) {
+        const VertebraDimensions& dim = dimensionsOf(level);
+        const glm::dvec3 c = p.landmark(std::string("vertebrae_") + level + ".body_centre");
+        const auto [endplate, waist] = endplateAndWaist(p, c, dim.bodyHeightMm, *labels::vertebra(level));
+        std::printf("%s: endplate width %.1f mm, waist %.1f mm (ratio %.3f)\n", level, endplate, waist, waist / endplate);
+        INFO(level);
+        CHECK(std::abs(endplate - dim.bodyWidthMm) < 1.5);
+        // Waist / endplate width 0.85-0.95 (estimated from AP radiographs: thoracic bodies are
+        // waisted a little less than lumbar ones; no published table in the reference).
+        CHECK(waist / endplate > 0.85);
+        CHECK(waist / endplate < 0.95);
+    }
+}
+
+TEST_CASE("lumbar transverse processes are longest at L3 and taper to their tips", "[patient][phantom][spine]") {
+    static const Patient p = fineRegion({0.0, 25.0, -20.0}, {55.0, 75.0, 170.0}, 1.0);
+    const VolumeGeometry& g = p.labels.geometry;
+    double longest = 0.0;
+    std::string longestLevel;
+    for (const char* level : {"L1", "L2", "L3", "L4", "L5"}) {
+        const uint16_t label = *labels::vertebra(level);
+        // The tip: the farthest voxel of the vertebra from the midline.
+        double tip = 0.0;
+        for (int k = 0; k < g.dims.z; ++k)
+            for (int j = 0; j < g.dims.y; ++j)
+                for (int i = 0; i < g.dims.x; ++i)
+                    if (p.labels.at(i, j, k) == label) tip = std::max(tip, g.voxelToPatient(glm::dvec3(i, j, k)).x);
+        // Its craniocaudal height 6 mm inside the tip and 12 mm lateral to the pedicle's centre.
+        auto height = [&](double x) {
+            int n = 0;
+            for (int k = 0; k < g.dims.z; ++k)
+                for (int j = 0; j < g.dims.y; ++j) {
+                    const glm::ivec3 v(glm::floor(g.patientToVoxel({x, 0.0, 0.0}) + 0.5));
+                    if (p.labels.at(v.x, j, k) == label) { ++n; break; }
+                }
+            return n * g.spacing.z;
+        };
+        const double rootX = p.landmark(std::string("vertebrae_") + level + ".pedicle_left.centre").x + 12.0;
+        const double hRoot = height(rootX), hTip = height(tip - 6.0);
+        std::printf("%s: transverse process tip %.1f mm from the midline, height %.1f mm near the root, %.1f mm near the tip\n",
+                    level, tip, hRoot, hTip);
+        INFO(level);
+        // Half the bitransverse width, 34-50 mm (estimated from adult radiographs; no table in the
+        // reference), within a voxel of the designed lengths.
+        CHECK(tip > 34.0);
+        CHECK(tip < 50.0);
+        // Tapering: at least a voxel lower near the tip (designed ~9 mm at the root, ~6 mm at the tip).
+        CHECK(hTip <= hRoot - 1.0);
+        if (tip > longest) { longest = tip; longestLevel = level; }
+    }
+    CHECK(longestLevel == "L3");
+}
+
+TEST_CASE("the psoas grows caudally along the lumbar spine and is oval, not round, in section", "[patient][phantom][muscle]") {
+    static const Patient p = fineRegion({0.0, -60.0, -5.0}, {100.0, 70.0, 155.0}, 1.0);
+    const VolumeGeometry& g = p.labels.geometry;
+    double previous = 0.0;
+    for (const char* level : {"L1", "L2", "L3", "L4"}) {
+        const double z = p.landmark(std::string("vertebrae_") + level + ".body_centre").z;
+        const int k = static_cast<int>(std::lround(g.patientToVoxel({0.0, 0.0, z}).z));
+        double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+        for (int j = 0; j < g.dims.y; ++j)
+            for (int i = 0; i < g.dims.x; ++i) {
+                if (p.labels.at(i, j, k) != labels::iliopsoas_left) continue;
+                const glm::dvec3 q = g.voxelToPatient(glm::dvec3(i, j, k));
+                n += 1; sx += q.x; sy += q.y; sxx += q.x * q.x; syy += q.y * q.y; sxy += q.x * q.y;
+            }
+        const double area = n * g.spacing.x * g.spacing.y;
+        const double cxx = sxx / n - (sx / n) * (sx / n), cyy = syy / n - (sy / n) * (sy / n), cxy = sxy / n - (sx / n) * (sy / n);
+        const double tr = cxx + cyy, det = cxx * cyy - cxy * cxy, disc = std::sqrt(tr * tr / 4.0 - det);
+        const double aspect = std::sqrt((tr / 2.0 + disc) / (tr / 2.0 - disc));
+        std::printf("%s: psoas %.0f mm^2, aspect %.2f\n", level, area, aspect);
+        INFO(level);
+        // Growing downwards (estimated: ~8-12 cm^2 per side at L3 in adult CT sarcopenia studies).
+        CHECK(area > previous * 1.15);
+        if (std::string(level) == "L3") {
+            CHECK(area > 800.0);
+            CHECK(area < 1200.0);
+        }
+        // An oval or teardrop, not a circle (aspect estimated ~1.3-1.8 from adult CT).
+        CHECK(aspect > 1.25);
+        CHECK(aspect < 1.9);
+        previous = area;
+    }
+}
+
+TEST_CASE("the iliac wing is a thin curved plate with a thick crest and a sacroiliac joint space", "[patient][phantom][pelvis]") {
+    static const Patient p = fineRegion({20.0, -10.0, -65.0}, {125.0, 60.0, 25.0}, 0.5);
+    // Thickness along a ray from inside the pelvis outwards through the wing (x lateral, slightly
+    // posterior), at the height z: the run of hip bone.
+    const glm::dvec3 dir = glm::normalize(glm::dvec3(0.97, 0.26, 0.0));
+    auto thickness = [&](double z) {
+        double run = 0.0;
+        for (double t = 0.0; t < 90.0; t += 0.25)
+            if (labelAt(p, glm::dvec3(38.0, -2.0, z) + dir * t) == labels::hip_left) run += 0.25;
+        return run;
+    };
+    const double fossa = thickness(-30.0);
+    double crest = 0.0;
+    for (double z = 0.0; z <= 20.0; z += 0.5) crest = std::max(crest, thickness(z));
+    // The crest's top: the highest hip voxel above the ray's path.
+    std::printf("iliac wing: fossa %.1f mm, crest %.1f mm\n", fossa, crest);
+    // Estimated from adult pelvic CT (no table in the reference): the iliac fossa ~3-5 mm, the
+    // crest's rim ~10-14 mm.
+    CHECK(fossa > 2.5);
+    CHECK(fossa < 6.0);
+    CHECK(crest > 9.0);
+    CHECK(crest < 15.0);
+    // The sacroiliac joint: going outwards from the sacrum at the level of S2, a gap of 1.5-4 mm
+    // (estimated; ~2-3 mm on CT) of non-bone before the ilium.
+    const double zS2 = -60.0;
+    double bestGap = 1e9;
+    for (double y = 35.0; y <= 55.0; y += 1.0) {
+        double x = 20.0;
+        while (x < 70.0 && labelAt(p, {x, y, zS2}) != labels::sacrum) x += 0.25;
+        while (x < 70.0 && labelAt(p, {x, y, zS2}) == labels::sacrum) x += 0.25;
+        const double start = x;
+        while (x < 70.0 && labelAt(p, {x, y, zS2}) != labels::hip_left) x += 0.25;
+        if (start > 20.0 && x < 70.0) bestGap = std::min(bestGap, x - start);
+    }
+    std::printf("sacroiliac joint space %.1f mm\n", bestGap);
+    CHECK(bestGap > 1.5);
+    CHECK(bestGap < 4.0);
 }

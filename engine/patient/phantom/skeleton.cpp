@@ -3,6 +3,7 @@
 // with costal cartilages, sacrum, hip bones and femurs; and the vertebral landmarks.
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "patient/labels.h"
 #include "patient/phantom/anatomy.h"
@@ -113,6 +114,53 @@ struct OrientedEllipsoid {
     }
 };
 
+// The iliac wing (ala of the ilium) of one side: a curved plate, its axial section an arc of an
+// ellipse round a centre in front of the sacrum, concave medially (the iliac fossa), flaring
+// outwards as it rises from above the acetabulum to the crest. Thin in the fossa, thickened at the
+// crest's rim and posteriorly towards the sacroiliac joint (dimensions estimated from adult pelvic
+// CT: fossa ~3-5 mm, crest ~10-14 mm, the posterior ilium ~20 mm; no table in the reference).
+struct IliacWing {
+    double s;                                   // -1 right, +1 left
+    static constexpr double kCx = 38.0, kCy = -2.0;  // the arc's centre (x mirrored), mm
+    static constexpr double kFossaMm = 4.0, kCrestMm = 12.0, kPosteriorMm = 20.0;
+    static constexpr double kAnteriorDeg = -58.0, kPosteriorDeg = 100.0;
+
+    // The arc's lateral semi-axis at height z: ~46 mm above the acetabulum, 80 mm at the crest.
+    static double lateral(double z) { return 46.0 + 34.0 * std::clamp((z + 70.0) / 85.0, 0.0, 1.0); }
+    static constexpr double kAp = 52.0;
+    // The crest's height along the arc: highest over its middle, lower at the anterior and
+    // posterior superior iliac spines.
+    static double crestZ(double thetaDeg) {
+        const double u = (thetaDeg - 15.0) / (thetaDeg < 15.0 ? 73.0 : 69.0);
+        return 18.0 - 36.0 * u * u;
+    }
+    static double bottomZ(double thetaDeg) { return -72.0 - 18.0 * std::clamp((thetaDeg - 40.0) / 44.0, 0.0, 1.0); }
+    double thickness(double thetaDeg, double z) const {
+        const double rim = std::clamp(1.0 - (crestZ(thetaDeg) - z) / 14.0, 0.0, 1.0);
+        const double back = std::clamp((thetaDeg - 45.0) / 35.0, 0.0, 1.0);
+        return std::max(kFossaMm + (kCrestMm - kFossaMm) * rim, kFossaMm + (kPosteriorMm - kFossaMm) * back);
+    }
+    double theta(const dvec3& p) const { return std::atan2(p.y - kCy, s * p.x - kCx) / kDegToRad; }
+    // Signed distance from the plate's mid-surface, mm (+ lateral), measured along the ray from the
+    // arc's centre.
+    double offset(const dvec3& p) const {
+        const double qx = s * p.x - kCx, qy = p.y - kCy;
+        const double k = std::hypot(qx / lateral(p.z), qy / kAp);
+        return std::hypot(qx, qy) * (k - 1.0) / std::max(k, 1e-6);
+    }
+    double operator()(const dvec3& p) const {
+        const double th = theta(p);
+        const double plate = std::abs(offset(p)) - thickness(th, p.z) / 2.0;
+        const double r = 0.5 * (lateral(p.z) + kAp);
+        const double ends = std::max((kAnteriorDeg - th), (th - kPosteriorDeg)) * kDegToRad * r;
+        const double height = std::max(bottomZ(th) - p.z, p.z - crestZ(th));
+        return roundedIntersection(std::max(plate, ends), height, 4.0);
+    }
+    Box bounds() const {
+        return {{s < 0 ? -130.0 : 25.0, -60.0, -95.0}, {s < 0 ? -25.0 : 130.0, 65.0, 22.0}};
+    }
+};
+
 // One vertebra as a union of parts, in the patient frame.
 struct VertebraShape {
     const VertebraLayout& v;
@@ -125,6 +173,7 @@ struct VertebraShape {
     OrientedBox spinous;
     dvec3 tpA[2], tpB[2], facetA[2], facetB[2];
     double tpRadius;
+    std::vector<FlatTube> transverse;
     // The facet joints above and below this level: where the articular processes of two levels
     // overlap (a band of 2 * kFacetOverlapMm in height) a plane gap separates them.
     dvec3 jointUp[2], jointDown[2], jointNormal[2];
@@ -152,9 +201,11 @@ struct VertebraShape {
                                     {len / 2.0 + 2.0, 3.2, 0.42 * H}};
             const double sx = s == 0 ? -1.0 : 1.0;
             const bool lumbar = isLumbar(v);
+            // The transverse process tapers from its root to its tip; lumbar processes run nearly
+            // coronally, a little dorsally and caudally, thoracic ones dorsolaterally (to the rib
+            // tubercles).
             tpA[s] = back + dvec3(0.0, -2.0, 1.0);
-            tpB[s] = dvec3(sx * (v.dim.bodyWidthMm / 2.0 + (lumbar ? 24.0 : 18.0)), back.y + (lumbar ? 2.0 : 12.0),
-                           back.z + 2.0);
+            tpB[s] = dvec3(sx * transverseTipMm(v.dim.level), back.y + (lumbar ? 4.0 : 12.0), back.z + (lumbar ? -3.0 : 0.0));
             // The articular pillar (superior and inferior articular processes) runs from the joint
             // with the level above to the joint with the level below, both at mid-disc height.
             const double aboveDisc = above ? above->dim.discHeightMm : v.dim.discHeightMm;
@@ -172,6 +223,10 @@ struct VertebraShape {
         }
         tpRadius = isLumbar(v) ? 4.5 : 5.0;
         const bool lumbar = isLumbar(v);
+        // Round at the root, flattened towards the tip (lumbar: a blade ~6 mm high and ~4 mm
+        // thick; thoracic: a club); estimated.
+        const glm::dvec2 tpTip = lumbar ? glm::dvec2(3.0, 2.0) : glm::dvec2(3.8, 3.2);
+        for (int s = 0; s < 2; ++s) transverse.emplace_back(tpA[s], tpB[s], glm::dvec2(tpRadius), tpTip);
         // Spinous processes slope caudally, steeply in the mid-thorax (the tip overlies the body
         // below) and nearly horizontal in the lumbar spine; estimated from standard anatomy.
         spinousSlopeDeg = spinousSlope(v.dim.level);
@@ -180,6 +235,19 @@ struct VertebraShape {
         const dvec3 sax = glm::normalize(tip - mid);
         spinous = OrientedBox{(mid + tip) * 0.5, sax, {1, 0, 0}, glm::cross(sax, dvec3(1, 0, 0)),
                               {glm::length(tip - mid) / 2.0 + 2.0, 3.5, lumbar ? 9.0 : 5.0}, 3.0};
+    }
+
+    // The tip of the transverse process from the midline, mm (half the bitransverse width):
+    // estimated from adult AP radiographs and dry-bone figures (no table in the reference): the
+    // lumbar processes lengthen to L3, the longest, and shorten again to L5; the thoracic ones
+    // shorten downwards to the small T12 process.
+    static double transverseTipMm(const std::string& level) {
+        if (level[0] == 'L') {
+            static const double lumbar[] = {36.0, 42.0, 47.0, 44.0, 42.0};
+            return lumbar[std::stoi(level.substr(1)) - 1];
+        }
+        const int n = std::stoi(level.substr(1));
+        return n <= 10 ? 37.0 : (n == 11 ? 32.0 : 27.0);
     }
 
     static double spinousSlope(const std::string& level) {
@@ -221,12 +289,14 @@ struct VertebraShape {
 
     // Body shape, estimated from lateral and AP radiographs and sagittal CT (no published table we
     // hold covers it): the lateral and anterior walls are concave, the body ~10%
-    // narrower at mid-height than at the endplates (lumbar only: the T12 trocar path, converging
-    // 1 degree, runs along the anterolateral cortex, and a thoracic waist put the shipped expert's
-    // cement outside the body); the endplates are
+    // narrower at mid-height than at the endplates, lumbar and thoracic (T6-T11; not T12: its
+    // trocar path, converging 1 degree, runs along the anterolateral cortex, and a waist there put
+    // the shipped expert's cement outside the body); the endplates are
     // slightly concave (~1 mm central depression); the ring apophysis rounds the rim (radius ~2.5
-    // mm lumbar, 2 mm thoracic). The posterior wall, the front of the canal, stays nearly flat.
-    double waist() const { return isLumbar(v) ? 0.10 : 0.0; }
+    // mm lumbar, 2 mm thoracic). The posterior wall, the front of the canal, stays flat: a ~2 mm
+    // notch behind the midline (the basivertebral veins') moved the canal's front, from which the
+    // vertebroplasty derives its pedicles and depth scale, and changed the derived L1 pedicles.
+    double waist() const { return v.dim.level == "T12" ? 0.0 : 0.10; }
     double rimRadius() const { return isLumbar(v) ? 2.5 : 2.0; }
     static constexpr double kEndplateDipMm = 1.0;
     // The anterior wall's concavity is about half the lateral walls' (~5% of the depth).
@@ -267,7 +337,7 @@ struct VertebraShape {
         for (int s = 0; s < 2; ++s) {
             d = std::min(d, pedicle[s](p));
             d = std::min(d, lamina[s](p));
-            d = std::min(d, sdCapsule(p, tpA[s], tpB[s], tpRadius, tpRadius * 0.8));
+            d = std::min(d, transverse[s](p));
             d = std::min(d, facets(p, s));
         }
         return std::min(d, spinous(p));
@@ -308,9 +378,12 @@ void paintSpine(Painter& pa, Anatomy& a) {
         const VertebralBoneHu bodyBone{isLumbar(v) ? 1.2 : 1.0, cancellous, a.options.seed + 31, yFull, yNone};
         const VertebralBoneHu archBone{kArchShellMm, cancellous, a.options.seed + 31, yFull, yNone};
         pa.paint(shape.bounds(), v.label, shape, [&](const dvec3& p, double d) {
-            // Only the spinous process, away from every trocar path, gets the thicker shell.
+            // Only the spinous and transverse processes, away from every trocar path, get the
+            // thicker shell.
             const bool spinous = shape.spinous(p) <= d + 1e-9 && shape.lamina[0](p) > 0.0 && shape.lamina[1](p) > 0.0;
-            double h = spinous ? archBone(p, d) : bodyBone(p, d);
+            const bool transverse = shape.pedicle[0](p) > 0.0 && shape.pedicle[1](p) > 0.0 &&
+                                    std::min(shape.transverse[0](p), shape.transverse[1](p)) <= d + 1e-9;
+            double h = spinous || transverse ? archBone(p, d) : bodyBone(p, d);
             // Impacted trabeculae under a fractured endplate: a sclerotic band.
             if (v.heightLoss > 0.0 && shape.body(p) < 0.0 && p.z > v.zCentre + H / 2.0 - v.heightLoss * H - 6.0)
                 h += 180.0;
@@ -441,11 +514,12 @@ void paintRibsAndPelvis(Painter& pa, const Anatomy& a) {
     for (int side = -1; side <= 1; side += 2) {
         const double s = side;
         const uint16_t hip = side < 0 ? L::hip_right : L::hip_left;
-        // Iliac wing: a thin plate flaring anterolaterally from the sacroiliac joint.
-        const dvec3 nrm = glm::normalize(dvec3(s, -0.45, 0.0));
-        const dvec3 inPlane = glm::normalize(glm::cross(dvec3(0, 0, 1), nrm));
-        OrientedEllipsoid wing{{s * 88.0, 18.0, -42.0}, nrm, inPlane, {0, 0, 1}, {5.0, 58.0, 45.0}};
-        pa.paint(wing.bounds(), hip, wing, bone);
+        // Iliac wing, from the sacroiliac joint (a ~2.5 mm joint space along the sacrum's
+        // lateral surface, estimated) flaring anterolaterally to the anterior superior spine.
+        const IliacWing wing{s};
+        OrientedEllipsoid joint = sacrum;  // the sacrum grown by the joint space (the ellipsoid's
+        joint.r += dvec3(3.0, 2.5, 2.5);   // taper narrows the lateral growth to ~2.5 mm)
+        pa.paint(wing.bounds(), hip, [&](const dvec3& p) { return std::max(wing(p), -joint(p)); }, bone);
         const dvec3 parts[][2] = {{{s * 76.0, 22.0, -60.0}, {s * 80.0, -8.0, -112.0}},   // body of ilium, acetabulum
                                   {{s * 78.0, 2.0, -118.0}, {s * 60.0, 28.0, -158.0}},   // ischium
                                   {{s * 74.0, -24.0, -112.0}, {s * 10.0, -60.0, -128.0}}};  // pubic ramus

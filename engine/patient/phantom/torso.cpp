@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/units.h"
 #include "patient/labels.h"
 #include "patient/phantom/anatomy.h"
 
@@ -51,6 +52,61 @@ void paintTube(Painter& pa, uint16_t label, const Tube& t, const Hu& hu) {
                  });
     }
 }
+
+// Linear interpolation in a table of (z, value) rows sorted by decreasing z, clamped at the ends.
+double byHeight(const std::vector<glm::dvec2>& rows, double z) {
+    if (z >= rows.front().x) return rows.front().y;
+    for (size_t k = 1; k < rows.size(); ++k)
+        if (z >= rows[k].x) return mix(rows[k].y, rows[k - 1].y, (z - rows[k].x) / (rows[k - 1].x - rows[k].x));
+    return rows.back().y;
+}
+
+// The psoas in axial section: a teardrop whose rounded belly lies anterolateral and whose tail
+// points posteromedially into the angle between the vertebral body and the transverse process,
+// its area growing from its origin at T12 to the lumbosacral junction. Areas per side (mm^2)
+// estimated from adult CT (psoas area at L3 ~8-12 cm^2 per side in adult men in sarcopenia
+// studies; smaller above, largest at L4-L5), aspect ~1.5 (estimated).
+struct PsoasSection {
+    double s, zTop;
+    static constexpr double kTail = 0.35;  // the tail's half width is 65% of the belly's
+    glm::dvec2 centre(double z) const {
+        static const std::vector<glm::dvec2> x{{176.0, 22.0}, {90.0, 38.0}, {-10.0, 52.0}, {-95.0, 70.0}, {-170.0, 78.0}};
+        static const std::vector<glm::dvec2> y{{176.0, 28.0}, {90.0, 26.0}, {-10.0, 12.0}, {-95.0, -22.0}, {-170.0, -35.0}};
+        return {s * byHeight(x, z), byHeight(y, z)};
+    }
+    static double areaMm2(double z) {
+        static const std::vector<glm::dvec2> area{{176.0, 150.0}, {148.0, 400.0}, {113.0, 700.0}, {76.0, 1000.0},
+                                                  {38.0, 1300.0}, {0.0, 1500.0}, {-95.0, 1150.0}, {-170.0, 900.0}};
+        return byHeight(area, z);
+    }
+    static double aspect(double z) { return 1.15 + 0.35 * std::clamp((z + 95.0) / 100.0, 0.0, 1.0); }
+    double operator()(const dvec3& p) const {
+        const double A = areaMm2(p.z), e = aspect(p.z);
+        // The mean half width over the teardrop is (1 - kTail / 4) of the belly's.
+        const double ru = std::sqrt(A * e / kPi), rv = std::sqrt(A / (kPi * e)) / (1.0 - kTail / 4.0);
+        const glm::dvec2 axis = glm::normalize(glm::dvec2(s * 0.6, -0.8)), across(-axis.y, axis.x);
+        const glm::dvec2 q = glm::dvec2(p.x, p.y) - centre(p.z);
+        const double u = glm::dot(q, axis), w = rv * (1.0 - kTail * std::clamp(-u / ru, 0.0, 1.0));
+        const double v = glm::dot(q, across);
+        const double d = (std::hypot(u / ru, v / w) - 1.0) * std::min(ru, w);
+        return std::max(d, std::max(p.z - zTop, -170.0 - p.z));
+    }
+};
+
+// The erector spinae of one side in axial section: a rounded rectangle from beside the spinous
+// process to the angles of the ribs (lumbar ~56 x 44 mm, thoracic ~40 x 32 mm; estimated from adult
+// CT).
+struct ErectorSection {
+    double s;
+    double operator()(const dvec3& p) const {
+        const double t = std::clamp((p.z - 140.0) / 60.0, 0.0, 1.0);  // 0 lumbar, 1 thoracic
+        const double cx = mix(34.0, 28.0, t), hx = mix(28.0, 20.0, t), cy = mix(82.0, 78.0, t), hy = mix(22.0, 16.0, t);
+        const double r = 10.0;
+        const double qx = std::abs(s * p.x - cx) - (hx - r), qy = std::abs(p.y - cy) - (hy - r);
+        const double d = std::hypot(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
+        return std::max(d, std::max(-60.0 - p.z, p.z - 400.0));
+    }
+};
 
 }  // namespace
 
@@ -279,20 +335,23 @@ void paintAbdomen(Painter& pa, const Anatomy& a) {
     // Muscles beside the spine: psoas (iliopsoas) and the erector spinae (autochthon).
     const double zT12 = a.vertebra("T12")->zCentre;
     for (int side = -1; side <= 1; side += 2) {
-        const double s = side;
-        Tube psoas{{{s * 22.0, 28.0, zT12 - 5.0}, {s * 38.0, 26.0, 90.0}, {s * 52.0, 12.0, -10.0},
-                    {s * 70.0, -22.0, -95.0}, {s * 78.0, -35.0, -170.0}},
-                   {7.0, 18.0, 22.0, 19.0, 17.0}};
-        paintTube(pa, side < 0 ? L::iliopsoas_right : L::iliopsoas_left, psoas,
-                  [](const dvec3&, double, const dvec3&, double) { return hu::muscle; });
-        const double yBack = 26.0 + 17.0 + 40.0;
-        const Box box{{s * 38.0 - 26.0, yBack - 26.0, -60.0}, {s * 38.0 + 26.0, yBack + 26.0, 400.0}};
-        pa.paint(box, side < 0 ? L::autochthon_right : L::autochthon_left,
-                 [&, s, yBack](const dvec3& p) {
-                     return std::max(sdEllipticCylinderZ(p, s * 38.0, yBack, 24.0, 24.0, -60.0, 400.0),
-                                     sdBodyLayer(a, p, a.fatMm));
+        const PsoasSection psoas{static_cast<double>(side), zT12 - 5.0};
+        pa.paint({{side < 0 ? -110.0 : 5.0, -70.0, -175.0}, {side < 0 ? -5.0 : 110.0, 60.0, zT12}},
+                 side < 0 ? L::iliopsoas_right : L::iliopsoas_left, psoas, hu::muscle);
+        const ErectorSection erector{static_cast<double>(side)};
+        const Box box{{side < 0 ? -75.0 : 0.0, 40.0, -60.0}, {side < 0 ? 0.0 : 75.0, 115.0, 400.0}};
+        // A fat plane (~2.5 mm, estimated) along the erector's lateral and anterior borders, where
+        // the thoracolumbar fascia separates it from quadratus lumborum and the flank muscles, so
+        // CT shows its outline; only lateral to its middle, away from the transpedicular trocars.
+        pa.paint(box, L::visceral_fat,
+                 [&](const dvec3& p) {
+                     const double d = erector(p);
+                     const double lateralHalf = std::max(p.y - 92.0, 30.0 - side * p.x);
+                     return std::max(std::max(d - 2.5, -d), std::max(sdBodyLayer(a, p, a.fatMm), lateralHalf));
                  },
-                 hu::muscle);
+                 hu::fat);
+        pa.paint(box, side < 0 ? L::autochthon_right : L::autochthon_left,
+                 [&](const dvec3& p) { return std::max(erector(p), sdBodyLayer(a, p, a.fatMm)); }, hu::muscle);
     }
 
     // Veins (unenhanced blood): IVC, iliac veins, portal and splenic vein, hepatic veins.
