@@ -274,7 +274,17 @@ private:
             need(pos, 8, end);
             const uint32_t tag = (static_cast<uint32_t>(u16(pos)) << 16) | u16(pos + 2);
             const uint32_t len = u32(pos + 4);
-            if (tag == 0xFFFEE0DD) return pos + 8;
+            // GDCM reads the closing delimiter as one more fragment and allocates its length before it
+            // looks at the tag (gdcm::SequenceOfFragments::ReadValue): a damaged length here made it
+            // allocate 4 GB for a 1 KB slice (found by the fuzzer), and any non-zero one trips its
+            // assertion. PS3.5 section 7.5 gives the delimiter a length of zero.
+            if (tag == 0xFFFEE0DD) {
+                if (len != 0)
+                    fail("PixelData (7FE0,0010)", "at byte " + std::to_string(pos) +
+                                                      ": the sequence delimiter (FFFE,E0DD) closing the pixel data fragments has length " +
+                                                      std::to_string(len) + " (expected 0; damaged file?)");
+                return pos + 8;
+            }
             if (tag != 0xFFFEE000)
                 fail("PixelData (7FE0,0010)", "at byte " + std::to_string(pos) + ": expected a pixel data fragment (damaged file?)");
             if (len == kUndefined || len > end - pos - 8) pastEnd("PixelData (7FE0,0010)", pos, "a fragment's length", len, pos + 8, end);

@@ -140,6 +140,29 @@ TEST_CASE("a DICOM length field beyond the file is refused before anything is al
     CHECK(s.error() == s.files[3] + ": (265E,07D9): at byte 33382: not a DICOM value representation (damaged file?)");
 }
 
+// Found by the fuzzer (tests/fuzz/corpus/dicom/fragment_delimiter_length): the walk stopped at the
+// sequence delimiter that closes the pixel data fragments without reading its length, but GDCM reads
+// the delimiter as one more fragment and allocated its damaged length, 4 GB for a 1 KB slice.
+TEST_CASE("a pixel data delimiter with a length is refused before GDCM allocates it", "[patient][dicom][damaged]") {
+    Series s("delimiter");
+    std::vector<char> b = s.bytes(2);
+    const size_t delimiter = b.size() - 8;  // the shipped slices end with (FFFE,E0DD) and a zero length
+    REQUIRE(std::memcmp(b.data() + delimiter, "\xFE\xFF\xDD\xE0\0\0\0\0", 8) == 0);
+    put(b, delimiter + 4, uint32_t{0xFEFFFF7B});
+    s.write(2, b);
+    CHECK(s.error() == s.files[2] + ": PixelData (7FE0,0010): at byte " + std::to_string(delimiter) +
+                           ": the sequence delimiter (FFFE,E0DD) closing the pixel data fragments has length 4278189947 "
+                           "(expected 0; damaged file?)");
+    // A length that fits in the file is refused too: GDCM would read those bytes as a fragment and then
+    // assert that the delimiter's length is zero (gdcmSequenceOfFragments.h).
+    b.insert(b.end(), 8, '\0');
+    put(b, delimiter + 4, uint32_t{8});
+    s.write(2, b);
+    CHECK(s.error() == s.files[2] + ": PixelData (7FE0,0010): at byte " + std::to_string(delimiter) +
+                           ": the sequence delimiter (FFFE,E0DD) closing the pixel data fragments has length 8 "
+                           "(expected 0; damaged file?)");
+}
+
 // Found by the fuzzer (tests/fuzz/corpus/dicom/meta_invalid_vr): GDCM asserts ("Should not happen",
 // gdcmFileMetaInformation.cxx:436) on a value representation outside PS3.5's table in the file meta
 // group, which the walk took as any two bytes.
