@@ -274,7 +274,17 @@ private:
             need(pos, 8, end);
             const uint32_t tag = (static_cast<uint32_t>(u16(pos)) << 16) | u16(pos + 2);
             const uint32_t len = u32(pos + 4);
-            if (tag == 0xFFFEE0DD) return pos + 8;
+            // GDCM reads the closing delimiter as one more fragment and allocates its length before it
+            // looks at the tag (gdcm::SequenceOfFragments::ReadValue): a damaged length here made it
+            // allocate 4 GB for a 1 KB slice (found by the fuzzer), and any non-zero one trips its
+            // assertion. PS3.5 section 7.5 gives the delimiter a length of zero.
+            if (tag == 0xFFFEE0DD) {
+                if (len != 0)
+                    fail("PixelData (7FE0,0010)", "at byte " + std::to_string(pos) +
+                                                      ": the sequence delimiter (FFFE,E0DD) closing the pixel data fragments has length " +
+                                                      std::to_string(len) + " (expected 0; damaged file?)");
+                return pos + 8;
+            }
             if (tag != 0xFFFEE000)
                 fail("PixelData (7FE0,0010)", "at byte " + std::to_string(pos) + ": expected a pixel data fragment (damaged file?)");
             if (len == kUndefined || len > end - pos - 8) pastEnd("PixelData (7FE0,0010)", pos, "a fragment's length", len, pos + 8, end);
@@ -386,6 +396,11 @@ private:
                 cs = i;
                 break;
             }
+        if (cs != 0 && cs != n_)
+            // PS3.5 8.2.4: the fragment holds the bare codestream, without the JP2 file format, so
+            // GDCM reads it from the first byte.
+            fail("PixelData (7FE0,0010)", "the JPEG 2000 codestream starts at byte " + std::to_string(cs) +
+                                              " of the first fragment (expected its first byte)");
         if (cs == n_ || n_ - cs < 42)
             fail("PixelData (7FE0,0010)", "expected a JPEG 2000 codestream (SOC and SIZ markers) in the first fragment");
         const unsigned char* s = d_ + cs;
@@ -401,6 +416,38 @@ private:
         for (uint32_t c = 0; c < csiz; ++c)
             if (s[42 + 3 * c + 1] != 1 || s[42 + 3 * c + 2] != 1 || (s[42 + 3 * c] & 0x7F) != (s[42] & 0x7F))
                 fail("PixelData (7FE0,0010)", "the JPEG 2000 components are subsampled or differ in precision");
+        jpeg2000Markers(cs);
+    }
+
+    // Before decoding, GDCM walks the codestream's marker segments itself (parsej2k_imp, to tell a
+    // reversible transform) trusting each segment's length: one running past the end sent it reading
+    // far beyond the buffer (found by the fuzzer: a segment of length 65535 in a 464-byte fragment).
+    // So every marker segment from SOC to the first tile's SOD must be a marker (0xFF..), and its
+    // length at least 2 and within the fragment; COD, whose value GDCM reads 10 bytes into, at
+    // least that long (ISO/IEC 15444-1 A.6.1: Lcod >= 12).
+    void jpeg2000Markers(size_t cs) const {
+        const auto damaged = [&](size_t at, const std::string& what) {
+            fail("PixelData (7FE0,0010)", "the JPEG 2000 codestream is damaged at byte " + std::to_string(at - cs) + ": " + what);
+        };
+        size_t p = cs;
+        while (true) {
+            if (n_ - p < 2) damaged(p, "it ends before the first tile's data (no SOD marker)");
+            const uint32_t m = be16(d_ + p);
+            if ((m >> 8) != 0xFF) damaged(p, formatted("expected a marker, got %04X", m));
+            if (m == 0xFF93) return;  // SOD: the tile's coded data follow
+            // Markers without a segment: SOC, EOC, EPH and the reserved FF30-FF3F.
+            if (m == 0xFF4F || m == 0xFFD9 || m == 0xFF92 || (m >= 0xFF30 && m <= 0xFF3F)) {
+                p += 2;
+                continue;
+            }
+            if (n_ - p < 4) damaged(p, formatted("marker %04X has no length", m));
+            const uint32_t len = be16(d_ + p + 2);
+            if (len < 2 || len > n_ - p - 2)
+                damaged(p, formatted("marker %04X has length %u, ", m, len) + std::to_string(n_ - p - 2) +
+                               " bytes are left in the fragment");
+            if (m == 0xFF52 && len < 12) damaged(p, formatted("the COD segment has length %u (at least 12)", len));
+            p += 2 + len;
+        }
     }
 
     void jpeg() const {

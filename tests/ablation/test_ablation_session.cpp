@@ -263,3 +263,79 @@ TEST_CASE("a lesion placed on the real CT is a sphere of the liver tumour's tiss
     const sim::Scenario outside = sim::loadScenario(bad.string());
     CHECK_THROWS_WITH(sim::Session(outside, patient), Catch::Contains("ablation.lesion.centre_mm") && Catch::Contains("liver"));
 }
+
+// The session's devices (the report's `devices`, what `irsim soak` keeps inside the CT): each
+// placed applicator, its depth the track length from the skin, its tip on the track, and the tissue
+// there: liver short of the tumour, the tumour at its centre; one on the skin is not in the patient.
+TEST_CASE("each placed applicator is a device of the session: tip on its track, depth from the skin, tissue at the tip",
+          "[ablation][devices]") {
+    using namespace procedures::ablation::controls;
+    sim::Session s(sim::loadScenario(scenarioPath()), patientOnce());
+    const auto& a = ablationOf(s);
+    const glm::dvec3 centre = a.anatomy().tumourCentre;
+    const glm::dvec3 entry(-218.0, 2.4, 148.5);  // the expert's, from the patient's right
+    CHECK(s.procedure().devices(s).empty());      // on the tray
+    s.submit(applicatorPlace(1.0, entry, centre, 1));
+    s.advanceTo(1.5);
+    const auto& track = a.state().applicators.at(0);
+    const double toCentre = glm::length(centre - track.skinLps);
+    const double shortOf = toCentre - a.anatomy().tumourRadiusMm - 10.0;  // 10 mm before the tumour's edge
+    REQUIRE(shortOf > 20.0);
+    s.submit(applicatorAdvance(1.5, shortOf, 10.0, 1));
+    s.advanceTo(2.0 + shortOf / 10.0);
+    auto d = s.procedure().devices(s);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].device == a.state().deviceId);
+    CHECK(d[0].inPatient);
+    CHECK(d[0].depthFromSkinMm == Approx(shortOf).margin(1e-6));
+    CHECK(glm::length(d[0].tipLps - (track.skinLps + track.dir * shortOf)) < 1e-6);
+    CHECK(d[0].tissueAtTip == "liver");
+    s.submit(applicatorAdvance(s.time_s(), toCentre - shortOf, 10.0, 1));
+    s.submit(applicatorPlace(s.time_s() + 0.5, entry + glm::dvec3(0.0, 15.0, 0.0), centre + glm::dvec3(0.0, 15.0, 0.0), 2));
+    s.advanceTo(s.time_s() + 1.0 + (toCentre - shortOf) / 10.0);
+    d = s.procedure().devices(s);
+    REQUIRE(d.size() == 2);
+    CHECK(d[0].depthFromSkinMm == Approx(toCentre).margin(1e-6));
+    CHECK(glm::length(d[0].tipLps - centre) < 1e-6);
+    CHECK(d[0].tissueAtTip == "liver_tumour");
+    CHECK_FALSE(d[1].inPatient);  // placed on the skin, not advanced
+    CHECK(d[1].depthFromSkinMm == 0.0);
+    CHECK(d[1].tissueAtTip == "air");
+}
+
+// Found by `irsim soak` (seed 1, 40 s): a target above the CT set the applicator on "skin" outside
+// the scan, and advancing took its tip through nothing. The skin must be the CT's own air, and the
+// tip stops at the edge of the scan.
+TEST_CASE("an applicator is set on skin within the CT and its tip stops at the edge of the scan", "[ablation][devices]") {
+    using namespace procedures::ablation::controls;
+    sim::Session s(sim::loadScenario(scenarioPath()), patientOnce());
+    const auto& a = ablationOf(s);
+    const glm::dvec3 centre = a.anatomy().tumourCentre;
+    const glm::dvec3 entry(-218.0, 2.4, 148.5);
+    const auto scanned = [&](const glm::dvec3& p) { return a.anatomy().tissueClasses.scanned(p); };
+    const auto eventsOf = [&](const std::string& kind) {
+        int n = 0;
+        for (const auto& e : s.state().events) n += e.kind == kind;
+        return n;
+    };
+    // A target 2 m above the tumour is beyond the scan: refused, nothing placed.
+    const glm::dvec3 above = centre + glm::dvec3(0.0, 0.0, 2000.0);
+    REQUIRE_FALSE(scanned(above));
+    s.submit(applicatorPlace(1.0, entry, above, 1));
+    s.advanceTo(1.5);
+    CHECK(eventsOf("action.refused") == 1);
+    CHECK(s.procedure().devices(s).empty());
+    // Through the tumour and on, 600 mm (two pushes of the action's most): more than the CT holds
+    // across the body, so the tip meets the scan's edge.
+    s.submit(applicatorPlace(1.5, entry, centre, 1));
+    s.submit(applicatorAdvance(2.0, 300.0, 20.0, 1));
+    s.submit(applicatorAdvance(18.0, 300.0, 20.0, 1));
+    s.advanceTo(34.0);
+    const auto d = s.procedure().devices(s);
+    REQUIRE(d.size() == 1);
+    CHECK(eventsOf("applicator.scan_edge") == 1);
+    CHECK(scanned(d[0].tipLps));
+    const glm::dvec3 step = a.state().applicators.at(0).dir * 1.0;  // one more millimetre leaves the scan
+    CHECK_FALSE(scanned(d[0].tipLps + step));
+    CHECK(d[0].depthFromSkinMm < 600.0);
+}

@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "files.h"
 #include "patient/dicom.h"
 #include "patient/labels.h"
@@ -138,6 +139,62 @@ TEST_CASE("a DICOM length field beyond the file is refused before anything is al
     s.write(2, s.bytes(3));
     s.write(3, b);
     CHECK(s.error() == s.files[3] + ": (265E,07D9): at byte 33382: not a DICOM value representation (damaged file?)");
+}
+
+// Found by the fuzzer (tests/fuzz/corpus/dicom/fragment_delimiter_length): the walk stopped at the
+// sequence delimiter that closes the pixel data fragments without reading its length, but GDCM reads
+// the delimiter as one more fragment and allocated its damaged length, 4 GB for a 1 KB slice.
+TEST_CASE("a pixel data delimiter with a length is refused before GDCM allocates it", "[patient][dicom][damaged]") {
+    Series s("delimiter");
+    std::vector<char> b = s.bytes(2);
+    const size_t delimiter = b.size() - 8;  // the shipped slices end with (FFFE,E0DD) and a zero length
+    REQUIRE(std::memcmp(b.data() + delimiter, "\xFE\xFF\xDD\xE0\0\0\0\0", 8) == 0);
+    put(b, delimiter + 4, uint32_t{0xFEFFFF7B});
+    s.write(2, b);
+    CHECK(s.error() == s.files[2] + ": PixelData (7FE0,0010): at byte " + std::to_string(delimiter) +
+                           ": the sequence delimiter (FFFE,E0DD) closing the pixel data fragments has length 4278189947 "
+                           "(expected 0; damaged file?)");
+    // A length that fits in the file is refused too: GDCM would read those bytes as a fragment and then
+    // assert that the delimiter's length is zero (gdcmSequenceOfFragments.h).
+    b.insert(b.end(), 8, '\0');
+    put(b, delimiter + 4, uint32_t{8});
+    s.write(2, b);
+    CHECK(s.error() == s.files[2] + ": PixelData (7FE0,0010): at byte " + std::to_string(delimiter) +
+                           ": the sequence delimiter (FFFE,E0DD) closing the pixel data fragments has length 8 "
+                           "(expected 0; damaged file?)");
+}
+
+// Found by the fuzzer (tests/fuzz/corpus/dicom/j2k_marker_length): GDCM walks the JPEG 2000 marker
+// segments itself before decoding (parsej2k_imp) and trusts their lengths; a length of 65535 in a
+// 464-byte fragment sent it reading past the buffer (SEGV in JPEG2000Codec::GetHeaderInfo).
+TEST_CASE("a JPEG 2000 marker segment longer than its fragment is refused before GDCM walks it", "[patient][dicom][damaged]") {
+    Series s("j2k_marker");
+    const std::vector<char> original = s.bytes(3);
+    const size_t cs = codestreamAt(original);
+    const size_t fragment = static_cast<uint8_t>(original[cs - 4]) | (static_cast<uint8_t>(original[cs - 3]) << 8) |
+                            (static_cast<uint8_t>(original[cs - 2]) << 16) | (static_cast<size_t>(static_cast<uint8_t>(original[cs - 1])) << 24);
+    // SOC (2 bytes), SIZ (2 + 41 for one component), then the COD marker segment.
+    const size_t cod = cs + 2 + 2 + 41;
+    REQUIRE(static_cast<uint8_t>(original[cod]) == 0xFF);
+    REQUIRE(static_cast<uint8_t>(original[cod + 1]) == 0x52);
+    // The fuzzer's input: a 16 x 16 slice whose 464-byte fragment has a segment FFFF of length 65535.
+    const std::string small = tempDir("dicom_j2k_marker_small");
+    const std::vector<char> found = readBytes(std::string(IRSIM_ASSETS_DIR) + "/../tests/fuzz/corpus/dicom/j2k_marker_length");
+    writeBytes(small + "/slice.dcm", found, found.size());
+    CHECK(errorOf([&] { loadDicomSeries(small); }) == small + "/slice.dcm: PixelData (7FE0,0010): the JPEG 2000 codestream is damaged at "
+                                                             "byte 74: marker FFFF has length 65535, 388 bytes are left in the fragment");
+    // COD's length made 65535 in a shipped 150 KB fragment: within it, so the walk lands in coded
+    // data and finds no marker there.
+    std::vector<char> b = original;
+    b[cod + 2] = '\xFF', b[cod + 3] = '\xFF';
+    s.write(3, b);
+    REQUIRE(fragment > 45 + 4 + 65535);
+    CHECK(s.error() == s.files[3] + ": PixelData (7FE0,0010): the JPEG 2000 codestream is damaged at byte 65582: expected a marker, got " +
+                           formatted("%02X%02X", static_cast<uint8_t>(original[cs + 65582]), static_cast<uint8_t>(original[cs + 65583])));
+    b = original;
+    b[cod + 2] = 0, b[cod + 3] = 4;
+    s.write(3, b);
+    CHECK(s.error() == s.files[3] + ": PixelData (7FE0,0010): the JPEG 2000 codestream is damaged at byte 45: the COD segment has length 4 (at least 12)");
 }
 
 // Found by the fuzzer (tests/fuzz/corpus/dicom/meta_invalid_vr): GDCM asserts ("Should not happen",

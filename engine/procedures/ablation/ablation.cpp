@@ -119,11 +119,17 @@ void Ablation::place(const Action& a, Session& session) {
         const uint16_t l = pt.labels.at(i, j, k);
         return mt[l].xray == patient::XrayMaterial::Air || mt[l].outsideBody || (l == 0 && pt.ct.at(i, j, k) < -400);
     };
+    // The air must be the CT's own: beyond the scan the patient goes on, unscanned, and there is no
+    // skin there (found by `irsim soak`: a target above the CT put the applicator on the skin
+    // outside the scan and its tip went on through nothing).
     glm::dvec3 skin = target;
     double airRun = 0.0;
     bool found = false;
     for (int n = 1; n <= 4000 && !found; ++n) {
         const glm::dvec3 p = target - dir * (0.25 * n);
+        if (!anatomy_->tissueClasses.scanned(p) && airRun == 0.0)
+            return refuse(session, "applicator.place: this line reaches the edge of the CT before it leaves the body: "
+                                   "there is no skin to set the applicator on within the scan");
         if (isAir(p)) {
             if (airRun == 0.0) skin = p;
             airRun += 0.25;
@@ -297,6 +303,12 @@ void Ablation::moveTrack(Session& session, size_t n) {
     if (!t.placed || (t.advanceLeftMm <= 0.0 && t.withdrawLeftMm <= 0.0)) return;
     const double dx = std::min(t.speedMmS * kTimeStepS, std::max(t.advanceLeftMm, t.withdrawLeftMm));
     if (t.advanceLeftMm > 0.0) {
+        // The tip stops at the edge of the scan: nothing is known of the patient beyond it.
+        if (!anatomy_->tissueClasses.scanned(t.skinLps + t.dir * (t.depthMm + dx))) {
+            t.advanceLeftMm = 0.0;
+            session.addEvent("applicator.scan_edge", which(n) + "the tip at " + point(t.tip()) + " is at the edge of the CT");
+            return;
+        }
         t.depthMm += dx;
         t.advanceLeftMm = std::max(0.0, t.advanceLeftMm - dx);
     } else {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "physics/tissue.h"
 #include "sim/procedure.h"
 #include "sim/session.h"
 #include "therapy/ablation_devices.h"
@@ -80,6 +81,9 @@ struct Anatomy {
         std::vector<size_t> cells;
     };
     std::vector<Structure> protect, nerves;
+    // The tissue class at a point (the vocabulary vertebroplasty's trocar reports), for the devices'
+    // tips; it points into the patient, which outlives the session's procedure.
+    physics::TissueMap tissueClasses;
 };
 
 Anatomy buildAnatomy(const patient::Patient& patient, const Definition& def, const sim::ScenarioDocument& doc);
@@ -175,6 +179,8 @@ public:
     std::optional<glm::dvec3> ctFollowPoint(const Session& session) const override;
     void ctOverlay(const Session& session, sim::CtOverlay& overlay) const override;
     void hashState(StateHash& hash) const override;
+    // Each applicator on the skin or in the patient (those still on the tray are left out).
+    std::vector<sim::DeviceState> devices(const Session& session) const override;
 
     const Anatomy& anatomy() const { return *anatomy_; }
     const Definition& definition() const { return *definition_; }

@@ -76,6 +76,7 @@ Anatomy buildAnatomy(const patient::Patient& patient, const Definition& def, con
     Anatomy a;
     if (patient.labels.voxels.empty()) doc.fail("ablation.target", "ablation needs a label map with the tumour");
     a.materials = patient::materialsOf(patient);
+    a.tissueClasses = physics::TissueMap(patient.ct, patient.labels, patient.labelNames);
     const patient::MaterialTable& materials = a.materials;
     uint16_t target = 0;
     std::vector<std::string> names;

@@ -136,6 +136,24 @@ imaging::FrameContents Ablation::radiopaqueContents(const Session&) const {
     return out;
 }
 
+std::vector<sim::DeviceState> Ablation::devices(const Session&) const {
+    std::vector<sim::DeviceState> out;
+    for (const State::Track& t : state_.applicators) {
+        if (!t.placed) continue;
+        sim::DeviceState d;
+        d.device = state_.deviceId;
+        d.inPatient = t.inPatient();
+        d.tipLps = t.tip();
+        d.depthFromSkinMm = t.depthMm;
+        // In the tumour the target's name (a lesion sphere is in no label); elsewhere the tissue class.
+        if (!d.inPatient) d.tissueAtTip = "air";
+        else if (anatomy_->inTumour(d.tipLps)) d.tissueAtTip = definition_->target;
+        else d.tissueAtTip = physics::toString(anatomy_->tissueClasses.tissueAt(d.tipLps));
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
 std::optional<glm::dvec3> Ablation::ctFollowPoint(const Session&) const {
     const State::Track& t = state_.applicators.at(state_.active);
     if (!t.placed) return std::nullopt;

@@ -106,6 +106,7 @@ std::vector<sim::EventSpec> events() {
         {"applicator.place", EventCategory::Device, "Applicator on the skin"},
         {"applicator.crossed", EventCategory::Device, "Track crosses a structure"},
         {"applicator.in_tumour", EventCategory::Device, "Tip in the tumour"},
+        {"applicator.scan_edge", EventCategory::Device, "Applicator at the edge of the scan"},
         {"pneumothorax.risk", EventCategory::Complication, "Pleura crossed: pneumothorax risk"},
         {"generator.start", EventCategory::Therapy, "Generator on"},
         {"generator.stop", EventCategory::Therapy, "Generator off"},
