@@ -22,6 +22,18 @@ imaging::FrameContents Session::radiopaqueContents() const {
 }
 
 // Each handler runs once its action has passed its declaration's checks (procedure.cpp).
+void Session::checkAgainstPatient(const Action& a) const {
+    if (a.kind != "contrast.inject") return;
+    // The vessel tree is the patient's and never changes in a session, so a branch name it lacks is
+    // the log's error, refused at submit rather than in the middle of a tick (soak, docs/robustness.md).
+    if (!contrast_) throw DataError(a.file, a.line, "at", "the patient has no vessel tree to inject contrast into");
+    const auto it = a.args.find("at");
+    if (it == a.args.end() || !it->is_string() || it->get<std::string>() == "catheter_tip") return;
+    const std::string where = it->get<std::string>();
+    if (therapy::segmentOfBranch(*contrast_, where) < 0)
+        throw DataError(a.file, a.line, "at", "the vessel tree has no branch '" + where + "'");
+}
+
 void Session::contrastInject(const Action& a) {
     SimState& s = state_;
     {

@@ -111,6 +111,7 @@ void Session::submit(Action action) {
     // Checked now, against its declaration, so a bad action from a log or a window control is an
     // error before anything has happened rather than in the middle of a tick.
     validate(specOf(action), action);
+    checkAgainstPatient(action);
     if (action.time_s + 1e-9 < time_s())
         throw DataError(action.file, action.line, "t",
                         "action '" + action.kind + "' at " + fmt1(action.time_s) +

@@ -191,6 +191,8 @@ public:
 private:
     void stepOnce();
     void apply(const Action& a);
+    // What an action names in this patient (a vessel branch) must exist when it is submitted.
+    void checkAgainstPatient(const Action& a) const;
     const ActionSpec& specOf(const Action& a) const;  // throws DataError for an unknown action
     // The imaging actions' handlers (session.cpp; imaging_modes.cpp: contrast.inject, dsa.run,
     // roadmap.on/off, image.recall, ct.scan, ct.fluoro). imagingActions() binds them.

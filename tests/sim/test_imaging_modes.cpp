@@ -228,6 +228,15 @@ TEST_CASE("contrast injected in the session is counted and a wrong vessel names 
     CHECK_THROWS_WITH(bad.play({sim::Action{0.5, "contrast.inject", {{"at", "splenic"}, {"ml", 5}}, "log.jsonl", 3}}),
                       Catch::Matchers::Contains("log.jsonl") && Catch::Matchers::Contains("at") &&
                           Catch::Matchers::Contains("splenic"));
+    // Refused when submitted, before any tick: a place name from another procedure (the epidural
+    // thermocouple's "spinal_canal") once passed the checks and threw in the middle of a tick (soak).
+    sim::Session later(sim::parseScenario(kScenario, "test.toml"), patientWithArtery());
+    CHECK_THROWS_WITH(later.submit(sim::Action{4.0, "contrast.inject", {{"at", "spinal_canal"}, {"ml", 5}}, "log.jsonl", 7}),
+                      "log.jsonl:7: at: the vessel tree has no branch 'spinal_canal'");
+    CHECK(later.state().tick == 0);
+    sim::Session noTree(sim::parseScenario(kScenario, "test.toml"), test::cylinderPatient());
+    CHECK_THROWS_WITH(noTree.submit(sim::Action{1.0, "contrast.inject", {{"at", "test_artery"}, {"ml", 5}}, "log.jsonl", 2}),
+                      "log.jsonl:2: at: the patient has no vessel tree to inject contrast into");
 }
 
 TEST_CASE("contrast at the catheter tip with no catheter in is refused as an event, not an error",
