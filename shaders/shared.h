@@ -121,6 +121,7 @@ struct BoxFilterPush {
 #define PRESENT_BINDING_BLURRED 1  // rg32f: the horizontal box means of s (x) and clamped s (y)
 #define PRESENT_BINDING_OUT 2      // rgba8
 #define PRESENT_BINDING_PULSE 3
+#define PRESENT_BINDING_ROADMAP 4  // rg32f: a roadmap's DSA mask log signal (x), peak DSA frame grey (y)
 
 #ifdef __cplusplus
 using dvec4 = glm::dvec4;
@@ -144,7 +145,9 @@ struct FluoroPulseHeader {
     ivec4 open;            // columns [x, y), rows [z, w)
     ivec4 grid;            // x: cols, y: rows, z: tiles across, w: tiles down
     uvec4 seed;            // x, y: low, high 32 bits of the noise seed; z: 1 = write stages; w: bins
-    uvec4 pad;             // x: index in tiles[] of the list of reached tiles; y: their count
+    uvec4 pad;             // x: index in tiles[] of the list of reached tiles; y: their count;
+                           // z: the roadmap image's side, pixels; w: 1 = show the roadmap
+    dvec4 roadmap;         // x: background grey; y: log difference shown black; z: DSA background grey
 };
 // A path segment (kind 0: imaging::SegmentPiece) or a sphere (kind 1), with its pixel footprint.
 #define FLUORO_MAX_CLIPS 4  // imaging::kMaxJointClips

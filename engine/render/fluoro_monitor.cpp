@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "imaging/tissue.h"
@@ -36,7 +37,7 @@ static_assert(sizeof(gpu::FluoroViewPush) == 112, "FluoroViewPush must match sha
 static_assert(sizeof(gpu::BoxFilterPush) == 32, "BoxFilterPush must match shaders/shared.h");
 static_assert(sizeof(gpu::FluoroSpectrum) == 32 + 16 * FLUORO_MAX_BINS + 64 * FLUORO_MAX_BINS,
               "FluoroSpectrum must match shaders/shared.h (std430)");
-static_assert(sizeof(gpu::FluoroPulseHeader) == 256, "FluoroPulseHeader must match shaders/shared.h");
+static_assert(sizeof(gpu::FluoroPulseHeader) == 288, "FluoroPulseHeader must match shaders/shared.h");
 static_assert(sizeof(gpu::FluoroPrimitive) == 384, "FluoroPrimitive must match shaders/shared.h");
 static_assert(static_cast<int>(imaging::Material::Count) == FLUORO_MATERIALS && FLUORO_MATERIALS <= 16,
               "FLUORO_MATERIALS");
@@ -68,13 +69,27 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
              0),
       present_(ctx, kPresentSpirv, sizeof(kPresentSpirv),
                {VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,
-                VK_DESCRIPTOR_TYPE_STORAGE_BUFFER},
+                VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE},
                sizeof(gpu::BoxFilterPush)) {
     if (ct.geometry.voxelCount() == 0 || ct.voxels.size() != ct.geometry.voxelCount())
         throw VulkanError("FluoroMonitor: empty CT or voxel count does not match its dims",
                           VK_ERROR_INITIALIZATION_FAILED);
     linear_ = ctx.createSampler(VK_FILTER_LINEAR);
     uploadComposition();
+    if (def.roadmapResolution < 1)
+        throw VulkanError("FluoroMonitor: roadmapResolution must be at least 1", VK_ERROR_INITIALIZATION_FAILED);
+    const uint32_t roadmapSide = static_cast<uint32_t>(def.roadmapResolution);
+    roadmap_ = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32G32_SFLOAT, {roadmapSide, roadmapSide, 1},
+                               VK_IMAGE_USAGE_STORAGE_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
+    ctx.submitAndWait([&](VkCommandBuffer cmd) {
+        transitionImage(cmd, roadmap_.image, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_GENERAL,
+                        VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+        VkClearColorValue zero{};
+        VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+        vkCmdClearColorImage(cmd, roadmap_.image, VK_IMAGE_LAYOUT_GENERAL, &zero, 1, &range);
+        barrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                VK_ACCESS_SHADER_READ_BIT);
+    });
     auto makeChain = [&](int size, bool preview) {
         auto c = std::make_unique<Chain>();
         c->size = size;
@@ -138,6 +153,7 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
             writeStorage(d, c->presentSet[k], PRESENT_BINDING_SIGNAL, c->signal);
             writeStorage(d, c->presentSet[k], PRESENT_BINDING_BLURRED, c->boxTemp);
             writeStorage(d, c->presentSet[k], PRESENT_BINDING_OUT, c->display);
+            writeStorage(d, c->presentSet[k], PRESENT_BINDING_ROADMAP, roadmap_);
         }
         return c;
     };
@@ -157,6 +173,7 @@ FluoroMonitor::~FluoroMonitor() {
             if (b.buffer) ctx_.release(b);
     }
     ctx_.release(composition_);
+    ctx_.release(roadmap_);
     if (previewComposition_.image) ctx_.release(previewComposition_);
     VkDevice d = ctx_.device();
     VkSampler s = linear_;
@@ -184,6 +201,30 @@ std::array<double, 4> FluoroMonitor::lastPulseStageMs() const {
     const double period = ctx_.properties().limits.timestampPeriod * 1e-6;
     for (int i = 0; i < 4; ++i) ms[i] = (t[i + 1] - t[i]) * period;
     return ms;
+}
+
+void FluoroMonitor::setRoadmap(const sim::RoadmapLayers& layers) {
+    const int n = def_.roadmapResolution;
+    const size_t count = static_cast<size_t>(n) * static_cast<size_t>(n);
+    if (layers.maskLog.width != n || layers.maskLog.height != n || layers.peak.width != n || layers.peak.height != n ||
+        layers.maskLog.pixels.size() != count || layers.peak.pixels.size() != count)
+        throw VulkanError("FluoroMonitor::setRoadmap: the layers must be roadmapResolution (" + std::to_string(n) +
+                              ") pixels a side",
+                          VK_ERROR_INITIALIZATION_FAILED);
+    Buffer staging = ctx_.createBuffer(count * 2 * sizeof(float), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
+    auto* dst = static_cast<float*>(staging.mapped);
+    for (size_t i = 0; i < count; ++i) dst[2 * i] = layers.maskLog.pixels[i], dst[2 * i + 1] = layers.peak.pixels[i];
+    ctx_.waitIdle();  // frames in flight may still read the last roadmap
+    ctx_.submitAndWait([&](VkCommandBuffer cmd) {
+        VkBufferImageCopy region{};
+        region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+        region.imageExtent = {static_cast<uint32_t>(n), static_cast<uint32_t>(n), 1};
+        vkCmdCopyBufferToImage(cmd, staging.buffer, roadmap_.image, VK_IMAGE_LAYOUT_GENERAL, 1, &region);
+        barrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                VK_ACCESS_SHADER_READ_BIT);
+    });
+    ctx_.release(staging);
+    roadmapOn_ = true;
 }
 
 const Image& FluoroMonitor::display() const { return full_->display; }

@@ -12,7 +12,9 @@
 //    FrameContents, binned into 16x16 pixel tiles on the CPU) per pixel; fluoro_noise.comp draws
 //    the Poisson counts with irsim::Rng per row as the CPU does (one invocation per row) and
 //    takes the log; box_filter.comp gives the edge
-//    and latitude box means; fluoro_present.comp the display window, 8-bit steps and shutters.
+//    and latitude box means; fluoro_present.comp the display window, 8-bit steps and shutters,
+//    or under a roadmap (setRoadmap) the log signal minus the DSA run's mask with the run's
+//    arteries white, as sim::roadmapDisplay composes it on the CPU.
 // While the C-arm moves, a lower-resolution chain (previewResolution, previewStepMm, rays clipped
 // to the body's box, a volume of 2x2x2-voxel means for CTs finer than 2 mm) does the same and is
 // upscaled into the display image. When it stops at a new pose and the full view is built
@@ -36,6 +38,7 @@
 #include "render/context.h"
 #include "render/kernel.h"
 #include "shared.h"
+#include "sim/frames.h"
 
 namespace irsim::render {
 
@@ -49,6 +52,7 @@ struct FluoroMonitorDef {
     // per pulse meanwhile (the window: no frame waits for a whole view).
     // 0: the whole view at once (tests, benchmarks, takeImage).
     int progressiveRows = 0;
+    int roadmapResolution = sim::kReportImagePixels;  // side of the roadmap layers setRoadmap takes
 };
 
 struct FluoroPulse {
@@ -89,6 +93,14 @@ public:
     // One pulse computed and read back at full resolution (tests, benchmarks).
     GreyImage takeImage(const FluoroPulse& pulse, GpuFluoroStages* stages = nullptr);
 
+    // The subtracted roadmap: from now every pulse is shown as sim::roadmapDisplay shows it on
+    // the CPU (live log signal minus the layers' mask, the peak frame's iodine white), until
+    // clearRoadmap. The layers are def.roadmapResolution a side (sampled bilinearly by other chain
+    // sizes); uploaded once here (waits for the GPU).
+    void setRoadmap(const sim::RoadmapLayers& layers);
+    void clearRoadmap() { roadmapOn_ = false; }
+    bool roadmapOn() const { return roadmapOn_; }
+
     const Image& display() const;
     const FluoroMonitorDef& def() const { return def_; }
     // Views built so far (full, preview, half-resolution first images): the cache at work.
@@ -120,6 +132,8 @@ private:
     FluoroMonitorDef def_;
     ComputeKernel view_, box_, compose_, noise_, present_;
     VkSampler linear_ = VK_NULL_HANDLE;
+    Image roadmap_;  // rg32f: mask log signal, peak grey (setRoadmap)
+    bool roadmapOn_ = false;
     Image composition_, previewComposition_;   // the preview's is 2x2x2 means, for CTs under 2 mm
     patient::VolumeGeometry previewGeometry_;  // of the volume the preview marches
     glm::vec3 bodyLoQ_{0.0f}, bodyHiQ_{0.0f};  // voxel-coordinate box of the body (HU > -500)

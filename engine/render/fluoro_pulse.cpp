@@ -137,7 +137,8 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
     h.grid = {n, n, tilesX, tilesX};
     h.seed = {static_cast<uint32_t>(pulse.seed), static_cast<uint32_t>(pulse.seed >> 32), writeStages ? 1u : 0u,
               static_cast<uint32_t>(c.bins)};
-    h.pad = {reachedBegin, reached, 0u, 0u};
+    h.pad = {reachedBegin, reached, static_cast<uint32_t>(def_.roadmapResolution), roadmapOn_ ? 1u : 0u};
+    h.roadmap = {sim::kRoadmapBackground, sim::kRoadmapBlackAtLn, sim::kDsaBackground, 0.0};
     std::memcpy(bytes, &h, sizeof(h));
     const size_t primOffset = alignUp(sizeof(gpu::FluoroPulseHeader));
     if (!prims.empty()) std::memcpy(bytes + primOffset, prims.data(), prims.size() * sizeof(gpu::FluoroPrimitive));

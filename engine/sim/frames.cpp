@@ -124,18 +124,33 @@ GreyImage ImageRenderer::renderRoadmap(const Session& session, size_t index) {
         for (size_t i = 0; i < live.logSignal.pixels.size(); ++i) live.logSignal.pixels[i] += pulse.logSignal.pixels[i];
     }
     for (float& v : live.logSignal.pixels) v /= static_cast<float>(kRoadmapPulsesAveraged);
-    const auto peak = kept_.find(static_cast<size_t>(taken.roadmapIndex));
-    if (peak == kept_.end() || peak->second.pixels.size() != out.pixels.size()) return out;  // not seen: plain fluoro
+    RoadmapLayers layers;
+    if (!roadmapLayers(session, static_cast<size_t>(taken.roadmapIndex), taken, layers) ||
+        layers.peak.pixels.size() != out.pixels.size())
+        return out;  // not seen: plain fluoro
     // A subtracted roadmap, as the angiography systems show it: the live pulse minus the DSA run's
     // mask, so the anatomy (and a catheter that has not moved since the run) cancels and what came
     // in since darkens; the peak frame's iodine drawn white. A wire in a white vessel stays dark.
-    const int maskIndex = session.state().images.at(static_cast<size_t>(taken.roadmapIndex)).maskIndex;
-    GreyImage fallback;  // unseen mask: the anatomy alone, so every device shows
-    const GreyImage& mask = runMask(session, taken, maskIndex, imaging::FrameContents{}, fallback);
-    return subtracted(*fluoroscope_.view(), std::move(out), live.logSignal, mask, [&](int c, int r, double d) {
-        const double iodine = std::clamp(1.0 - peak->second.at(c, r) / kDsaBackground, 0.0, 1.0);
-        return kRoadmapBackground * (1.0 - d / kRoadmapBlackAtLn) + (1.0 - kRoadmapBackground) * iodine;
-    });
+    return roadmapDisplay(*fluoroscope_.view(), live.logSignal, layers);
+}
+
+bool ImageRenderer::roadmapLayers(const Session& session, size_t dsaIndex, RoadmapLayers& out) {
+    return roadmapLayers(session, dsaIndex, session.state().images.at(dsaIndex), out);
+}
+
+bool ImageRenderer::roadmapLayers(const Session& session, size_t dsaIndex, const ImageTaken& at, RoadmapLayers& out) {
+    const auto peak = kept_.find(dsaIndex);
+    if (peak == kept_.end()) return false;
+    const int maskIndex = session.state().images.at(dsaIndex).maskIndex;
+    GreyImage fallback;  // unseen mask (one taken now at `at`'s pose): the anatomy alone, so every device shows
+    out.maskLog = runMask(session, at, maskIndex, imaging::FrameContents{}, fallback);
+    out.peak = peak->second;
+    return true;
+}
+
+GreyImage roadmapDisplay(const imaging::FluoroscopeView& view, const GreyImage& liveLog, const RoadmapLayers& layers) {
+    return subtracted(view, liveLog, liveLog, layers.maskLog,
+                      [&](int c, int r, double d) { return roadmapGrey(d, layers.peak.at(c, r)); });
 }
 
 GreyImage ImageRenderer::renderDsa(const Session& session, size_t index) {

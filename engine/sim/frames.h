@@ -3,6 +3,7 @@
 // against): the physics fluoroscopy of imaging/fluoroscope.h with the procedure's devices and the
 // contrast in the arteries; DSA frames as log subtractions of the run's mask; the roadmap as a
 // subtracted last-image-hold (white vessels, dark devices); CT acquisitions as an axial slice with the devices drawn in (frames.cpp).
+#include <algorithm>
 #include <map>
 
 #include "core/image_io.h"
@@ -26,6 +27,20 @@ constexpr double kDsaBlackAtLn = 0.4;
 constexpr double kRoadmapBackground = 0.5;
 constexpr double kRoadmapBlackAtLn = 0.2;
 constexpr int kRoadmapPulsesAveraged = 4;
+// A roadmap's stored layers, what the live pulses are composed with: the DSA run's mask (log
+// signal) and its peak-opacification frame (DSA display greys).
+struct RoadmapLayers {
+    GreyImage maskLog, peak;
+};
+// The roadmap's grey of a log-signal difference d = live - mask where the peak DSA frame shows
+// `peakGrey` (its iodine: 0 on the flat background, 1 where black), before clamping and 8-bit
+// steps. shaders/fluoro_present.comp computes the same on the GPU.
+inline double roadmapGrey(double d, double peakGrey) {
+    const double iodine = std::clamp(1.0 - peakGrey / kDsaBackground, 0.0, 1.0);
+    return kRoadmapBackground * (1.0 - d / kRoadmapBlackAtLn) + (1.0 - kRoadmapBackground) * iodine;
+}
+// The roadmap display of a live log signal: closed shutters black, elsewhere roadmapGrey in 8-bit steps.
+GreyImage roadmapDisplay(const imaging::FluoroscopeView& view, const GreyImage& liveLog, const RoadmapLayers& layers);
 // CT numbers drawn for what the CT does not hold: steel saturates the 12-bit CT scale (3071 HU);
 // bone cement with ~30% BaSO4 shows ~2000-3000 HU; iodine adds ~26 HU per mg/ml at 120 kVp (Bae
 // 2010, Radiology 256:32).
@@ -43,10 +58,14 @@ public:
 
     // The log signal (stage 4 of imaging/fluoroscope.h) of a DSA mask this renderer took.
     const GreyImage* maskLogSignal(size_t index) const;
+    // The layers of a roadmap on DSA frame `dsaIndex` (the GPU monitor composes its live pulses
+    // with them); false when this renderer did not render that frame.
+    bool roadmapLayers(const Session& session, size_t dsaIndex, RoadmapLayers& out);
 
 private:
     GreyImage renderDsa(const Session& session, size_t index);
     GreyImage renderRoadmap(const Session& session, size_t index);
+    bool roadmapLayers(const Session& session, size_t dsaIndex, const ImageTaken& at, RoadmapLayers& out);
     // The log signal of a DSA run's mask; one taken now of `unseen` (into fallback) when this
     // renderer did not see it.
     const GreyImage& runMask(const Session& session, const ImageTaken& taken, int maskIndex,

@@ -18,6 +18,7 @@
 #include "render/drr_gpu.h"
 #include "render/fluoro_monitor.h"
 #include "render_test_util.h"
+#include "sim/frames.h"
 
 using namespace irsim;
 using render::testing::analyticPhantom;
@@ -48,6 +49,17 @@ imaging::FrameContents devices() {
     f.spheres.push_back(imaging::contrastBlob({30, 10, -50}, 8.0, 150.0));
     f.spheres.push_back(imaging::cementBlob({-30, -10, 0}, 6.0));
     return f;
+}
+
+// LAO 20, cranial 10, a 240 mm detector, shutters in from all sides.
+imaging::CArmPose obliqueShutteredPose() {
+    imaging::CArmPose pose;
+    pose.laoDeg = 20;
+    pose.cranDeg = 10;
+    pose.detectorWidthMm = pose.detectorHeightMm = 240.0;
+    pose.collimationX = 0.8;  // shutters in from left and right
+    pose.collimationY = 0.9;
+    return pose;
 }
 
 // Fails with the first pixel outside absTol + relTol |cpu| (a pixel, its values, the tolerance).
@@ -115,12 +127,7 @@ TEST_CASE("the GPU fluoroscope of an analytic phantom with devices and contrast 
     render::testing::ValidationOn validation;
     render::Context ctx;
     const patient::CtVolume ct = analyticPhantom();
-    imaging::CArmPose pose;
-    pose.laoDeg = 20;
-    pose.cranDeg = 10;
-    pose.detectorWidthMm = pose.detectorHeightMm = 240.0;
-    pose.collimationX = 0.8;  // shutters in from left and right
-    pose.collimationY = 0.9;
+    const imaging::CArmPose pose = obliqueShutteredPose();
     compareNoiseless(ctx, ct, nullptr, pose, devices(), 128, 1.0);
 
     // Not vacuous: the devices darken the image where they are (the CPU says where).
@@ -326,5 +333,121 @@ TEST_CASE("the rotation preview of a fine CT (2x2x2 means, 192 pixels) shows wha
     CHECK(firstDiff < 0.01);
     CHECK(firstDiff < diff);
     ctx.waitIdle();
+    REQUIRE(ctx.validationErrorCount() == 0);
+}
+
+namespace {
+
+// The arteries of devices(): what a DSA run fills and the roadmap draws white.
+imaging::FrameContents arteries() {
+    imaging::FrameContents f;
+    for (const auto& p : devices().paths)
+        if (p.material == imaging::Material::Iodine) f.paths.push_back(p);
+    return f;
+}
+
+struct RoadmapFrame {
+    sim::RoadmapLayers layers;
+    GreyImage cpu, gpu;                 // the roadmap display both ways
+    imaging::FluoroStages live, mask;   // the CPU's live pulse and the run's mask
+    std::vector<double> viewT;          // the anatomy's T (device-free)
+    std::vector<char> open;             // inside the shutters
+};
+
+// A roadmap frame both ways: the DSA run's mask (no contrast) and peak frame (the arteries) taken
+// on the CPU as sim::ImageRenderer takes them, then a live pulse with a wire and a catheter and no
+// contrast, composed by sim::roadmapDisplay on the CPU and by the monitor on the GPU.
+RoadmapFrame roadmapBothWays(render::Context& ctx, const patient::CtVolume& ct, const imaging::CArmPose& pose, int n,
+                             bool noise) {
+    imaging::FluoroSettings settings;
+    settings.noise = noise;
+    settings.stepMm = 1.0;
+    const imaging::FluoroscopeView view(ct, nullptr, pose, {n, n}, settings);
+    RoadmapFrame f;
+    imaging::FluoroStages& mask = f.mask;
+    imaging::FluoroStages peak;
+    imaging::composeFluoroImage(view, {}, imaging::FluoroMode::dsa(), 11, &mask);
+    imaging::composeFluoroImage(view, arteries(), imaging::FluoroMode::dsa(), 12, &peak);
+    f.layers.maskLog = mask.logSignal;
+    f.layers.peak = mask.logSignal;
+    for (size_t i = 0; i < f.layers.peak.pixels.size(); ++i)  // the DSA frame (sim/frames.h's display)
+        f.layers.peak.pixels[i] = static_cast<float>(std::round(
+            std::clamp(sim::kDsaBackground * (1.0 - (peak.logSignal.pixels[i] - mask.logSignal.pixels[i]) / sim::kDsaBlackAtLn),
+                       0.0, 1.0) * 255.0) / 255.0);
+    imaging::FrameContents live;
+    for (const auto& p : devices().paths)
+        if (p.material != imaging::Material::Iodine) live.paths.push_back(p);
+    const imaging::FluoroMode mode = imaging::FluoroMode::fluoroNormal();
+    imaging::composeFluoroImage(view, live, mode, 21, &f.live);
+    f.cpu = sim::roadmapDisplay(view, f.live.logSignal, f.layers);
+    render::FluoroMonitorDef def{n, n / 4, 2.0, settings};
+    def.roadmapResolution = n;
+    render::FluoroMonitor monitor(ctx, ct, nullptr, def);
+    monitor.setRoadmap(f.layers);
+    f.gpu = monitor.takeImage({pose, live, mode, 21, false});
+    for (int r = 0; r < n; ++r)
+        for (int c = 0; c < n; ++c) f.viewT.push_back(view.transmission(c, r)), f.open.push_back(view.isOpen(c, r));
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("the GPU roadmap composes live fluoroscopy with the DSA run's mask and peak frame as the CPU does",
+          "[render][gpu][fluoro][roadmap]") {
+    render::testing::ValidationOn validation;
+    render::Context ctx;
+    const patient::CtVolume ct = analyticPhantom();
+    const imaging::CArmPose pose = obliqueShutteredPose();
+    const int n = 128;
+    for (const bool noise : {false, true}) {
+        const RoadmapFrame f = roadmapBothWays(ctx, ct, pose, n, noise);
+        // The fluoro GPU-vs-CPU tolerance: 8-bit steps, a float difference crosses one in a few
+        // pixels (and with noise a Knuth draw that differs shifts the rest of a row).
+        const double agree = fractionWithin("roadmap display", f.gpu, f.cpu, 1.0 / 255 + 1e-6);
+        const double exact = fractionWithin("roadmap display (exact)", f.gpu, f.cpu, 1e-6);
+        std::printf("roadmap GPU vs CPU (noise %d): %.5f of pixels within one 8-bit step, %.5f equal\n", noise, agree,
+                    exact);
+        CHECK(agree > 0.99);
+        if (!noise) requireClose("roadmap display", f.gpu, f.cpu, 1.0 / 255 + 1e-6, 0.0);
+        // Where the live pulse adds nothing over the mask and the run had no iodine, the anatomy
+        // cancels: mid-grey, noiseless exactly (one 8-bit step), noisy within the Poisson noise
+        // of the two frames: var(live - mask) = 1/N_live + 1/N_mask (s = ln N0 - ln N).
+        double sum = 0, sum2 = 0, predictedVar = 0;
+        int background = 0, white = 0, whiteBright = 0, dark = 0, darkDark = 0;
+        for (int r = 0; r < n; ++r)
+            for (int c = 0; c < n; ++c) {
+                const size_t i = static_cast<size_t>(r) * n + c;
+                if (!f.open[i]) continue;
+                const bool device = f.live.primaryTransmission.pixels[i] < 0.999 * f.viewT[i];
+                const double iodine = 1.0 - f.layers.peak.pixels[i] / sim::kDsaBackground;
+                for (const GreyImage* im : {&f.cpu, &f.gpu}) {
+                    const double g = im->pixels[i];
+                    if (!device && iodine <= 0.0 && im == &f.gpu) {
+                        ++background, sum += g, sum2 += g * g;
+                        if (noise) predictedVar += 1.0 / f.live.quanta.pixels[i] + 1.0 / f.mask.quanta.pixels[i];
+                        if (!noise) CHECK(std::abs(g - sim::kRoadmapBackground) <= 1.0 / 255 + 1e-6);
+                    }
+                    if (!device && iodine > 0.9) ++white, whiteBright += g > 0.85;
+                    // A device outside the arteries that takes 20% of the beam (ln 1.25 = 0.22 > 0.2): black-ish.
+                    if (device && iodine <= 0.0 && f.live.primaryTransmission.pixels[i] < 0.8 * f.viewT[i])
+                        ++dark, darkDark += g < 0.2;
+                }
+            }
+        REQUIRE(background > 2000);
+        const double mean = sum / background, sd = std::sqrt(std::max(0.0, sum2 / background - mean * mean));
+        const double predictedSd =
+            sim::kRoadmapBackground / sim::kRoadmapBlackAtLn * std::sqrt(predictedVar / std::max(background, 1));
+        std::printf("roadmap background (noise %d): %d pixels, mean %.4f, sd %.4f (Poisson prediction %.4f); "
+                    "arteries white %d/%d, devices dark %d/%d\n",
+                    noise, background, mean, sd, predictedSd, whiteBright, white, darkDark, dark);
+        CHECK(mean == Approx(sim::kRoadmapBackground).margin(noise ? 0.01 : 1.0 / 255));
+        if (noise) CHECK(sd == Approx(predictedSd).epsilon(0.2));
+        REQUIRE(white > 50);
+        CHECK(whiteBright > 0.95 * white);
+        REQUIRE(dark > 50);
+        CHECK(darkDark > 0.9 * dark);
+    }
+    ctx.waitIdle();
+    REQUIRE(ctx.validationEnabled());
     REQUIRE(ctx.validationErrorCount() == 0);
 }

@@ -440,12 +440,14 @@ int runWindowed(const WindowRunOptions& opts) {
         render::ImageBlitter blitter(ctx, presenter.renderPass());
         ImagePanel monitorPanel{&blitter, blitter.setFor(monitor.display())};
         // DSA frames (the mask, then live minus mask) and a roadmap's last-image-hold are shown as
-        // the CPU reference renders them (sim/frames.h, 512^2, some 60 ms a frame on this machine):
-        // the GPU monitor has no subtraction stage. A live pulse takes the monitor back.
+        // the CPU reference renders them (sim/frames.h, 512^2, some 60 ms a frame on this machine).
+        // A live pulse takes the monitor back; under the roadmap the GPU composes it with the
+        // layers the CPU renderer kept (the run's mask and peak frame), as sim::roadmapDisplay does.
         sim::ImageRenderer cpuFrames;
         render::GreyTexture cpuFrame(ctx, sim::kReportImagePixels);
         const VkDescriptorSet gpuMonitorSet = monitorPanel.set, cpuMonitorSet = blitter.setFor(cpuFrame.image());
         size_t imagesSeen = session.state().images.size();
+        int gpuRoadmap = -1;  // the DSA frame whose layers the GPU monitor holds
         ImagePanel ctPanel{&blitter, blitter.setFor(slice.image())};
         // 1 mm steps: a redraw while orbiting stays near 0.1-0.3 s on lavapipe (depth within a step).
         render::View3d view3d(ctx, drr, patient->labels,
@@ -537,7 +539,16 @@ int runWindowed(const WindowRunOptions& opts) {
                                        : taken.kind == sim::ImageKind::Dsa   ? "DSA"
                                                                              : "ROADMAP LIH";
             }
-            if (newPulse) monitorPanel.set = gpuMonitorSet, monitorPanel.showing.clear();
+            const int roadmapWanted = s.modes.roadmapOn ? s.modes.roadmapIndex : -1;
+            if (roadmapWanted != gpuRoadmap) {
+                sim::RoadmapLayers layers;
+                if (roadmapWanted >= 0 && cpuFrames.roadmapLayers(session, static_cast<size_t>(roadmapWanted), layers))
+                    monitor.setRoadmap(layers);
+                else
+                    monitor.clearRoadmap();
+                gpuRoadmap = roadmapWanted;
+            }
+            if (newPulse) monitorPanel.set = gpuMonitorSet, monitorPanel.showing = monitor.roadmapOn() ? "ROADMAP" : "";
             if (debrief) {
                 debrief->draw(static_cast<float>(kWindowWidth), static_cast<float>(kWindowHeight));
                 if (debrief->closeRequested()) glfwSetWindowShouldClose(window, GLFW_TRUE);
