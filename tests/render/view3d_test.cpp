@@ -141,7 +141,6 @@ TEST_CASE("on the central ray the 3D view hits the skin and the sphere's front a
     const int size = 65;  // odd: pixel (32, 32) is the central ray
     GpuView g(size);
     render::Context& ctx = g.ctx;
-    const Phantom& p = g.p;
     render::View3d& view = *g.view;
     render::OrbitCamera cam;  // from the front: the central ray runs along +y through the centre
     cam.targetLps = kSphereCentre;
