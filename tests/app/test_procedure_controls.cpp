@@ -114,9 +114,11 @@ TEST_CASE("scripted controls place the trocar on the left pedicle and advance it
     // On the patient's left: the skin entry lies left (+x, LPS) of the vertebra's midline.
     CHECK(s.needle.tipLps.x > vp->anatomy().level.midlineXMm);
 
-    // Thirty presses of the advance control (alternately plain and twisting), each given time to
-    // finish at hand speed: through skin, fat and the paraspinal muscle short of the pedicle.
-    const int presses = 30;
+    // Twenty-six presses of the advance control (alternately plain and twisting), each given time to
+    // finish at hand speed: through skin, fat and the paraspinal muscle short of the pedicle (the
+    // phantom's L1 left pedicle path meets bone at 56 mm since the erector spinae and transverse
+    // processes took their shapes; thirty presses reached it).
+    const int presses = 26;
     t = session.time_s();
     double depth = s.needle.insertedMm;
     CHECK(depth == Approx(0.0).margin(1e-9));
@@ -139,6 +141,9 @@ TEST_CASE("scripted controls place the trocar on the left pedicle and advance it
     // The hand's travel is kept: past the air in front of the skin, track plus the indentation
     // under the tip is every press's 2 mm.
     REQUIRE(s.needle.phase != physics::NeedlePhase::Outside);
+    // Still in soft tissue: bone is cut slower than a press's time allows, so the equality below holds
+    // only short of it.
+    REQUIRE((s.needle.tipTissue == physics::Tissue::Muscle || s.needle.tipTissue == physics::Tissue::Fat));
     const double airMm = glm::dot(s.needle.skinEntryLps - placedTip, s.needle.tipDir);
     CHECK(depth + s.needle.indentationMm == Approx(presses * ctl::kAdvanceStepMm - airMm).margin(1e-6));
     CHECK_FALSE(s.needle.stalled);

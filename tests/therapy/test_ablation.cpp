@@ -92,7 +92,7 @@ TEST_CASE("a microwave antenna at 100 W for 10 minutes gives the vendor chart's 
     CHECK(r.contracted.shortAxisMm <= 50.0);
 }
 
-TEST_CASE("an ex vivo microwave zone from room-temperature liver is Ji 2011's 58 ml; from 37 degC it is twice that",
+TEST_CASE("an ex vivo microwave zone from room-temperature liver is Ji 2011's 58 ml, from 37 degC it is twice that",
           "[therapy][ablation][microwave]") {
     AblationPlan p = microwavePlan(80.0, 12.0);
     p.perfusionScale = 0.0;  // ex vivo: no blood flow
