@@ -1,8 +1,10 @@
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -115,12 +117,25 @@ TEST_CASE("every shipped action log replays headless: experts and intermediates 
     std::map<std::string, std::map<std::string, double>> scores;  // scenario -> label -> score
     const auto golden = readGolden();
     std::map<std::string, std::pair<std::string, std::string>> now;
-    for (const ShippedLog& s : logs) {
-        const fs::path out = freshDir("shipped-" + s.log.stem().string());
-        const fs::path report = out / "report.json";
-        const auto r = runShell(std::string(IRSIM_EXE) + " run " + quoted(s.scenario.string()) +
-                                " --headless --actions " + quoted(s.log.string()) + " --report " +
-                                quoted(report.string()) + " 2>&1");
+    // The replays are independent processes: run them a core each (the suite's longest test, which
+    // otherwise ends CI on one core), then check them in order on this thread, as Catch2 asks.
+    std::vector<fs::path> reports(logs.size());
+    std::vector<ProgramResult> results(logs.size());
+    for (size_t i = 0; i < logs.size(); ++i) reports[i] = freshDir("shipped-" + logs[i].log.stem().string()) / "report.json";
+    std::atomic<size_t> next{0};
+    const auto replay = [&] {
+        for (size_t i; (i = next++) < logs.size();)
+            results[i] = runShell(std::string(IRSIM_EXE) + " run " + quoted(logs[i].scenario.string()) +
+                                  " --headless --actions " + quoted(logs[i].log.string()) + " --report " +
+                                  quoted(reports[i].string()) + " 2>&1");
+    };
+    std::vector<std::thread> pool(std::max(1u, std::min(4u, std::thread::hardware_concurrency())));
+    for (auto& t : pool) t = std::thread(replay);
+    for (auto& t : pool) t.join();
+    for (size_t i = 0; i < logs.size(); ++i) {
+        const ShippedLog& s = logs[i];
+        const fs::path& report = reports[i];
+        const ProgramResult& r = results[i];
         INFO(s.log.filename().string() << ": " << r.out);
         // 0 when the trainee passed, 4 when the session ran and failed (irsim run --help).
         REQUIRE((r.status == 0 || r.status == 4));
