@@ -10,8 +10,8 @@
 layout(local_size_x = DRR_GROUP, local_size_y = DRR_GROUP) in;
 // Layer s, texel (x, y): the densities of the 2 x 2 voxels (x, y), (x + 1, y), (x, y + 1),
 // (x + 1, y + 1) of slice s (clamped to the slice), x along b, y along c: a bilinear sample is one
-// texel fetch (engine/render/drr_gpu.cpp). On lavapipe that costs about a third of a filtered
-// sample of a one-channel slice (the fetch of 2 x 2 texels and their per-lane addresses dominate).
+// texel fetch (engine/render/drr_gpu.cpp). On lavapipe that costs about 60% of a filtered sample
+// of a one-channel slice, which fetched the 2 x 2 texels lane by lane (docs/rendering.md).
 layout(set = 0, binding = DRR_BINDING_DENSITY) uniform sampler2DArray uQuads;
 layout(set = 0, binding = DRR_BINDING_PATH, r32f) uniform writeonly image2D uPath;
 layout(push_constant) uniform Push { DrrSlicesPush p; };
