@@ -1,16 +1,29 @@
 #version 450
 // The full-quality water-equivalent DRR by slices (Joseph's method; Joseph 1982, IEEE Trans Med
 // Imaging 1:192): the ray meets each voxel plane across the view's principal axis once, and the
-// density there is interpolated bilinearly within the plane (4 texels, where a trilinear sample
+// density there is interpolated bilinearly within the plane (4 voxels, where a trilinear sample
 // reads 8) and weighted by the ray's length inside that plane's slab. One sample per voxel plane,
 // the sampling density of an exact voxel traversal (plastimatch's), clipped to the box outside
 // which the CT is all air (DrrSlicesPush).
 #include "shared.h"
 
 layout(local_size_x = DRR_GROUP, local_size_y = DRR_GROUP) in;
-layout(set = 0, binding = DRR_BINDING_DENSITY) uniform sampler2DArray uSlices;  // layers along the axis
+// Layer s, texel (x, y): the densities of the 2 x 2 voxels (x, y), (x + 1, y), (x, y + 1),
+// (x + 1, y + 1) of slice s (clamped to the slice), x along b, y along c: a bilinear sample is one
+// texel fetch (engine/render/drr_gpu.cpp). On lavapipe that costs about 60% of a filtered sample
+// of a one-channel slice, which fetched the 2 x 2 texels lane by lane (docs/rendering.md).
+layout(set = 0, binding = DRR_BINDING_DENSITY) uniform sampler2DArray uQuads;
 layout(set = 0, binding = DRR_BINDING_PATH, r32f) uniform writeonly image2D uPath;
 layout(push_constant) uniform Push { DrrSlicesPush p; };
+
+// The bilinear density of slice s at in-plane voxel coordinates q.
+float density(vec2 q, int s, vec2 qMax, ivec2 loMax) {
+    q = clamp(q, vec2(0.0), qMax);
+    const ivec2 i = min(ivec2(q), loMax);  // q >= 0: the conversion is floor
+    const vec2 f = q - vec2(i);
+    const vec4 v = texelFetch(uQuads, ivec3(i, s), 0);
+    return mix(mix(v.x, v.y, f.x), mix(v.z, v.w, f.x), f.y);
+}
 
 void main() {
     const int col = int(gl_GlobalInvocationID.x);
@@ -43,14 +56,16 @@ void main() {
             const int p0 = int(floor(min(qa0, qa1) + 0.5)), p1 = int(floor(max(qa0, qa1) + 0.5));
             const float perPlane = 1.0 / abs(dq[a]);  // mm of ray per slab
             const float invDqa = 1.0 / dq[a];
-            // Texture coordinates within plane s are linear in s: uv = uv0 + s duv.
-            const vec2 inv = 1.0 / vec2(p.dims[b], p.dims[c]);
+            // The ray's in-plane voxel coordinates (along b, c) at plane s are q0bc + s * slope.
             const vec2 slope = vec2(dq[b], dq[c]) * invDqa;  // voxels along b, c per plane
-            const vec2 uv0 = (vec2(q0[b], q0[c]) - q0[a] * slope + 0.5) * inv;
-            const vec2 duv = slope * inv;
+            const vec2 q0bc = vec2(q0[b], q0[c]) - q0[a] * slope;
+            // Bilinear with clamp to edge, as a linear CLAMP_TO_EDGE sampler filters: q clamped to
+            // [0, n - 1], the low voxel at most n - 2 (0 in a slice one voxel wide).
+            const vec2 qMax = vec2(p.dims[b], p.dims[c]) - 1.0;
+            const ivec2 loMax = max(ivec2(qMax) - 1, ivec2(0));
             const int s0 = max(p0, 0), s1 = min(p1, int(p.dims[a]) - 1);
             float interior = 0.0;
-            for (int s = s0 + 1; s < s1; ++s) interior += textureLod(uSlices, vec3(uv0 + float(s) * duv, float(s)), 0.0).r;
+            for (int s = s0 + 1; s < s1; ++s) interior += density(q0bc + float(s) * slope, s, qMax, loMax);
             sum = perPlane * interior;
             // The first and last slabs: the ray's length inside them may be shorter.
             for (int e = 0; e < (s1 > s0 ? 2 : (s1 == s0 ? 1 : 0)); ++e) {
@@ -58,7 +73,7 @@ void main() {
                 const float tEnter = (float(s) - 0.5 * sign(dq[a]) - q0[a]) * invDqa;
                 const float tLeave = (float(s) + 0.5 * sign(dq[a]) - q0[a]) * invDqa;
                 const float w = clamp(min(tLeave, hi) - max(tEnter, lo), 0.0, perPlane);
-                sum += w * textureLod(uSlices, vec3(uv0 + float(s) * duv, float(s)), 0.0).r;
+                sum += w * density(q0bc + float(s) * slope, s, qMax, loMax);
             }
         }
     }

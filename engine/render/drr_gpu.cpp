@@ -203,20 +203,32 @@ void GpuDrr::makeSliceStacks(const patient::CtVolume& ct, int onlyAxis) {
         // Slices across axis a; texel x runs along b, y along c (drr_slices.comp).
         const int b = a == 0 ? 1 : 0, c = a == 2 ? 1 : 2;
         if (stacks_[a].image) ctx_.release(stacks_[a]);
-        stacks_[a] = ctx_.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R16_SFLOAT,
+        stacks_[a] = ctx_.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R16G16B16A16_SFLOAT,
                                       {static_cast<uint32_t>(g.dims[b]), static_cast<uint32_t>(g.dims[c]), 1},
                                       VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT,
                                       static_cast<uint32_t>(std::max(2, g.dims[a])));
         const size_t slice = static_cast<size_t>(g.dims[b]) * g.dims[c];
-        Buffer staging = ctx_.createBuffer(slice * g.dims[a] * sizeof(uint16_t), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
+        // Texel (x, y) of layer s: the half densities of voxels (x, y), (x + 1, y), (x, y + 1),
+        // (x + 1, y + 1) of slice s, the neighbours clamped to the slice (drr_slices.comp).
+        Buffer staging = ctx_.createBuffer(slice * g.dims[a] * 4 * sizeof(uint16_t), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
         auto* dst = static_cast<uint16_t*>(staging.mapped);
+        std::vector<uint16_t> plane(slice);
         glm::ivec3 ijk;
-        for (int s = 0; s < g.dims[a]; ++s)
+        for (int s = 0; s < g.dims[a]; ++s) {
             for (int y = 0; y < g.dims[c]; ++y)
                 for (int x = 0; x < g.dims[b]; ++x) {
                     ijk[a] = s, ijk[b] = x, ijk[c] = y;
-                    *dst++ = halfDensityOf(ct.at(ijk.x, ijk.y, ijk.z));
+                    plane[static_cast<size_t>(y) * g.dims[b] + x] = halfDensityOf(ct.at(ijk.x, ijk.y, ijk.z));
                 }
+            for (int y = 0; y < g.dims[c]; ++y) {
+                const uint16_t* row0 = plane.data() + static_cast<size_t>(y) * g.dims[b];
+                const uint16_t* row1 = plane.data() + static_cast<size_t>(std::min(y + 1, g.dims[c] - 1)) * g.dims[b];
+                for (int x = 0; x < g.dims[b]; ++x) {
+                    const int x1 = std::min(x + 1, g.dims[b] - 1);
+                    *dst++ = row0[x], *dst++ = row0[x1], *dst++ = row1[x], *dst++ = row1[x1];
+                }
+            }
+        }
         const Image& im = stacks_[a];
         ctx_.submitAndWait([&](VkCommandBuffer cmd) {
             VkImageMemoryBarrier ib{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER};

@@ -67,7 +67,8 @@ public:
     // sum with one sample per voxel plane across the view's principal axis, bilinear within the
     // plane. Not the drr.h march, so not equal to the CPU reference pixel for pixel; its error
     // against analytic line integrals is below plastimatch's (docs/rendering.md, `irsim bench`).
-    // Needs the slice stacks: setVolume(ct) then makeSliceStacks(ct) (3 more copies of the volume).
+    // Needs the slice stacks: setVolume(ct) then makeSliceStacks(ct) (8 bytes a voxel
+    // per axis: each texel holds the 2 x 2 voxels of a bilinear sample, so a sample is one fetch).
     // onlyAxis >= 0: that axis's stack alone (one image at one pose: principalAxis(pose)).
     void makeSliceStacks(const patient::CtVolume& ct, int onlyAxis = -1);
     void recordFullQuality(VkCommandBuffer cmd, PathTarget& target, const imaging::CArmPose& pose) const;
@@ -84,7 +85,7 @@ private:
     mutable ComputeKernel slices_;
     VkSampler linear_ = VK_NULL_HANDLE;
     Image density_;
-    Image stacks_[3];  // 2D arrays of slices across axis 0, 1, 2
+    Image stacks_[3];  // 2D arrays of slices across axis 0, 1, 2, RGBA16F 2 x 2 voxel quads
     patient::VolumeGeometry geometry_;
     glm::vec3 clipLoQ_{0.0f}, clipHiQ_{0.0f};  // voxel-coordinate box outside which the CT is all air
 };

@@ -297,7 +297,7 @@ void benchVolume(const std::string& name, const patient::Patient& p) {
     if (gBench.fluoroOnly) return;
     render::GpuDrr drr(ctx);
     drr.setVolume(p.ct);
-    drr.makeSliceStacks(p.ct);
+    drr.makeSliceStacks(p.ct, drr.principalAxis(pose));  // the one stack the pose reads
     const int repeats = gBench.quick ? 3 : 7;
     const double ms1 = benchGpuDrr(ctx, drr, pose, 512, 1.0, repeats);
     double gpuDrrCpuMs = 0.0;
@@ -392,7 +392,7 @@ void benchAccuracy(const glm::dvec3& spacing) {
         render::Context ctx(render::ContextOptions{false, {}, {}});
         render::GpuDrr drr(ctx);
         drr.setVolume(ct);
-        drr.makeSliceStacks(ct);
+        drr.makeSliceStacks(ct, drr.principalAxis(pose));
         error(drr.waterEquivalentPathImage(pose, {size, size}, 1.0), mean, worst);
         std::printf("  irsim GPU DRR, drr.h march 1 mm: mean |error| %.3f mm, max %.3f mm of water\n", mean, worst);
         error(drr.fullQualityImage(pose, {size, size}), mean, worst);
@@ -443,7 +443,7 @@ void benchLargeDrr() {
         render::Context ctx(render::ContextOptions{false, {}, {}});
         render::GpuDrr drr(ctx);
         drr.setVolume(ct);
-        drr.makeSliceStacks(ct);
+        drr.makeSliceStacks(ct, drr.principalAxis(pose));
         const double ms1 = benchGpuDrr(ctx, drr, pose, 512, 1.0, 3);
         gpuMs = benchGpuDrr(ctx, drr, pose, 512, 0.0, 3);
         std::printf("  GPU DRR 512^2: drr.h march at 1 mm %.1f ms | full quality (slices) %.1f ms\n", ms1, gpuMs);
