@@ -201,19 +201,26 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
     if (m.sourceWPerW.size() != n) m.sourceWPerW.assign(n, 0.0f);
     if (m.group.size() != n) m.group.assign(n, 0);
     const double h = g.spacingMm, r = 0.5 * dev.diameterMm;
-    // A shaft thinner than the grid still holds the cells its axis runs through. A cryoprobe holds
-    // a disc of cells coupled to the tissue so that it freezes as a probe of its own radius on any
-    // grid (therapy/probe_well.h); the cooled RF and MW shafts hold the cells within their radius.
+    // A shaft thinner than the grid still holds the cells its axis runs through. A cryoprobe and an
+    // internally cooled RF electrode hold a disc of cells coupled to the tissue so that they draw
+    // heat as a cylinder of their own radius on any grid (therapy/probe_well.h, after Peaceman
+    // 1978): held cells alone act as a thinner cylinder (one cell: 0.1985 h, 0.3 mm at 1.5 mm
+    // against a 17 G electrode's 0.74 mm), so the electrode cooled the tissue beside it too little,
+    // that tissue reached roll-off sooner and the generator delivered less (Ji 2011's ex vivo RF
+    // zone: 14.0 ml against 20.0 +- 2.5; 20.8 ml coupled). The microwave shaft (the GPU port does
+    // not scale faces) and the bipolar bone electrodes (their power and set-point were estimated
+    // with the held cells) keep the held-cell rule: open, docs/ablation.md.
     const bool cryo = dev.modality == Modality::Cryo;
+    const bool welled = cryo || (dev.modality == Modality::Rf && !dev.bipolar);
     const double heldRadius = std::max(r, 0.5 * h);
     const double alpha = dev.modality == Modality::Microwave
                              ? attenuationPerM(kLiverPermittivity, kLiverConductivitySPerM, dev.frequencyHz) * 1e-3
                              : 0.0;
     m.freezing = m.freezing || dev.heldC < 0.0;
-    if (cryo && m.heldFaceScale.size() != n) m.heldFaceScale.assign(n, 1.0f);
+    if (welled && m.heldFaceScale.size() != n) m.heldFaceScale.assign(n, 1.0f);
     // Every shaft first: one applicator's power is not absorbed in another's metal.
     for (const Applicator& a : apps) {
-        const ProbeWell well = cryo ? probeWellOf(g, a, r) : ProbeWell{};
+        const ProbeWell well = welled ? probeWellOf(g, a, r) : ProbeWell{};
         for (int k = 0; k < g.dims.z; ++k)
             for (int j = 0; j < g.dims.y; ++j)
                 for (int i = 0; i < g.dims.x; ++i) {
@@ -221,16 +228,16 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
                     const AxisPoint q = alongAxis(a, g.centreMm(i, j, k));
                     // RF and MW shafts are cooled along their length; a cryo probe freezes only its
                     // segment (the rest of its shaft is vacuum-insulated).
-                    const bool inShaft = q.rho <= (cryo ? well.heldRadiusMm : heldRadius) && q.z >= -0.5 * h &&
+                    const bool inShaft = q.rho <= (welled ? well.heldRadiusMm : heldRadius) && q.z >= -0.5 * h &&
                                          (!cryo || q.z <= dev.activeLengthMm);
                     if (inShaft && m.role[c] == CellRole::Tissue) {
                         m.role[c] = CellRole::Applicator;
                         m.group[c] = 0;
-                        if (cryo) m.heldFaceScale[c] = static_cast<float>(well.faceScale);
+                        if (welled) m.heldFaceScale[c] = static_cast<float>(well.faceScale);
                     }
                 }
     }
-    if (cryo) {
+    if (welled) {
         m.besideScaledHeld.assign(n, 0);
         for (int k = 0; k < g.dims.z; ++k)
             for (int j = 0; j < g.dims.y; ++j)
@@ -244,7 +251,7 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
                             m.besideScaledHeld[g.index(b.x, b.y, b.z)] = 1;
                     }
                 }
-        return;
+        if (cryo) return;
     }
     std::vector<double> pattern(n);
     for (const Applicator& a : apps) {

@@ -114,6 +114,37 @@ TEST_CASE("an ex vivo microwave zone from room-temperature liver is Ji 2011's 58
     CHECK(body.contracted.volumeMl > 2.0 * room.contracted.volumeMl);
 }
 
+TEST_CASE("ex vivo RF zones from room-temperature liver are Ji 2011's 20 ml whatever the power set, and Rempp 2014's 3.2 cm",
+          "[therapy][ablation]") {
+    AblationPlan p;
+    p.modality = Modality::Rf;
+    p.minutes = 12.0;
+    p.gridMm = 1.5;
+    p.perfusionScale = 0.0;  // ex vivo: no blood flow
+    p.initialC = 22.0;       // on the bench (estimated, as for Ji's microwave arm above)
+    const AblationResult set60 = simulateAblation(p);
+    p.powerW = 200.0;        // the Cool-tip type generator's maximum
+    const AblationResult set200 = simulateAblation(p);
+    CAPTURE(set60.contracted.longAxisMm, set60.contracted.shortAxisMm, set60.contracted.volumeMl, set60.deliveredKj,
+            set200.contracted.volumeMl, set200.deliveredKj);
+    // Ji et al. 2011 (Acad Radiol 18(9), ablation.md section 8, published): RF impedance-controlled,
+    // 12 min, ex vivo porcine liver, 20.0 +- 2.5 ml, measured after the ablation: within 1 SD. Ji's
+    // generator power is not in the reference; the roll-off, not the setting, limits what an
+    // impedance-controlled generator delivers, so any setting from the default 60 W to 200 W gives it.
+    CHECK(set60.contracted.volumeMl == Approx(20.0).margin(2.5));
+    CHECK(set200.contracted.volumeMl == Approx(20.0).margin(2.5));
+    // Luo et al. 2010 (Acad Radiol 17(8), published): power 20-40 W not correlated with zone size.
+    CHECK(set200.contracted.volumeMl == Approx(set60.contracted.volumeMl).epsilon(0.10));
+    // Rempp et al. 2014 (Acad Radiol 21(5), published): 15 G internally (water) cooled monopolar
+    // electrode, 15 min, ex vivo bovine liver, short axis 3.18 +- 0.29 cm: within 1 SD.
+    p.deviceId = "rf-cooled-15g-3cm";
+    p.powerW = 0.0;
+    p.minutes = 15.0;
+    const AblationResult rempp = simulateAblation(p);
+    CAPTURE(rempp.contracted.shortAxisMm, rempp.deliveredKj);
+    CHECK(rempp.contracted.shortAxisMm == Approx(31.8).margin(2.9));
+}
+
 TEST_CASE("four cryoprobes 2 cm apart make lethal ice about 4.9 cm across in 15 minutes", "[therapy][ablation][cryo]") {
     AblationPlan p;
     p.modality = Modality::Cryo;
