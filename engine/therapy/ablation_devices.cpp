@@ -12,6 +12,15 @@ namespace irsim::therapy {
 
 namespace {
 
+// A cryoprobe wall held above its gas temperature by its load follows it step by step: the
+// share of the way to the new balance taken per step (the probe's own small heat capacity; about
+// 20 steps, a few seconds; estimated).
+constexpr double kWallRelaxation = 0.05;
+// The edge of the ice ball, degC: the load's driving temperature at the probe's far side.
+constexpr double kIceEdgeC = 0.0;
+// Argon probes' cooling capacities, W (estimated; makeDevices says how).
+constexpr double kCryoCapacity24W = 20.0, kCryoCapacity17W = 17.0;
+
 // Gauge outer diameters, mm (Stubs' needle gauge table).
 constexpr double k17G = 1.473, k15G = 1.829, k14G = 2.108;
 // Liver at 2.45 GHz: relative permittivity 43.03, conductivity 1.69 S/m (COMSOL
@@ -43,10 +52,28 @@ std::vector<AblationDevice> makeDevices() {
     // Argon cryoprobes: wall at -140 degC while freezing (Go-Smart go-smart-template_cryo.sif, 133 K,
     // in open-source code); 2.4 mm and 1.7 mm probes of Littrup et al. 2009 (JVIR 20:1343,
     // published). Freezing segment lengths are estimated (the reference gives none).
-    d.push_back({"cryo-2.4mm", "Cryoprobe 2.4 mm (argon), 3 cm freezing segment", Modality::Cryo, 2.4, 30.0, 0.0, 0.0,
-                 -140.0, 1.0, 0.0, 0.0, "Littrup 2009 (probe); Go-Smart cryo template (-140 degC)"});
-    d.push_back({"cryo-1.7mm", "Cryoprobe 1.7 mm (argon), 3 cm freezing segment", Modality::Cryo, 1.7, 30.0, 0.0, 0.0,
-                 -140.0, 1.0, 0.0, 0.0, "Littrup 2009 (probe); Go-Smart cryo template (-140 degC)"});
+    //
+    // A Joule-Thomson probe is a refrigerator of finite capacity: the argon's isothermal enthalpy
+    // drop from its supply pressure times its flow. While the load is below that the wall stays at
+    // the gas's -140 degC (probes in agar phantoms level off at -140 to -150 degC, Cryobiology 2025,
+    // doi:10.1016/j.cryobiol.2025.105274, published); above it the wall warms until the load falls
+    // to the capacity, as a lone probe's does in a warm medium (Littrup 2009: single probes make
+    // little lethal ice in the 39 degC phantom, several probes share the load). Neither capacity is
+    // in the reference or found published; both are estimated. 2.4 mm: argon's isothermal enthalpy
+    // drop from ~200 bar is of the order of 30 kJ/kg, so 20 W is a flow of ~0.7 g/s (~25 standard
+    // L/min); without the limit the model drew 25-37 W through one probe in liver. 1.7 mm: a lone
+    // capacity-limited probe's lethal ice hardly depends on its diameter, so the published 84 %
+    // width of Littrup's 1.7 mm probes is read as a capacity: 17 W gives it (a flow scaling with the
+    // diameter, 14 W, would give 65 %). The segment the probe freezes is its only cold part: the
+    // shaft above it is vacuum-insulated (placeApplicators).
+    AblationDevice cryo24{"cryo-2.4mm", "Cryoprobe 2.4 mm (argon), 3 cm freezing segment", Modality::Cryo, 2.4, 30.0, 0.0, 0.0,
+                          -140.0, 1.0, 0.0, 0.0, "Littrup 2009 (probe); Go-Smart cryo template (-140 degC)"};
+    cryo24.coolingCapacityW = kCryoCapacity24W;
+    AblationDevice cryo17 = cryo24;
+    cryo17.id = "cryo-1.7mm", cryo17.name = "Cryoprobe 1.7 mm (argon), 3 cm freezing segment", cryo17.diameterMm = 1.7;
+    cryo17.coolingCapacityW = kCryoCapacity17W;
+    d.push_back(cryo24);
+    d.push_back(cryo17);
     // Bipolar internally cooled bone electrodes (OsteoCool type): 10 and 20 mm active tips, about
     // 7.5 min, a zone up to about 3 cm with the 20 mm tip (vendor, ablation.md section 8,
     // unverified). The tip's ~70 degC is the cooled electrode's own thermocouple, not the tissue's:
@@ -174,19 +201,26 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
     if (m.sourceWPerW.size() != n) m.sourceWPerW.assign(n, 0.0f);
     if (m.group.size() != n) m.group.assign(n, 0);
     const double h = g.spacingMm, r = 0.5 * dev.diameterMm;
-    // A shaft thinner than the grid still holds the cells its axis runs through. A cryoprobe holds
-    // a disc of cells coupled to the tissue so that it freezes as a probe of its own radius on any
-    // grid (therapy/probe_well.h); the cooled RF and MW shafts hold the cells within their radius.
+    // A shaft thinner than the grid still holds the cells its axis runs through. A cryoprobe and an
+    // internally cooled RF electrode hold a disc of cells coupled to the tissue so that they draw
+    // heat as a cylinder of their own radius on any grid (therapy/probe_well.h, after Peaceman
+    // 1978): held cells alone act as a thinner cylinder (one cell: 0.1985 h, 0.3 mm at 1.5 mm
+    // against a 17 G electrode's 0.74 mm), so the electrode cooled the tissue beside it too little,
+    // that tissue reached roll-off sooner and the generator delivered less (Ji 2011's ex vivo RF
+    // zone: 14.0 ml against 20.0 +- 2.5; 20.8 ml coupled). The microwave shaft (the GPU port does
+    // not scale faces) and the bipolar bone electrodes (their power and set-point were estimated
+    // with the held cells) keep the held-cell rule: open, docs/ablation.md.
     const bool cryo = dev.modality == Modality::Cryo;
+    const bool welled = cryo || (dev.modality == Modality::Rf && !dev.bipolar);
     const double heldRadius = std::max(r, 0.5 * h);
     const double alpha = dev.modality == Modality::Microwave
                              ? attenuationPerM(kLiverPermittivity, kLiverConductivitySPerM, dev.frequencyHz) * 1e-3
                              : 0.0;
     m.freezing = m.freezing || dev.heldC < 0.0;
-    if (cryo && m.heldFaceScale.size() != n) m.heldFaceScale.assign(n, 1.0f);
+    if (welled && m.heldFaceScale.size() != n) m.heldFaceScale.assign(n, 1.0f);
     // Every shaft first: one applicator's power is not absorbed in another's metal.
     for (const Applicator& a : apps) {
-        const ProbeWell well = cryo ? probeWellOf(g, a, r) : ProbeWell{};
+        const ProbeWell well = welled ? probeWellOf(g, a, r) : ProbeWell{};
         for (int k = 0; k < g.dims.z; ++k)
             for (int j = 0; j < g.dims.y; ++j)
                 for (int i = 0; i < g.dims.x; ++i) {
@@ -194,16 +228,16 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
                     const AxisPoint q = alongAxis(a, g.centreMm(i, j, k));
                     // RF and MW shafts are cooled along their length; a cryo probe freezes only its
                     // segment (the rest of its shaft is vacuum-insulated).
-                    const bool inShaft = q.rho <= (cryo ? well.heldRadiusMm : heldRadius) && q.z >= -0.5 * h &&
+                    const bool inShaft = q.rho <= (welled ? well.heldRadiusMm : heldRadius) && q.z >= -0.5 * h &&
                                          (!cryo || q.z <= dev.activeLengthMm);
                     if (inShaft && m.role[c] == CellRole::Tissue) {
                         m.role[c] = CellRole::Applicator;
                         m.group[c] = 0;
-                        if (cryo) m.heldFaceScale[c] = static_cast<float>(well.faceScale);
+                        if (welled) m.heldFaceScale[c] = static_cast<float>(well.faceScale);
                     }
                 }
     }
-    if (cryo) {
+    if (welled) {
         m.besideScaledHeld.assign(n, 0);
         for (int k = 0; k < g.dims.z; ++k)
             for (int j = 0; j < g.dims.y; ++j)
@@ -217,7 +251,7 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
                             m.besideScaledHeld[g.index(b.x, b.y, b.z)] = 1;
                     }
                 }
-        return;
+        if (cryo) return;
     }
     std::vector<double> pattern(n);
     for (const Applicator& a : apps) {
@@ -247,6 +281,28 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
     }
 }
 
+double GeneratorProgram::probeWallC(const AblationDevice& dev, const BioheatState& s) const {
+    const double capacity = dev.coolingCapacityW;
+    if (capacity <= 0.0) return dev.heldC;
+    if (!wasFreezing) {
+        wallC = dev.heldC;
+    } else if (s.timeS > lastTimeS + 1e-12) {
+        // The probe's load over the last step (applicatorJ is heat into the tissue: negative).
+        const double loadW = -(s.energy.applicatorJ - lastApplicatorJ) / (s.timeS - lastTimeS) / applicators;
+        // The heat reaching the probe crosses the ice ball from its edge, near the freezing point,
+        // so the load scales with (edge - wall): the wall that would carry just the capacity.
+        if (loadW > 0.0) {
+            const double target =
+                std::clamp(kIceEdgeC - (kIceEdgeC - wallC) * capacity / loadW, dev.heldC, kIceEdgeC);
+            wallC += kWallRelaxation * (target - wallC);
+        }
+    }
+    wasFreezing = true;
+    lastApplicatorJ = s.energy.applicatorJ;
+    lastTimeS = s.timeS;
+    return wallC;
+}
+
 BioheatControls GeneratorProgram::at(const BioheatState& s) const {
     BioheatControls c;
     const AblationDevice& dev = *device;
@@ -257,7 +313,12 @@ BioheatControls GeneratorProgram::at(const BioheatState& s) const {
             if (s.timeS >= t - 1e-9 && s.timeS < t + 60.0 * freezeThawMin[i] - 1e-9) freezing = i % 2 == 0;
             t += 60.0 * freezeThawMin[i];
         }
-        c.groupC = {freezing ? dev.heldC : std::numeric_limits<double>::quiet_NaN()};
+        if (!freezing) {
+            wasFreezing = false;
+            c.groupC = {std::numeric_limits<double>::quiet_NaN()};
+            return c;
+        }
+        c.groupC = {probeWallC(dev, s)};
         return c;
     }
     c.groupC = {dev.heldC};

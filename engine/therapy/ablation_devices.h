@@ -35,6 +35,9 @@ struct AblationDevice {
     // between them, not to a grounding pad, so the zone stays round the active length.
     bool bipolar = false;
     double insulatorMm = 0.0;
+    // Cryo: what one probe's Joule-Thomson stage can extract, W (0: unlimited). Below it the probe
+    // wall sits at heldC; a larger load warms the wall until the load falls to it.
+    double coolingCapacityW = 0.0;
 };
 
 const std::vector<AblationDevice>& ablationDevices();
@@ -60,7 +63,13 @@ struct GeneratorProgram {
     const AblationDevice* device = nullptr;
     double powerW = 0.0;                  // per applicator, set on the generator
     std::vector<double> freezeThawMin;    // cryo: freeze, thaw, freeze, ... minutes
+    int applicators = 1;                  // cryo: probes sharing group 0 (the load is shared)
     BioheatControls at(const BioheatState& s) const;
+    double probeWallC(const AblationDevice& dev, const BioheatState& s) const;
+    // Cryo with a finite cooling capacity: the probe wall's temperature now, and the extracted
+    // heat and time at the last call (the load of the last step).
+    mutable double wallC = 0.0, lastApplicatorJ = 0.0, lastTimeS = -1.0;
+    mutable bool wasFreezing = false;
     double durationS(double minutes) const;  // cryo: the cycles' sum; else minutes
 };
 

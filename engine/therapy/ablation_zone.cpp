@@ -225,7 +225,7 @@ AblationRun prepareAblation(const AblationPlan& p) {
 }
 
 void runAblation(const AblationPlan& p, AblationRun& run) {
-    const GeneratorProgram program{run.device, run.powerW, p.freezeThawMin};
+    const GeneratorProgram program{run.device, run.powerW, p.freezeThawMin, p.probes};
     runBioheat(run.model, run.state, program.durationS(p.minutes),
                [&](const BioheatState& s) { return program.at(s); }, p.threads);
 }

@@ -114,6 +114,37 @@ TEST_CASE("an ex vivo microwave zone from room-temperature liver is Ji 2011's 58
     CHECK(body.contracted.volumeMl > 2.0 * room.contracted.volumeMl);
 }
 
+TEST_CASE("ex vivo RF zones from room-temperature liver are Ji 2011's 20 ml whatever the power set, and Rempp 2014's 3.2 cm",
+          "[therapy][ablation]") {
+    AblationPlan p;
+    p.modality = Modality::Rf;
+    p.minutes = 12.0;
+    p.gridMm = 1.5;
+    p.perfusionScale = 0.0;  // ex vivo: no blood flow
+    p.initialC = 22.0;       // on the bench (estimated, as for Ji's microwave arm above)
+    const AblationResult set60 = simulateAblation(p);
+    p.powerW = 200.0;        // the Cool-tip type generator's maximum
+    const AblationResult set200 = simulateAblation(p);
+    CAPTURE(set60.contracted.longAxisMm, set60.contracted.shortAxisMm, set60.contracted.volumeMl, set60.deliveredKj,
+            set200.contracted.volumeMl, set200.deliveredKj);
+    // Ji et al. 2011 (Acad Radiol 18(9), ablation.md section 8, published): RF impedance-controlled,
+    // 12 min, ex vivo porcine liver, 20.0 +- 2.5 ml, measured after the ablation: within 1 SD. Ji's
+    // generator power is not in the reference; the roll-off, not the setting, limits what an
+    // impedance-controlled generator delivers, so any setting from the default 60 W to 200 W gives it.
+    CHECK(set60.contracted.volumeMl == Approx(20.0).margin(2.5));
+    CHECK(set200.contracted.volumeMl == Approx(20.0).margin(2.5));
+    // Luo et al. 2010 (Acad Radiol 17(8), published): power 20-40 W not correlated with zone size.
+    CHECK(set200.contracted.volumeMl == Approx(set60.contracted.volumeMl).epsilon(0.10));
+    // Rempp et al. 2014 (Acad Radiol 21(5), published): 15 G internally (water) cooled monopolar
+    // electrode, 15 min, ex vivo bovine liver, short axis 3.18 +- 0.29 cm: within 1 SD.
+    p.deviceId = "rf-cooled-15g-3cm";
+    p.powerW = 0.0;
+    p.minutes = 15.0;
+    const AblationResult rempp = simulateAblation(p);
+    CAPTURE(rempp.contracted.shortAxisMm, rempp.deliveredKj);
+    CHECK(rempp.contracted.shortAxisMm == Approx(31.8).margin(2.9));
+}
+
 TEST_CASE("four cryoprobes 2 cm apart make lethal ice about 4.9 cm across in 15 minutes", "[therapy][ablation][cryo]") {
     AblationPlan p;
     p.modality = Modality::Cryo;
@@ -126,7 +157,7 @@ TEST_CASE("four cryoprobes 2 cm apart make lethal ice about 4.9 cm across in 15 
     CAPTURE(r.damage.widthXMm, r.damage.widthYMm, r.isotherms[0].widthXMm);
     // Littrup et al. 2009 (JVIR 20:1343, published): 2.4 mm probes 2 cm apart, 15 min, lethal ice
     // (< -30 degC) 4.9 cm across with 4 probes, in a 39 degC high-heat-load gel rather than liver:
-    // within 15 %.
+    // within 15 % (48.6 mm with the probes' estimated cooling capacity, 50.5 mm held at -140 degC).
     CHECK(across == Approx(49.0).epsilon(0.15));
     // The ice edge (0 degC) lies outside the lethal isotherm by less than 1 cm (same source).
     const double iceAcross = 0.5 * (r.isotherms[0].widthXMm + r.isotherms[0].widthYMm);
@@ -157,7 +188,7 @@ TEST_CASE("a vessel over 3 mm beside an RF electrode dents the zone on its side,
     CHECK(mwDent / mwNone.damage.reachPlusXMm < dent / none.damage.reachPlusXMm);
 }
 
-TEST_CASE("two cryoprobes 2 cm apart freeze one confluent lethal ice ball, far more than twice one probe's, about 3.3 cm across",
+TEST_CASE("one and two cryoprobes 2 cm apart make Littrup's 1.2 and 3.3 cm of lethal ice; two freeze one confluent ball",
           "[therapy][ablation][cryo][multi]") {
     AblationPlan p;
     p.modality = Modality::Cryo;
@@ -169,29 +200,33 @@ TEST_CASE("two cryoprobes 2 cm apart freeze one confluent lethal ice ball, far m
     AblationRun run = prepareAblation(p);
     runAblation(p, run);
     const AblationResult two = summarizeAblation(p, run);
-    CAPTURE(one.damage.volumeMl, one.damage.widthXMm, two.damage.volumeMl, two.damage.widthXMm, two.damage.widthYMm);
+    CAPTURE(one.damage.volumeMl, one.damage.widthXMm, one.isotherms[0].widthXMm, two.damage.volumeMl,
+            two.damage.widthXMm, two.damage.widthYMm);
+    // Littrup et al. 2009 (JVIR 20:1343, published): 2.4 mm probes 2 cm apart, 15 min, lethal ice
+    // (< -30 degC) 1.2 cm across with one probe, 3.3 cm with two, in a 39 degC high-heat-load gel
+    // (not liver; no spread given). The probe's cooling capacity is estimated (ablation_devices.cpp):
+    // limited, a lone probe's wall warms under its load. One probe: 14.5 mm, 21 % over (59 % with
+    // the wall held at -140 degC): within 25 %.
+    CHECK(one.damage.widthXMm == Approx(12.0).epsilon(0.25));
+    // Two: the reference gives one diameter per probe count without saying how an oblong ice ball
+    // was measured; its width along the pair is compared: 36.3 mm, 10 % over (21 % held at -140
+    // degC): within 15 %.
+    CHECK(two.damage.widthXMm == Approx(33.0).epsilon(0.15));
+    CHECK(two.damage.widthXMm > two.damage.widthYMm);
     // Confluent: midway between the probes (on the z axis, halfway along the freezing segment)
     // the tissue went below the lethal -30 degC.
     const BioheatGrid& g = run.model.grid;
     const glm::ivec3 mid(glm::round((glm::dvec3(0.0, 0.0, 15.0) - g.originMm) / g.spacingMm));
     CHECK(run.state.minC[g.index(mid.x, mid.y, mid.z)] <= kLethalIceC);
-    // The probes' cold adds up: the lethal volume of two is more than twice one's (Littrup 2009:
-    // the lethal share of the ice ball rises from 13 % with one probe to 46 % with two, published).
+    // The probes' cold adds up: the lethal volume of two is more than twice one's, and the lethal
+    // share of the ice ball rises (Littrup 2009: 13 % of the area with one probe, 46 % with two,
+    // published). The model's shares by volume are 22 % and 33 %: the single probe still holds more
+    // lethal ice than Littrup's (docs/ablation.md).
     CHECK(two.damage.volumeMl > 2.0 * one.damage.volumeMl);
     const double lethalShareOne = one.damage.volumeMl / one.isotherms[0].volumeMl;
     const double lethalShareTwo = two.damage.volumeMl / two.isotherms[0].volumeMl;
     CAPTURE(lethalShareOne, lethalShareTwo);
-    // The share rises (Littrup: 13 % to 46 % of the area); the model's single probe, grid-converged
-    // (probe_well.h), holds a larger share (26 % of the volume) than Littrup's, so the rise is
-    // smaller than Littrup's 3.5-fold (docs/ablation.md, open).
     CHECK(lethalShareTwo > 1.25 * lethalShareOne);
-    // Littrup et al. 2009 (JVIR 20:1343, published): two 2.4 mm probes 2 cm apart, 15 min, lethal
-    // ice 3.3 cm across (in a 39 degC high-heat-load gel, not liver). The reference gives one
-    // diameter per probe count without saying how an oblong two-probe ice ball was measured; its
-    // width along the pair is compared. Grid-converged, the model's is 40 mm, 21 % over Littrup's
-    // (open: the gel's heat load is higher than this liver's perfusion; docs/ablation.md): within 25 %.
-    CHECK(two.damage.widthXMm == Approx(33.0).epsilon(0.25));
-    CHECK(two.damage.widthXMm > two.damage.widthYMm);
 }
 
 TEST_CASE("a single cryoprobe's ice ball and lethal ice do not depend on the grid, and a thinner probe freezes less",
@@ -219,7 +254,9 @@ TEST_CASE("a single cryoprobe's ice ball and lethal ice do not depend on the gri
         CHECK(r[i].isotherms[0].volumeMl == Approx(r[2].isotherms[0].volumeMl).epsilon(volumeTolerance));
     }
     // Littrup 2009 (published): a 1.7 mm probe's lethal ice is 84 % of a 2.4 mm probe's across;
-    // within 10 %. (On the uncorrected grid both probes held the same single cell at 1.5 mm.)
+    // within 10 %. The 1.7 mm probe's cooling capacity was estimated from this ratio (at 15 min;
+    // ablation_devices.cpp), so this checks the 8 min run is consistent with it, not the physics.
+    // (On the uncorrected grid both probes held the same single cell at 1.5 mm.)
     p.gridMm = 1.5;
     p.deviceId = "cryo-1.7mm";
     const AblationResult thin = simulateAblation(p);
