@@ -307,7 +307,7 @@ BioheatControls GeneratorProgram::at(const BioheatState& s) const {
     BioheatControls c;
     const AblationDevice& dev = *device;
     if (dev.modality == Modality::Cryo) {
-        double t = 0.0;
+        double t = startS;
         bool freezing = false;
         for (size_t i = 0; i < freezeThawMin.size(); ++i) {
             if (s.timeS >= t - 1e-9 && s.timeS < t + 60.0 * freezeThawMin[i] - 1e-9) freezing = i % 2 == 0;

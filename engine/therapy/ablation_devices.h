@@ -64,6 +64,7 @@ struct GeneratorProgram {
     double powerW = 0.0;                  // per applicator, set on the generator
     std::vector<double> freezeThawMin;    // cryo: freeze, thaw, freeze, ... minutes
     int applicators = 1;                  // cryo: probes sharing group 0 (the load is shared)
+    double startS = 0.0;                  // tissue time at which the program's cycles begin
     BioheatControls at(const BioheatState& s) const;
     double probeWallC(const AblationDevice& dev, const BioheatState& s) const;
     // Cryo with a finite cooling capacity: the probe wall's temperature now, and the extracted

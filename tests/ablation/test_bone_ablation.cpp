@@ -170,3 +170,48 @@ TEST_CASE("a bone ablation replay is deterministic and a snapshot taken while th
     a.end("end of the action log");
     CHECK(a.stateHash() == b.stateHash());
 }
+
+TEST_CASE("a cryoprobe in the session draws no more than its refrigeration capacity, and its wall warms under the load", "[ablation][bone][cryo]") {
+    // The procedure runs the same generator program as `irsim ablation` (therapy/ablation_devices):
+    // a lone argon probe's Joule-Thomson stage extracts at most its capacity (estimated, see there),
+    // so once the ice ball's load passes it the wall rises from its -140 degC. The expert's path,
+    // with a 1.7 mm cryoprobe instead of the bipolar electrode, one freeze of 4 minutes.
+    const sim::Scenario scenario = sim::loadScenario(scenarioPath());
+    sim::Session s(scenario, patientOnce());
+    for (const sim::Action& a : ablationPart(logOf("expert"))) {
+        if (a.kind == "generator.start") break;
+        if (a.kind == "applicator.place")
+            s.submit({a.time_s - 0.5, "applicator.select", {{"device", "cryo-1.7mm"}}, "", 0});
+        s.submit(a);
+    }
+    const double startAt = 22.3;
+    s.submit({startAt, "generator.start", {{"cycles", 1}, {"freeze_min", 4}}, "", 0});
+    s.advanceTo(startAt);
+    const Ablation& ab = s.procedureAs<Ablation>();
+    REQUIRE(ab.device().id == "cryo-1.7mm");
+    REQUIRE(ab.state().generatorOn);
+    const double capacityW = ab.device().coolingCapacityW;
+    REQUIRE(capacityW > 0.0);
+    // The mean load over each 20 s of tissue time, from the second minute (the wall needs a few
+    // steps to find its level once the load passes the capacity).
+    double lastT = -1.0, lastJ = 0.0, worstW = 0.0;
+    for (double t = startAt; ab.state().generatorOn || t < startAt + 2.0; t += 0.25) {
+        s.advanceTo(t);
+        const therapy::BioheatState& h = *ab.state().heat;
+        const double tissueS = h.timeS - ab.state().runStartS;
+        if (tissueS < 60.0 || !ab.state().generatorOn) continue;
+        if (lastT < 0.0) {
+            lastT = h.timeS, lastJ = h.energy.applicatorJ;
+        } else if (h.timeS - lastT >= 20.0) {
+            worstW = std::max(worstW, -(h.energy.applicatorJ - lastJ) / (h.timeS - lastT));
+            lastT = h.timeS, lastJ = h.energy.applicatorJ;
+        }
+        REQUIRE(t < startAt + 600.0);
+    }
+    CAPTURE(capacityW, worstW, ab.state().program.wallC);
+    CHECK(worstW > 0.5 * capacityW);       // it froze in earnest
+    CHECK(worstW < 1.1 * capacityW);       // never much over what the probe can extract
+    CHECK(ab.state().program.wallC > ab.device().heldC + 5.0);  // the wall warmed under the load
+    // Ice killed tissue round the probe: the lethal isotherm (therapy::kLethalIceC) was reached.
+    CHECK(ab.state().zoneMl > 0.1);
+}

@@ -216,6 +216,8 @@ void Ablation::start(const Action& a, Session& session) {
     s.runStartS = s.heat->timeS;
     s.ablationClockS = s.heat->timeS;
     s.runEndS = s.heat->timeS + seconds;
+    s.program = therapy::GeneratorProgram{&dev, s.powerW, s.freezeThawMin, static_cast<int>(running.size())};
+    s.program.startS = s.runStartS;
     s.runTipsLps.clear(), s.runDirs.clear();
     for (size_t r : running) {
         s.runTipsLps.push_back(tipLps(r));
@@ -352,8 +354,6 @@ void Ablation::stepHeat(Session& session) {
     if (!s.generatorOn && !s.cooling) return;
     s.ablationClockS += definition_->timeAcceleration * kTimeStepS;
     const therapy::BioheatModel& m = runModel();
-    const therapy::AblationDevice& dev = device();
-    const therapy::GeneratorProgram program{&dev, s.powerW, {}};
     for (;;) {
         const double now = s.heat->timeS;
         double dt = m.timeStepS;
@@ -367,16 +367,8 @@ void Ablation::stepHeat(Session& session) {
         therapy::BioheatControls c;
         if (!s.generatorOn) {
             c.groupC = {std::numeric_limits<double>::quiet_NaN()};  // pump and power off
-        } else if (dev.modality == therapy::Modality::Cryo) {
-            double t = s.runStartS;
-            bool freezing = false;
-            for (size_t i = 0; i < s.freezeThawMin.size(); ++i) {
-                if (now >= t - 1e-9 && now < t + 60.0 * s.freezeThawMin[i] - 1e-9) freezing = i % 2 == 0;
-                t += 60.0 * s.freezeThawMin[i];
-            }
-            c.groupC = {freezing ? dev.heldC : std::numeric_limits<double>::quiet_NaN()};
         } else {
-            c = program.at(*s.heat);
+            c = s.program.at(*s.heat);
         }
         if (s.heat.use_count() > 1) s.heat = std::make_shared<therapy::BioheatState>(*s.heat);  // a snapshot holds it
         therapy::stepBioheatBy(m, *s.heat, c, dt, 0);

@@ -143,6 +143,8 @@ struct State {
     double powerW = 0.0;
     std::vector<double> freezeThawMin;
     double runStartS = 0.0, runEndS = 0.0;  // tissue time at which this run started and ends
+    // The run's power and cycles, and a cryoprobe wall's warming under its load (therapy's model).
+    therapy::GeneratorProgram program;
     double coolingFromS = 0.0;
     double ablationClockS = 0.0;      // the tissue's time, advanced by the time acceleration
     double generatorSeconds = 0.0;    // tissue seconds with the generator on, all runs
