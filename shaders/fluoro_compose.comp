@@ -50,18 +50,18 @@ bool beyondEnd(dvec3 from, dvec3 dir, dvec3 p, dvec3 n, inout double t0, inout d
     return clipToHalfSpace(from, dir, p, n, t0, t1);
 }
 // One loop over both ends' planes: on lavapipe a loop costs a masked pass even when it runs none.
-bool clipToJoints(uint k, dvec3 from, dvec3 dir, inout double t0, inout double t1) {
-    const int atA = prim[k].clips.x, all = atA + prim[k].clips.y;
+// The primitive's ends and clip counts come in loaded once: each SSBO read is a gather per lane.
+bool clipToJoints(uint k, dvec3 pa, dvec3 pb, ivec2 clips, dvec3 from, dvec3 dir, inout double t0, inout double t1) {
+    const int atA = clips.x, all = atA + clips.y;
     for (int i = 0; i < all; ++i) {
         const bool a = i < atA;
         const dvec4 plane = a ? prim[k].clipA[min(i, FLUORO_MAX_CLIPS - 1)]
                               : prim[k].clipB[clamp(i - atA, 0, FLUORO_MAX_CLIPS - 1)];
-        if (!clipToJoint(from, dir, a ? prim[k].a.xyz : prim[k].b.xyz, plane, t0, t1)) return false;
+        if (!clipToJoint(from, dir, a ? pa : pb, plane, t0, t1)) return false;
     }
     return true;
 }
-double pieceChord(uint k, double r, bool freeEndBalls, dvec3 from, dvec3 dir) {
-    const dvec3 a = prim[k].a.xyz, b = prim[k].b.xyz;
+double pieceChord(uint k, dvec3 a, dvec3 b, ivec2 clips, double r, bool freeEndBalls, dvec3 from, dvec3 dir) {
     const dvec3 axisFull = b - a;
     const double len = length(axisFull);
     if (!(len > 0.0LF) || !(r > 0.0LF)) return 0.0LF;
@@ -88,15 +88,15 @@ double pieceChord(uint k, double r, bool freeEndBalls, dvec3 from, dvec3 dir) {
             }
         }
         if (hit && clipToHalfSpace(from, dir, a, axis, t0, t1) && clipToHalfSpace(from, dir, b, -axis, t0, t1) &&
-            clipToJoints(k, from, dir, t0, t1))
+            clipToJoints(k, a, b, clips, from, dir, t0, t1))
             sum += positiveLength(t0, t1);
     }
     double t0, t1;
-    if ((freeEndBalls || prim[k].clips.x > 0) && sphereInterval(from, dir, a, r, t0, t1) &&
-        beyondEnd(from, dir, a, -axis, t0, t1) && clipToJoints(k, from, dir, t0, t1))
+    if ((freeEndBalls || clips.x > 0) && sphereInterval(from, dir, a, r, t0, t1) &&
+        beyondEnd(from, dir, a, -axis, t0, t1) && clipToJoints(k, a, b, clips, from, dir, t0, t1))
         sum += positiveLength(t0, t1);
-    if ((freeEndBalls || prim[k].clips.y > 0) && sphereInterval(from, dir, b, r, t0, t1) &&
-        beyondEnd(from, dir, b, axis, t0, t1) && clipToJoints(k, from, dir, t0, t1))
+    if ((freeEndBalls || clips.y > 0) && sphereInterval(from, dir, b, r, t0, t1) &&
+        beyondEnd(from, dir, b, axis, t0, t1) && clipToJoints(k, a, b, clips, from, dir, t0, t1))
         sum += positiveLength(t0, t1);
     return sum;
 }
@@ -110,7 +110,8 @@ double massPath(uint item, dvec3 from, dvec3 dir) {
         return qm.x * positiveLength(t0, t1);
     }
     const bool lumen = (item & 1u) != 0u;
-    const double chord = pieceChord(k, lumen ? prim[k].b.w : qa.w, !lumen, from, dir);
+    const dvec4 qb = prim[k].b;
+    const double chord = pieceChord(k, qa.xyz, qb.xyz, prim[k].clips.xy, lumen ? qb.w : qa.w, !lumen, from, dir);
     return lumen ? -(qm.x * chord) : qm.x * chord;
 }
 

@@ -80,8 +80,9 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
                 q.mass = glm::dvec4(s.gPerCm2PerMm, static_cast<double>(path.material), 0.0, 0.0);
                 // A mitred end leans out up to a radius beyond the segment's end.
                 q.box = boxOf(glm::min(s.a, s.b) - glm::dvec3(2.0 * s.radiusMm), glm::max(s.a, s.b) + glm::dvec3(2.0 * s.radiusMm));
-                // The piece lies within its radius of the axis (end balls included); twice that, as the box.
-                setBand(q, s.a, s.b, 2.0 * s.radiusMm);
+                // The piece lies within its radius of the axis: the cylinder between the planes
+                // through a and b normal to it, and the end balls, cut by the joint planes.
+                setBand(q, s.a, s.b, s.radiusMm);
             }
             prims.push_back(q);
         }
