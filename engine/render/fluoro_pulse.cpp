@@ -197,7 +197,7 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
     const size_t primOffset = alignUp(sizeof(gpu::FluoroPulseHeader));
     if (!prims.empty()) std::memcpy(bytes + primOffset, prims.data(), prims.size() * sizeof(gpu::FluoroPrimitive));
     const size_t tileOffset = primOffset + alignUp(c.primitiveCapacity[k] * sizeof(gpu::FluoroPrimitive));
-    std::memcpy(bytes + tileOffset, tiles.data(), tiles.size() * sizeof(uint32_t));
+    if (!tiles.empty()) std::memcpy(bytes + tileOffset, tiles.data(), tiles.size() * sizeof(uint32_t));
 
     // Earlier reads of this chain's images (the previous pulse, the monitor draw, read-backs)
     // finish before they are overwritten.
