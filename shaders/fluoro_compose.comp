@@ -1,10 +1,10 @@
 #version 450
 // One pulse, stage 1 of imaging/fluoroscope.h: the primary transmission T with the frame's devices
-// and agents (path segments and spheres binned into 16x16 pixel tiles on the CPU, intersected in
+// and agents (path segments and spheres binned into spans of 8 pixels on the CPU, intersected in
 // double exactly as imaging/radiopaque.cpp does); pixels no primitive touches keep the view's T.
 #include "shared.h"
 
-layout(local_size_x = FLUORO_TILE, local_size_y = FLUORO_TILE) in;
+layout(local_size_x = FLUORO_SPAN, local_size_y = FLUORO_SPAN_ROWS) in;
 layout(set = 0, binding = COMPOSE_BINDING_BASIS, rgba32f) uniform readonly image2D uBasis;
 layout(set = 0, binding = COMPOSE_BINDING_PRIMARY, r32f) uniform writeonly image2D uPrimary;
 layout(set = 0, binding = COMPOSE_BINDING_SPECTRUM, std430) readonly buffer Spectrum { FluoroSpectrum spec; };
@@ -49,15 +49,19 @@ bool beyondEnd(dvec3 from, dvec3 dir, dvec3 p, dvec3 n, inout double t0, inout d
     if (abs(dot(dir, n)) < 1e-15LF) return dot(from - p, n) > 0.0LF;
     return clipToHalfSpace(from, dir, p, n, t0, t1);
 }
-bool clipToJoints(uint k, dvec3 from, dvec3 dir, inout double t0, inout double t1) {
-    for (int i = 0; i < prim[k].clips.x; ++i)
-        if (!clipToJoint(from, dir, prim[k].a.xyz, prim[k].clipA[i], t0, t1)) return false;
-    for (int i = 0; i < prim[k].clips.y; ++i)
-        if (!clipToJoint(from, dir, prim[k].b.xyz, prim[k].clipB[i], t0, t1)) return false;
+// One loop over both ends' planes: on lavapipe a loop costs a masked pass even when it runs none.
+// The primitive's ends and clip counts come in loaded once: each SSBO read is a gather per lane.
+bool clipToJoints(uint k, dvec3 pa, dvec3 pb, ivec2 clips, dvec3 from, dvec3 dir, inout double t0, inout double t1) {
+    const int atA = clips.x, all = atA + clips.y;
+    for (int i = 0; i < all; ++i) {
+        const bool a = i < atA;
+        const dvec4 plane = a ? prim[k].clipA[min(i, FLUORO_MAX_CLIPS - 1)]
+                              : prim[k].clipB[clamp(i - atA, 0, FLUORO_MAX_CLIPS - 1)];
+        if (!clipToJoint(from, dir, a ? pa : pb, plane, t0, t1)) return false;
+    }
     return true;
 }
-double pieceChord(uint k, double r, bool freeEndBalls, dvec3 from, dvec3 dir) {
-    const dvec3 a = prim[k].a.xyz, b = prim[k].b.xyz;
+double pieceChord(uint k, dvec3 a, dvec3 b, ivec2 clips, double r, bool freeEndBalls, dvec3 from, dvec3 dir) {
     const dvec3 axisFull = b - a;
     const double len = length(axisFull);
     if (!(len > 0.0LF) || !(r > 0.0LF)) return 0.0LF;
@@ -84,42 +88,47 @@ double pieceChord(uint k, double r, bool freeEndBalls, dvec3 from, dvec3 dir) {
             }
         }
         if (hit && clipToHalfSpace(from, dir, a, axis, t0, t1) && clipToHalfSpace(from, dir, b, -axis, t0, t1) &&
-            clipToJoints(k, from, dir, t0, t1))
+            clipToJoints(k, a, b, clips, from, dir, t0, t1))
             sum += positiveLength(t0, t1);
     }
     double t0, t1;
-    if ((freeEndBalls || prim[k].clips.x > 0) && sphereInterval(from, dir, a, r, t0, t1) &&
-        beyondEnd(from, dir, a, -axis, t0, t1) && clipToJoints(k, from, dir, t0, t1))
+    if ((freeEndBalls || clips.x > 0) && sphereInterval(from, dir, a, r, t0, t1) &&
+        beyondEnd(from, dir, a, -axis, t0, t1) && clipToJoints(k, a, b, clips, from, dir, t0, t1))
         sum += positiveLength(t0, t1);
-    if ((freeEndBalls || prim[k].clips.y > 0) && sphereInterval(from, dir, b, r, t0, t1) &&
-        beyondEnd(from, dir, b, axis, t0, t1) && clipToJoints(k, from, dir, t0, t1))
+    if ((freeEndBalls || clips.y > 0) && sphereInterval(from, dir, b, r, t0, t1) &&
+        beyondEnd(from, dir, b, axis, t0, t1) && clipToJoints(k, a, b, clips, from, dir, t0, t1))
         sum += positiveLength(t0, t1);
     return sum;
 }
-double massPath(uint k, dvec3 from, dvec3 dir) {
+// A tube's wall is two items: the outer chord and, subtracted, the lumen's (item & 1).
+double massPath(uint item, dvec3 from, dvec3 dir) {
+    const uint k = item >> 1;
     const dvec4 qa = prim[k].a, qm = prim[k].mass;
     if (qm.z > 0.5LF) {
         double t0, t1;
         if (!sphereInterval(from, dir, qa.xyz, qa.w, t0, t1)) return 0.0LF;
         return qm.x * positiveLength(t0, t1);
     }
-    double chord = pieceChord(k, qa.w, true, from, dir);
-    if (prim[k].b.w > 0.0LF) chord -= pieceChord(k, prim[k].b.w, false, from, dir);
-    return qm.x * chord;
+    const bool lumen = (item & 1u) != 0u;
+    const dvec4 qb = prim[k].b;
+    const double chord = pieceChord(k, qa.xyz, qb.xyz, prim[k].clips.xy, lumen ? qb.w : qa.w, !lumen, from, dir);
+    return lumen ? -(qm.x * chord) : qm.x * chord;
 }
 
 void main() {
-    // One workgroup per tile that some primitive's footprint reaches (the others keep the view's
-    // T, copied before this pass): the intersection code runs only where devices can be.
-    const uint tile = tiles[h.pad.x + gl_WorkGroupID.x];
-    const int tilesAcross = h.grid.z;
-    const int c = int(tile % uint(tilesAcross)) * FLUORO_TILE + int(gl_LocalInvocationID.x);
-    const int r = int(tile / uint(tilesAcross)) * FLUORO_TILE + int(gl_LocalInvocationID.y);
+    // One span (8 pixels of a row, one SIMD vector on lavapipe) per invocation row: spans no
+    // primitive's band reaches keep the view's T, copied before this pass. lavapipe runs both
+    // sides of every branch, masked, but ends a loop when no lane goes on: so each span loops
+    // over its own list and the intersection code runs only as often as some pixel may need it.
+    const uint span = h.pad.x + 3u * (gl_WorkGroupID.x * FLUORO_SPAN_ROWS + gl_LocalInvocationID.y);
+    const uint at = tiles[span];
+    const int c = int(at & 0xFFFFu) + int(gl_LocalInvocationID.x);
+    const int r = int(at >> 16);
+    const uint first = tiles[span + 1u], last = tiles[span + 2u];
     const int cols = h.grid.x, rows = h.grid.y;
-    if (c >= cols || r >= rows) return;
+    if (first == last || c >= cols || r >= rows) return;
     if (c < h.open.x || c >= h.open.y || r < h.open.z || r >= h.open.w) return;
     const int bins = int(h.seed.w);
-    const uint first = tiles[tile], last = tiles[tile + 1u];
     {
         // Mass per material (g/cm^2), materials 4 to a vector: a local array would live in
         // scratch memory on lavapipe and slow every invocation, touched or not.
@@ -131,18 +140,18 @@ void main() {
         const dvec3 d = pixel - h.sourceLps.xyz;
         const dvec3 dir = d / sqrt(dot(d, d));
         for (uint i = first; i < last; ++i) {
-            const uint k = tiles[i];
+            const uint item = tiles[i], k = item >> 1;
             const ivec4 box = prim[k].box;
             if (c < box.x || c > box.y || r < box.z || r > box.w) continue;
-            const double m = massPath(k, h.sourceLps.xyz, dir);
-            if (m > 0.0LF) {
+            const double m = massPath(item, h.sourceLps.xyz, dir);
+            if (m != 0.0LF) {
                 const int mat = int(prim[k].mass.y);
                 const ivec4 lane = ivec4(0, 1, 2, 3);
                 e0 += m * dvec4(equal(ivec4(mat), lane));
                 e1 += m * dvec4(equal(ivec4(mat - 4), lane));
                 e2 += m * dvec4(equal(ivec4(mat - 8), lane));
                 e3 += m * dvec4(equal(ivec4(mat - 12), lane));
-                touched = true;
+                touched = touched || m > 0.0LF;
             }
         }
         if (touched) {

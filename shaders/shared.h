@@ -68,7 +68,8 @@ struct CtSlicePush {
 // The physics fluoroscope (render/gpu_fluoroscope.h), stage by stage as imaging/fluoroscope.h.
 #define FLUORO_MAX_BINS 64
 #define FLUORO_MATERIALS 14     // imaging::Material::Count
-#define FLUORO_TILE 16          // device footprints are binned in tiles of 16x16 pixels
+#define FLUORO_SPAN 8           // device footprints are binned in spans of 8 pixels of a row
+#define FLUORO_SPAN_ROWS 8      // spans per compose workgroup
 #define FLUORO_LINE_GROUP 32    // box filters and the per-row noise: one invocation per line
 
 // fluoro_view.comp (once per pose): basis path integrals, water path, anatomy transmission and
@@ -104,8 +105,8 @@ struct BoxFilterPush {
 #define COMPOSE_BINDING_SPECTRUM 3
 #define COMPOSE_BINDING_PULSE 4       // storage buffer FluoroPulseHeader
 #define COMPOSE_BINDING_PRIMITIVES 5  // storage buffer of FluoroPrimitive
-#define COMPOSE_BINDING_TILES 6       // storage buffer of uint: tile offsets (tiles + 1), items, then
-                                      // the tiles any footprint reaches (one workgroup each)
+#define COMPOSE_BINDING_TILES 6       // storage buffer of uint: items, then per span any footprint
+                                      // reaches: first column | row << 16, first item, end
 
 // fluoro_noise.comp (every pulse, one invocation per row, as the CPU draws noise per row):
 // quanta, Poisson noise with irsim::Rng, log signal.
@@ -143,9 +144,9 @@ struct FluoroPulseHeader {
     dvec4 imageRight;      // unit; w: detector width mm
     dvec4 imageUp;         // unit; w: detector height mm
     ivec4 open;            // columns [x, y), rows [z, w)
-    ivec4 grid;            // x: cols, y: rows, z: tiles across, w: tiles down
+    ivec4 grid;            // x: cols, y: rows, z: spans across
     uvec4 seed;            // x, y: low, high 32 bits of the noise seed; z: 1 = write stages; w: bins
-    uvec4 pad;             // x: index in tiles[] of the list of reached tiles; y: their count;
+    uvec4 pad;             // x: index in tiles[] of the reached spans; y: their count (whole workgroups);
                            // z: the roadmap image's side, pixels; w: 1 = show the roadmap
     dvec4 roadmap;         // x: background grey; y: log difference shown black; z: DSA background grey
 };
@@ -157,6 +158,9 @@ struct FluoroPrimitive {
     dvec4 mass;    // x: g/cm^2 per mm of chord (density x fill / 10); y: material; z: kind
     ivec4 box;     // footprint: columns [x, y], rows [z, w], inclusive
     ivec4 clips;   // x: cut planes at a, y: at b (0: a free end)
+    vec4 axis;     // the segment's ends projected on the detector, pixels (col, row of a; of b)
+    vec4 reach;    // x: no ray that touches the primitive meets the detector farther than this many
+                   // pixels from the projected segment (a bound, see fluoro_pulse.cpp)
     dvec4 clipA[FLUORO_MAX_CLIPS];  // xyz: unit normal n, w: offset o; keep dot(x - a, n) >= o
     dvec4 clipB[FLUORO_MAX_CLIPS];  // at b
 };

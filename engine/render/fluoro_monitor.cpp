@@ -38,7 +38,7 @@ static_assert(sizeof(gpu::BoxFilterPush) == 32, "BoxFilterPush must match shader
 static_assert(sizeof(gpu::FluoroSpectrum) == 32 + 16 * FLUORO_MAX_BINS + 64 * FLUORO_MAX_BINS,
               "FluoroSpectrum must match shaders/shared.h (std430)");
 static_assert(sizeof(gpu::FluoroPulseHeader) == 288, "FluoroPulseHeader must match shaders/shared.h");
-static_assert(sizeof(gpu::FluoroPrimitive) == 384, "FluoroPrimitive must match shaders/shared.h");
+static_assert(sizeof(gpu::FluoroPrimitive) == 416, "FluoroPrimitive must match shaders/shared.h");
 static_assert(static_cast<int>(imaging::Material::Count) == FLUORO_MATERIALS && FLUORO_MATERIALS <= 16,
               "FLUORO_MATERIALS");
 

@@ -9,7 +9,8 @@
 //    spectrum and the quanta per Gy come from imaging::FluoroscopeView on a one-pixel grid (its
 //    central ray is this view's central ray), so they are the CPU's numbers.
 //  * Per pulse: fluoro_compose.comp adds the frame's devices and agents (imaging/radiopaque.h
-//    FrameContents, binned into 16x16 pixel tiles on the CPU) per pixel; fluoro_noise.comp draws
+//    FrameContents, binned on the CPU into spans of 8 pixels of a row that the band around each
+//    projected device reaches) per pixel; fluoro_noise.comp draws
 //    the Poisson counts with irsim::Rng per row as the CPU does (one invocation per row) and
 //    takes the log; box_filter.comp gives the edge
 //    and latitude box means; fluoro_present.comp the display window, 8-bit steps and shutters,

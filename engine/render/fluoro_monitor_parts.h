@@ -93,6 +93,7 @@ struct FluoroMonitor::Chain {
     Buffer pulse[kPulseSlots];
     size_t primitiveCapacity[kPulseSlots] = {}, tileCapacity[kPulseSlots] = {};
     int slot = 0;
+    std::vector<uint32_t> spanCounts;  // recordChain's scratch, kept to spare an allocation a pulse
     // The view.
     bool valid = false;
     imaging::CArmPose pose;

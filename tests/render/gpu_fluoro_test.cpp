@@ -145,6 +145,48 @@ TEST_CASE("the GPU fluoroscope of an analytic phantom with devices and contrast 
     REQUIRE(ctx.validationErrorCount() == 0);
 }
 
+// The GPU intersects a primitive only in the spans of 8 pixels near its projected axis, by a bound
+// on where its rays can meet the detector (render/fluoro_pulse.cpp) with 2 pixels to spare: at
+// 1024^2 a 300 mm detector has 3.4 pixels a mm, the margin is 0.6 mm, and a device edge the bound
+// cut off would differ from the CPU, which tries every pixel of the footprint's box.
+TEST_CASE("the GPU fluoroscope at 1024^2 darkens every pixel the CPU's devices darken, and no other",
+          "[render][gpu][fluoro]") {
+    render::testing::ValidationOn validation;
+    render::Context ctx;
+    const patient::CtVolume ct = analyticPhantom();
+    imaging::CArmPose pose = obliqueShutteredPose();
+    pose.detectorWidthMm = pose.detectorHeightMm = 300.0;
+    pose.collimationX = pose.collimationY = 1.0;
+    const int size = 1024;
+    imaging::FluoroSettings settings;
+    settings.noise = false;
+    settings.stepMm = 4.0;  // the anatomy's march is not under test here
+    render::FluoroMonitor monitor(ctx, ct, nullptr, {size, 64, 4.0, settings});
+    render::GpuFluoroStages gpu;
+    monitor.takeImage({pose, devices(), imaging::FluoroMode::fluoroNormal(), 7, false}, &gpu);
+    // Where the CPU's devices change T, the GPU's T with devices equals the CPU's; elsewhere it is
+    // the GPU view's own T untouched.
+    const imaging::FluoroscopeView view(ct, nullptr, pose, {size, size}, settings);
+    imaging::FluoroStages cpu;
+    imaging::composeFluoroImage(view, devices(), imaging::FluoroMode::fluoroNormal(), 7, &cpu);
+    int darkened = 0;
+    for (int r = 0; r < size; ++r)
+        for (int c = 0; c < size; ++c) {
+            const double cpuT = cpu.primaryTransmission.at(c, r), viewT = view.transmission(c, r);
+            const double gpuT = gpu.primaryTransmission.at(c, r), gpuViewT = gpu.viewTransmission.at(c, r);
+            if (cpuT == viewT) {
+                if (gpuT != gpuViewT) FAIL("pixel (" << c << ", " << r << "): no device on the CPU, GPU T " << gpuT << " view " << gpuViewT);
+                continue;
+            }
+            ++darkened;
+            if (!(std::abs(gpuT - cpuT) <= 1e-6 + 2e-4 * cpuT))
+                FAIL("device pixel (" << c << ", " << r << "): GPU T " << gpuT << ", CPU " << cpuT << " (view " << viewT << ")");
+        }
+    CHECK(darkened > 5000);
+    ctx.waitIdle();
+    REQUIRE(ctx.validationErrorCount() == 0);
+}
+
 TEST_CASE("the GPU draws the CPU's Poisson counts with the same per-row generator", "[render][gpu][fluoro]") {
     render::testing::ValidationOn validation;
     render::Context ctx;
