@@ -103,6 +103,9 @@ struct BioheatModel {
         double slope[7] = {}, invSlope[7] = {};  // J/(m^3 K) below, between and above the breakpoints
     };
     std::vector<Curve> curves;
+    // Derived by finishModel for the stepper: per row of cells along x (index k * dims.y + j),
+    // whether it takes the stepper's short path (bioheat.cpp, kRow*).
+    std::vector<uint8_t> rowKind;
 };
 
 // After filling material, role and sources: checks the arrays and sets the time step.
