@@ -146,6 +146,23 @@ void fluxRow(long count, const float* __restrict T, long sy, long sz, const floa
     }
 }
 
+// Pass 2 along `count` plain cells, in three loops, the first and last vectorised: the common
+// segment of the enthalpy curve (unfrozen, below denaturation) for every cell; then, by the
+// caller, the cells off it and damage; then the float temperature and its extremes.
+void temperatureRow(long count, const double* __restrict H, double* __restrict t, const BioheatModel::Curve& cv) {
+    const double h1 = cv.h[1], t1 = cv.tC[1], inverse = cv.invSlope[2];
+    for (long c = 0; c < count; ++c) t[c] = t1 + (H[c] - h1) * inverse;
+}
+
+void settleRow(long count, const double* __restrict t, float* __restrict T, float* __restrict maxC, float* __restrict minC) {
+    for (long c = 0; c < count; ++c) {
+        const float tf = static_cast<float>(t[c]);
+        T[c] = tf;
+        maxC[c] = maxC[c] < tf ? tf : maxC[c];  // std::max(maxC, tf), std::min(minC, tf)
+        minC[c] = tf < minC[c] ? tf : minC[c];
+    }
+}
+
 }  // namespace
 
 BioheatMaterial BioheatMaterial::ofTissue(const std::string& name, const patient::ThermalProperties& t) {
@@ -375,6 +392,8 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
         }
     };
     auto update = [&](int kPlane) {
+        thread_local std::vector<double> rowC;
+        rowC.resize(d.x);
         float hottest = -std::numeric_limits<float>::infinity();
         for (int j = 0; j < d.y; ++j) {
             const size_t row = static_cast<size_t>(kPlane) * d.y + j, base = row * sy;
@@ -383,13 +402,18 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
                 continue;
             }
             updateCell(base, hottest);
-            for (size_t c = base + 1, e = base + d.x - 1; c < e; ++c) {
-                const BioheatModel::Curve& cv = curves[material[c]];
-                const double h = H[c];
-                // curveTemperature's common case inline.
-                const double t = h >= cv.h[1] && h < cv.h[2] ? cv.tC[1] + (h - cv.h[1]) * cv.invSlope[2] : curveTemperature(cv, h);
-                hottest = std::max(hottest, settle(c, t));
+            const size_t c = base + 1;
+            const long count = d.x - 2;
+            const BioheatModel::Curve& cv = curves[material[c]];
+            double* const t = rowC.data();
+            temperatureRow(count, H + c, t, cv);
+            for (long i = 0; i < count; ++i) {
+                // Off the curve's common segment (frozen, denatured, boiling): the whole curve.
+                if (!(H[c + i] >= cv.h[1] && H[c + i] < cv.h[2])) t[i] = curveTemperature(cv, H[c + i]);
+                if (t[i] > kDamageFromC) damage(c + i, t[i]);
+                hottest = std::max(hottest, static_cast<float>(t[i]));
             }
+            settleRow(count, t, T + c, maxC + c, minC + c);
             updateCell(base + d.x - 1, hottest);
         }
         s.planeSums[static_cast<size_t>(kPlane) * kSums + kHottest] = hottest;
