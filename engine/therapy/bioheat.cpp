@@ -307,12 +307,12 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
             if (kPlane > 0) fn(c - sz, gz[c - sz]);
             if (kPlane + 1 < d.z) fn(c + sz, gz[c]);
         };
-        double q = 0.0;  // W into the cell through its faces
-        if (!m.besideScaledHeld.empty() && m.besideScaledHeld[c])
-            faces([&](size_t nb, float g) { q += g * faceScale(nb) * (T[nb] - tc); });
-        else
-            faces([&](size_t nb, float g) { q += g * (T[nb] - tc); });
         if (!isHeld(c)) {
+            double q = 0.0;  // W into the cell through its faces
+            if (!m.besideScaledHeld.empty() && m.besideScaledHeld[c])
+                faces([&](size_t nb, float g) { q += g * faceScale(nb) * (T[nb] - tc); });
+            else
+                faces([&](size_t nb, float g) { q += g * (T[nb] - tc); });
             double perf = 0.0;
             if (tc > kPerfusionStopsBelowC) perf = perfusionW[material[c]] * perfused[c] * (bloodC - tc);
             const double src = powerW * source[c];
