@@ -100,23 +100,25 @@ void refreshConductance(const BioheatModel& m, BioheatState& s) {
 
 enum Sum { kDeposited, kPerfusion, kApplicator, kBlood, kBoundary, kHottest, kSums };
 
-// BioheatModel::rowKind: every cell of the row but its two ends is tissue of one material with
-// unscaled faces, and the row is not on the grid's y or z edge (all six faces inside), so its inner
-// cells take the short path of passes 1 and 2.
-constexpr uint8_t kRowPlain = 1;
-
-void describeRows(BioheatModel& m) {
+// BioheatModel::plainRun: a plain cell is tissue with unscaled faces and all six faces inside the
+// grid; a run is plain cells of one material in a row, at most 255.
+void findPlainRuns(BioheatModel& m) {
     const glm::ivec3 d = m.grid.dims;
-    m.rowKind.assign(static_cast<size_t>(d.y) * d.z, 0);
+    m.plainRun.assign(m.grid.cellCount(), 0);
     for (int k = 1; k + 1 < d.z; ++k)
         for (int j = 1; j + 1 < d.y; ++j) {
-            const size_t row = static_cast<size_t>(k) * d.y + j, base = row * d.x;
-            bool plain = d.x > 2;
-            for (size_t c = base + 1; c + 1 < base + d.x; ++c)
-                if (m.role[c] != CellRole::Tissue || m.material[c] != m.material[base + 1] ||
-                    (!m.besideScaledHeld.empty() && m.besideScaledHeld[c]))
-                    plain = false;
-            m.rowKind[row] = plain ? kRowPlain : 0;
+            const size_t base = m.grid.index(0, j, k);
+            auto plain = [&](size_t c) {
+                return m.role[c] == CellRole::Tissue && (m.besideScaledHeld.empty() || !m.besideScaledHeld[c]);
+            };
+            // From the row's end back: a cell's run is the next cell's plus one where both match.
+            for (int i = d.x - 2; i >= 1; --i) {
+                const size_t c = base + i;
+                if (!plain(c)) continue;
+                const bool joins = i + 2 < d.x && m.plainRun[c + 1] > 0 && m.plainRun[c + 1] < 255 &&
+                                   m.material[c + 1] == m.material[c];
+                m.plainRun[c] = static_cast<uint8_t>(joins ? m.plainRun[c + 1] + 1 : 1);
+            }
         }
 }
 
@@ -128,7 +130,7 @@ void describeRows(BioheatModel& m) {
 #define IRSIM_ROW_LOOP
 #endif
 
-// Pass 1 (stepBioheatBy) along `count` plain cells from the pointers' first: the arithmetic of
+// Pass 1 (stepBioheatBy) along a run of `count` plain cells from the pointers' first: the arithmetic of
 // the general path in the same order, with the perfusion and deposited terms (J) written out for
 // the caller to add in cell order. One material, no branch but perfusion's: the compiler can
 // vectorise it, which changes no bit (each lane does the scalar operations).
@@ -154,7 +156,7 @@ IRSIM_ROW_LOOP void fluxRow(long count, const float* __restrict T, long sy, long
     }
 }
 
-// Pass 2 along `count` plain cells, in three loops, the first and last vectorised: the common
+// Pass 2 along a run of `count` plain cells, in three loops, the first and last vectorised: the common
 // segment of the enthalpy curve (unfrozen, below denaturation) for every cell; then, by the
 // caller, the cells off it and damage; then the float temperature and its extremes.
 IRSIM_ROW_LOOP void temperatureRow(long count, const double* __restrict H, double* __restrict t, const BioheatModel::Curve& cv) {
@@ -235,7 +237,7 @@ void finishModel(BioheatModel& m, double maxTimeStepS) {
         dt = std::min(dt, 0.9 * capacity / sumG);
     }
     m.timeStepS = dt;
-    describeRows(m);
+    findPlainRuns(m);
 }
 
 BioheatState makeBioheatState(const BioheatModel& m, double initialC) {
@@ -347,21 +349,22 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
         double* const perfusionJ = terms.data();
         double* const depositedJ = perfusionJ + d.x;
         for (int j = 0; j < d.y; ++j) {
-            const size_t row = static_cast<size_t>(kPlane) * d.y + j, base = row * sy;
-            if (!(m.rowKind[row] & kRowPlain)) {
-                for (int i = 0; i < d.x; ++i) fluxCell(base + i, i, j, kPlane, sums);
-                continue;
+            const size_t base = m.grid.index(0, j, kPlane);
+            for (int i = 0; i < d.x;) {
+                const size_t c = base + i;
+                const long count = m.plainRun[c];
+                if (count == 0) {
+                    fluxCell(c, i++, j, kPlane, sums);
+                    continue;
+                }
+                fluxRow(count, T + c, static_cast<long>(sy), static_cast<long>(sz), gx + c, gy + c, gz + c, perfused + c,
+                        source + c, H + c, perfusionJ, depositedJ, perfusionW[material[c]], bloodC, powerW, dt, volume);
+                for (long r = 0; r < count; ++r) {
+                    sums[kDeposited] += depositedJ[r];
+                    sums[kPerfusion] += perfusionJ[r];
+                }
+                i += static_cast<int>(count);
             }
-            fluxCell(base, 0, j, kPlane, sums);
-            const size_t c = base + 1;
-            const long count = d.x - 2;
-            fluxRow(count, T + c, static_cast<long>(sy), static_cast<long>(sz), gx + c, gy + c, gz + c, perfused + c,
-                    source + c, H + c, perfusionJ, depositedJ, perfusionW[material[c]], bloodC, powerW, dt, volume);
-            for (long i = 0; i < count; ++i) {
-                sums[kDeposited] += depositedJ[i];
-                sums[kPerfusion] += perfusionJ[i];
-            }
-            fluxCell(base + d.x - 1, d.x - 1, j, kPlane, sums);
         }
         for (int t = 0; t < kSums; ++t) s.planeSums[static_cast<size_t>(kPlane) * kSums + t] = sums[t];
     };
@@ -404,25 +407,27 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
         rowC.resize(d.x);
         float hottest = -std::numeric_limits<float>::infinity();
         for (int j = 0; j < d.y; ++j) {
-            const size_t row = static_cast<size_t>(kPlane) * d.y + j, base = row * sy;
-            if (!(m.rowKind[row] & kRowPlain)) {
-                for (int i = 0; i < d.x; ++i) updateCell(base + i, hottest);
-                continue;
+            const size_t base = m.grid.index(0, j, kPlane);
+            for (int i = 0; i < d.x;) {
+                const size_t c = base + i;
+                const long count = m.plainRun[c];
+                if (count == 0) {
+                    updateCell(c, hottest);
+                    ++i;
+                    continue;
+                }
+                const BioheatModel::Curve& cv = curves[material[c]];
+                double* const t = rowC.data();
+                temperatureRow(count, H + c, t, cv);
+                for (long r = 0; r < count; ++r) {
+                    // Off the curve's common segment (frozen, denatured, boiling): the whole curve.
+                    if (!(H[c + r] >= cv.h[1] && H[c + r] < cv.h[2])) t[r] = curveTemperature(cv, H[c + r]);
+                    if (t[r] > kDamageFromC) damage(c + r, t[r]);
+                    hottest = std::max(hottest, static_cast<float>(t[r]));
+                }
+                settleRow(count, t, T + c, maxC + c, minC + c);
+                i += static_cast<int>(count);
             }
-            updateCell(base, hottest);
-            const size_t c = base + 1;
-            const long count = d.x - 2;
-            const BioheatModel::Curve& cv = curves[material[c]];
-            double* const t = rowC.data();
-            temperatureRow(count, H + c, t, cv);
-            for (long i = 0; i < count; ++i) {
-                // Off the curve's common segment (frozen, denatured, boiling): the whole curve.
-                if (!(H[c + i] >= cv.h[1] && H[c + i] < cv.h[2])) t[i] = curveTemperature(cv, H[c + i]);
-                if (t[i] > kDamageFromC) damage(c + i, t[i]);
-                hottest = std::max(hottest, static_cast<float>(t[i]));
-            }
-            settleRow(count, t, T + c, maxC + c, minC + c);
-            updateCell(base + d.x - 1, hottest);
         }
         s.planeSums[static_cast<size_t>(kPlane) * kSums + kHottest] = hottest;
     };

@@ -225,7 +225,7 @@ TEST_CASE("the same plan gives the same state bit for bit, on one thread or two"
 TEST_CASE("the stepper's short path along plain rows does the general path's arithmetic bit for bit",
           "[therapy][bioheat]") {
     // A microwave run beside a vessel (held blood) and a cryo run (frozen, unperfused tissue and
-    // scaled probe faces); each again with every row marked for the general, cell-by-cell path.
+    // scaled probe faces); each again with every cell marked for the general, cell-by-cell path.
     AblationPlan mw;
     mw.modality = Modality::Microwave;
     mw.gridMm = 2.0;
@@ -240,9 +240,9 @@ TEST_CASE("the stepper's short path along plain rows does the general path's ari
         AblationRun fast = prepareAblation(plan);
         runAblation(plan, fast);
         AblationRun general = prepareAblation(plan);
-        REQUIRE(std::count(general.model.rowKind.begin(), general.model.rowKind.end(), 0) <
-                static_cast<long>(general.model.rowKind.size()) / 2);  // most rows take the short path
-        std::fill(general.model.rowKind.begin(), general.model.rowKind.end(), 0);
+        std::vector<uint8_t>& runs = general.model.plainRun;
+        REQUIRE(std::count(runs.begin(), runs.end(), 0) < static_cast<long>(runs.size()) / 2);  // most cells are plain
+        std::fill(runs.begin(), runs.end(), 0);
         runAblation(plan, general);
         CHECK(hashBioheatState(fast.state) == hashBioheatState(general.state));
         CHECK(fast.state.energy.depositedJ == general.state.energy.depositedJ);
