@@ -304,6 +304,24 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
     }
     const double bloodC = m.bloodTemperatureC, powerW = ctl.powerW;
 
+    // Along the rows of a plane in cell order: one(c, i, j) for a cell taken by itself, run(c,
+    // count) for a run of plain cells.
+    auto alongRows = [&](int kPlane, auto&& one, auto&& run) {
+        for (int j = 0; j < d.y; ++j) {
+            const size_t base = m.grid.index(0, j, kPlane);
+            for (int i = 0; i < d.x;) {
+                const size_t c = base + i;
+                const long count = m.plainRun[c];
+                if (count == 0) {
+                    one(c, i++, j);
+                } else {
+                    run(c, count);
+                    i += static_cast<int>(count);
+                }
+            }
+        }
+    };
+
     // Pass 1, one cell anywhere: enthalpy from the previous step's temperatures (each cell writes
     // only itself), or a held cell's share of the energy account.
     auto fluxCell = [&](size_t c, int i, int j, int kPlane, double* sums) {
@@ -348,24 +366,16 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
         terms.resize(2 * static_cast<size_t>(d.x));
         double* const perfusionJ = terms.data();
         double* const depositedJ = perfusionJ + d.x;
-        for (int j = 0; j < d.y; ++j) {
-            const size_t base = m.grid.index(0, j, kPlane);
-            for (int i = 0; i < d.x;) {
-                const size_t c = base + i;
-                const long count = m.plainRun[c];
-                if (count == 0) {
-                    fluxCell(c, i++, j, kPlane, sums);
-                    continue;
-                }
-                fluxRow(count, T + c, static_cast<long>(sy), static_cast<long>(sz), gx + c, gy + c, gz + c, perfused + c,
-                        source + c, H + c, perfusionJ, depositedJ, perfusionW[material[c]], bloodC, powerW, dt, volume);
-                for (long r = 0; r < count; ++r) {
-                    sums[kDeposited] += depositedJ[r];
-                    sums[kPerfusion] += perfusionJ[r];
-                }
-                i += static_cast<int>(count);
-            }
-        }
+        alongRows(kPlane, [&](size_t c, int i, int j) { fluxCell(c, i, j, kPlane, sums); },
+                  [&](size_t c, long count) {
+                      fluxRow(count, T + c, static_cast<long>(sy), static_cast<long>(sz), gx + c, gy + c, gz + c,
+                              perfused + c, source + c, H + c, perfusionJ, depositedJ, perfusionW[material[c]], bloodC,
+                              powerW, dt, volume);
+                      for (long r = 0; r < count; ++r) {
+                          sums[kDeposited] += depositedJ[r];
+                          sums[kPerfusion] += perfusionJ[r];
+                      }
+                  });
         for (int t = 0; t < kSums; ++t) s.planeSums[static_cast<size_t>(kPlane) * kSums + t] = sums[t];
     };
 
@@ -406,29 +416,19 @@ void stepBioheatBy(const BioheatModel& m, BioheatState& s, const BioheatControls
         thread_local std::vector<double> rowC;
         rowC.resize(d.x);
         float hottest = -std::numeric_limits<float>::infinity();
-        for (int j = 0; j < d.y; ++j) {
-            const size_t base = m.grid.index(0, j, kPlane);
-            for (int i = 0; i < d.x;) {
-                const size_t c = base + i;
-                const long count = m.plainRun[c];
-                if (count == 0) {
-                    updateCell(c, hottest);
-                    ++i;
-                    continue;
-                }
-                const BioheatModel::Curve& cv = curves[material[c]];
-                double* const t = rowC.data();
-                temperatureRow(count, H + c, t, cv);
-                for (long r = 0; r < count; ++r) {
-                    // Off the curve's common segment (frozen, denatured, boiling): the whole curve.
-                    if (!(H[c + r] >= cv.h[1] && H[c + r] < cv.h[2])) t[r] = curveTemperature(cv, H[c + r]);
-                    if (t[r] > kDamageFromC) damage(c + r, t[r]);
-                    hottest = std::max(hottest, static_cast<float>(t[r]));
-                }
-                settleRow(count, t, T + c, maxC + c, minC + c);
-                i += static_cast<int>(count);
-            }
-        }
+        alongRows(kPlane, [&](size_t c, int, int) { updateCell(c, hottest); },
+                  [&](size_t c, long count) {
+                      const BioheatModel::Curve& cv = curves[material[c]];
+                      double* const t = rowC.data();
+                      temperatureRow(count, H + c, t, cv);
+                      for (long r = 0; r < count; ++r) {
+                          // Off the curve's common segment (frozen, denatured, boiling): the whole curve.
+                          if (!(H[c + r] >= cv.h[1] && H[c + r] < cv.h[2])) t[r] = curveTemperature(cv, H[c + r]);
+                          if (t[r] > kDamageFromC) damage(c + r, t[r]);
+                          hottest = std::max(hottest, static_cast<float>(t[r]));
+                      }
+                      settleRow(count, t, T + c, maxC + c, minC + c);
+                  });
         s.planeSums[static_cast<size_t>(kPlane) * kSums + kHottest] = hottest;
     };
 
