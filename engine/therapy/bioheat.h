@@ -103,6 +103,9 @@ struct BioheatModel {
         double slope[7] = {}, invSlope[7] = {};  // J/(m^3 K) below, between and above the breakpoints
     };
     std::vector<Curve> curves;
+    // Derived by finishModel for the stepper: (cells) how many plain tissue cells start here along
+    // x, taken together on the stepper's short path (bioheat.cpp); 0: the cell by itself.
+    std::vector<uint8_t> plainRun;
 };
 
 // After filling material, role and sources: checks the arrays and sets the time step.

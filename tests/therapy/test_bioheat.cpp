@@ -3,6 +3,7 @@
 // solution, energy bookkeeping and determinism.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/text.h"
@@ -219,6 +220,37 @@ TEST_CASE("the same plan gives the same state bit for bit, on one thread or two"
     runAblation(plan, again);
     CHECK(hashBioheatState(one.state) == hashBioheatState(two.state));
     CHECK(hashBioheatState(two.state) == hashBioheatState(again.state));
+}
+
+TEST_CASE("the stepper's short path along plain rows does the general path's arithmetic bit for bit",
+          "[therapy][bioheat]") {
+    // A microwave run beside a vessel (held blood) and a cryo run (frozen, unperfused tissue and
+    // scaled probe faces); each again with every cell marked for the general, cell-by-cell path.
+    AblationPlan mw;
+    mw.modality = Modality::Microwave;
+    mw.gridMm = 2.0;
+    mw.minutes = 2.0;
+    mw.vesselMm = 6.0;
+    mw.vesselDistanceMm = 4.0;
+    AblationPlan cryo;
+    cryo.modality = Modality::Cryo;
+    cryo.gridMm = 2.0;
+    cryo.freezeThawMin = {2.0};
+    for (const AblationPlan& plan : {mw, cryo}) {
+        AblationRun fast = prepareAblation(plan);
+        runAblation(plan, fast);
+        AblationRun general = prepareAblation(plan);
+        std::vector<uint8_t>& runs = general.model.plainRun;
+        REQUIRE(std::count(runs.begin(), runs.end(), 0) < static_cast<long>(runs.size()) / 2);  // most cells are plain
+        std::fill(runs.begin(), runs.end(), 0);
+        runAblation(plan, general);
+        CHECK(hashBioheatState(fast.state) == hashBioheatState(general.state));
+        CHECK(fast.state.energy.depositedJ == general.state.energy.depositedJ);
+        CHECK(fast.state.energy.perfusionJ == general.state.energy.perfusionJ);
+        CHECK(fast.state.energy.bloodJ == general.state.energy.bloodJ);
+        CHECK(fast.state.energy.boundaryJ == general.state.energy.boundaryJ);
+        CHECK(fast.state.hottestTissueC == general.state.hottestTissueC);
+    }
 }
 
 TEST_CASE("a probe's held cells draw heat as a cylinder of the probe's radius: Peaceman's well radius and its fit",

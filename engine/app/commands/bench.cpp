@@ -480,14 +480,16 @@ void benchAblation() {
         therapy::AblationRun run = therapy::prepareAblation(plan);
         const double prepareMs = msSince(t0);
         t0 = Clock::now();
+        const double cpu0 = processCpuMs();
         therapy::runAblation(plan, run);
-        const double runMs = msSince(t0);
+        const double runMs = msSince(t0), cpuMs = processCpuMs() - cpu0;
         const glm::ivec3 d = run.model.grid.dims;
         const double cellSteps = static_cast<double>(run.model.grid.cellCount()) * (run.state.timeS / run.model.timeStepS);
         std::printf("  ablation %-9s 10 min, 1 mm grid %dx%dx%d (%.2f M cells), %.0f steps: %.0f ms running "
-                    "(%.0f M cell-steps/s), %.0f ms preparing (load average %.2f)\n",
+                    "(%.0f M cell-steps/s; %.0f ms of CPU on %u threads), %.0f ms preparing (load average %.2f)\n",
                     therapy::toString(m), d.x, d.y, d.z, run.model.grid.cellCount() / 1e6, run.state.timeS / run.model.timeStepS,
-                    runMs, cellSteps / runMs / 1e3, prepareMs, loadAverage());
+                    runMs, cellSteps / runMs / 1e3, cpuMs, std::max(1u, std::thread::hardware_concurrency()), prepareMs,
+                    loadAverage());
 #if IRSIM_WITH_WINDOW
         // The same run through the Vulkan compute port (shaders/bioheat.comp; one submit per step,
         // as the roll-off reads the hottest tissue after every step); not what scores. The port
