@@ -188,7 +188,7 @@ TEST_CASE("a vessel over 3 mm beside an RF electrode dents the zone on its side,
     CHECK(mwDent / mwNone.damage.reachPlusXMm < dent / none.damage.reachPlusXMm);
 }
 
-TEST_CASE("one and two cryoprobes 2 cm apart make Littrup's 1.2 and 3.3 cm of lethal ice; two freeze one confluent ball",
+TEST_CASE("one and two cryoprobes 2 cm apart make Littrup's 1.2 and 3.3 cm of lethal ice, and two freeze one confluent ball",
           "[therapy][ablation][cryo][multi]") {
     AblationPlan p;
     p.modality = Modality::Cryo;
