@@ -181,7 +181,7 @@ public:
         if (!voxelRange(bounds, lo, hi)) return;
         const double h = g_.spacing.x;
         const uint8_t pr = priority_[label];
-        for (int k = lo[2]; k <= hi[2]; ++k)
+        forEachSlice(lo, hi, [&](int k) {
             for (int j = lo[1]; j <= hi[1]; ++j)
                 for (int i = lo[0]; i <= hi[0]; ++i) {
                     const size_t idx = g_.index(i, j, k);
@@ -189,6 +189,7 @@ public:
                     const dvec3 p = g_.origin + g_.spacing * dvec3(i, j, k);
                     blend(idx, label, h, p, sdf(p), hu);
                 }
+        });
     }
     // One voxel of paint() whose priority check has passed, for passes fused over the same voxels
     // (each voxel depends only on its own earlier paint, so fusing passes gives the same bytes).
@@ -211,7 +212,7 @@ public:
     void retouch(const Box& bounds, uint16_t label, const Fn& fn) {
         int lo[3], hi[3];
         if (!voxelRange(bounds, lo, hi)) return;
-        for (int k = lo[2]; k <= hi[2]; ++k)
+        forEachSlice(lo, hi, [&](int k) {
             for (int j = lo[1]; j <= hi[1]; ++j)
                 for (int i = lo[0]; i <= hi[0]; ++i) {
                     const size_t idx = g_.index(i, j, k);
@@ -219,9 +220,28 @@ public:
                     const dvec3 p = g_.origin + g_.spacing * dvec3(i, j, k);
                     hu_[idx] = static_cast<float>(fn(p, static_cast<double>(hu_[idx])));
                 }
+        });
     }
 
 private:
+    // Every voxel of paint() and retouch() depends only on its own earlier paint, so the slices of
+    // a large box are shared between two threads (forEachSlab) and the bytes stay those of one
+    // thread. For that the shapes' sdf and hu functions must be pure: no random draws, no state
+    // kept between calls (a shape's random parameters are drawn before it is painted).
+    static constexpr size_t kThreadedVoxels = size_t(1) << 15;  // below, a thread costs more than it saves
+    template <class Slice>
+    void forEachSlice(const int lo[3], const int hi[3], const Slice& slice) {
+        const int slices = hi[2] - lo[2] + 1;
+        const size_t voxels = static_cast<size_t>(slices) * (hi[1] - lo[1] + 1) * (hi[0] - lo[0] + 1);
+        if (voxels < kThreadedVoxels) {
+            for (int k = lo[2]; k <= hi[2]; ++k) slice(k);
+            return;
+        }
+        forEachSlab(slices, [&](int first, int last) {
+            for (int k = lo[2] + first; k < lo[2] + last; ++k) slice(k);
+        });
+    }
+
     bool voxelRange(const Box& b, int lo[3], int hi[3]) const {
         for (int a = 0; a < 3; ++a) {
             const double l = (b.lo[a] - g_.origin[a]) / g_.spacing[a];
