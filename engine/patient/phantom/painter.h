@@ -228,7 +228,7 @@ private:
     // a large box are shared between two threads (forEachSlab) and the bytes stay those of one
     // thread. For that the shapes' sdf and hu functions must be pure: no random draws, no state
     // kept between calls (a shape's random parameters are drawn before it is painted).
-    static constexpr size_t kThreadedVoxels = size_t(1) << 15;  // below, a thread costs more than it saves
+    static constexpr size_t kThreadedVoxels = size_t(1) << 12;  // below, a thread costs more than it saves
     template <class Slice>
     void forEachSlice(const int lo[3], const int hi[3], const Slice& slice) {
         const int slices = hi[2] - lo[2] + 1;
