@@ -76,7 +76,18 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
         throw VulkanError("FluoroMonitor: empty CT or voxel count does not match its dims",
                           VK_ERROR_INITIALIZATION_FAILED);
     linear_ = ctx.createSampler(VK_FILTER_LINEAR);
-    uploadComposition();
+    // The volumes the views march, bound to the chains below and filled by uploadVolumes.
+    const auto& g = ct.geometry;
+    composition_ = createVolume(ctx, VK_FORMAT_R32G32B32A32_SFLOAT, g.dims);
+    previewGeometry_ = g;
+    if (std::min({g.spacing.x, g.spacing.y, g.spacing.z}) < 2.0) {
+        // Block (I, J, K) averages voxels 2I..2I+1 (fewer at an odd edge); its centre is the mean
+        // of theirs, at continuous index 2I + 0.5 of the CT.
+        previewGeometry_.dims = (g.dims + 1) / 2;
+        previewGeometry_.spacing = g.spacing * 2.0;
+        previewGeometry_.origin = g.voxelToPatient(glm::dvec3(0.5));
+        previewComposition_ = createVolume(ctx, VK_FORMAT_R32G32B32A32_SFLOAT, previewGeometry_.dims);
+    }
     if (def.roadmapResolution < 1)
         throw VulkanError("FluoroMonitor: roadmapResolution must be at least 1", VK_ERROR_INITIALIZATION_FAILED);
     const uint32_t roadmapSide = static_cast<uint32_t>(def.roadmapResolution);
@@ -231,6 +242,12 @@ void FluoroMonitor::setRoadmap(const sim::RoadmapLayers& layers) {
 const Image& FluoroMonitor::display() const { return full_->display; }
 double FluoroMonitor::kVp() const { return full_->kVp; }
 
+void FluoroMonitor::uploadVolumes() {
+    if (volumesUploaded_) return;
+    uploadComposition();
+    volumesUploaded_ = true;
+}
+
 void FluoroMonitor::uploadComposition() {
     const auto& g = ct_.geometry;
     const imaging::TissueTable table;
@@ -238,11 +255,11 @@ void FluoroMonitor::uploadComposition() {
     const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
     // The preview reads a volume of 2x2x2-voxel means when the CT is finer than 2 mm: fewer
     // samples miss the cache (the full view always reads the CT's own grid).
-    const bool coarse = std::min({g.spacing.x, g.spacing.y, g.spacing.z}) < 2.0;
+    const bool coarse = previewComposition_.image != VK_NULL_HANDLE;
     const glm::ivec3 cdims = (g.dims + 1) / 2;
     std::vector<glm::vec4> coarseSum(coarse ? static_cast<size_t>(cdims.x) * cdims.y * cdims.z : 0, glm::vec4(0.0f));
     glm::ivec3 lo = g.dims, hi(-1);
-    composition_ = uploadVolume(ctx_, VK_FORMAT_R32G32B32A32_SFLOAT, 4, g.dims, [&](int k0, int nk, float* dst) {
+    fillVolume(ctx_, composition_, 4, g.dims, [&](int k0, int nk, float* dst) {
         // The slab's slices in pairs (2K, 2K+1) on the CPU's threads: each pair is one slice of
         // preview blocks, so every block's sum is added by one thread in the voxels' order, the
         // floats those of one thread (a pair cut by the slab's start had its first slice added
@@ -277,15 +294,9 @@ void FluoroMonitor::uploadComposition() {
     if (hi.x < 0) lo = glm::ivec3(0), hi = g.dims - 1;
     bodyLoQ_ = glm::vec3(lo) - 1.5f;
     bodyHiQ_ = glm::vec3(hi) + 1.5f;
-    previewGeometry_ = g;
     if (!coarse) return;
-    // Block (I, J, K) averages voxels 2I..2I+1 (fewer at an odd edge); its centre is the mean of
-    // theirs, at continuous index 2I + 0.5 of the CT.
-    previewGeometry_.dims = cdims;
-    previewGeometry_.spacing = g.spacing * 2.0;
-    previewGeometry_.origin = g.voxelToPatient(glm::dvec3(0.5));
     const size_t cslice = static_cast<size_t>(cdims.x) * cdims.y;
-    previewComposition_ = uploadVolume(ctx_, VK_FORMAT_R32G32B32A32_SFLOAT, 4, cdims, [&](int k0, int nk, float* dst) {
+    fillVolume(ctx_, previewComposition_, 4, cdims, [&](int k0, int nk, float* dst) {
         for (size_t i = 0; i < static_cast<size_t>(nk) * cslice; ++i) {
             const size_t n = static_cast<size_t>(k0) * cslice + i;
             const glm::ivec3 b(static_cast<int>(n % cdims.x), static_cast<int>(n / cdims.x % cdims.y),

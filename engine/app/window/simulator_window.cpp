@@ -611,6 +611,8 @@ int runWindowed(const WindowRunOptions& opts) {
             }
             if (frameNo == 1) startup::mark("first frame");
             if (quit) break;
+            // What the first frame could do without (a pulse would have made it already).
+            if (frameNo == 1) monitor.uploadVolumes();
         }
         } catch (const render::VulkanError& e) {
             if (!render::isDeviceFailure(e.result())) throw;
