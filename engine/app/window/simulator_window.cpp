@@ -464,6 +464,17 @@ int runWindowed(const WindowRunOptions& opts) {
         std::vector<render::View3dTube> tubes3d;
         double next3dDevicesS = 0.0;
 
+        // Here, not earlier: a SIGUSR1 handler installed before the window and the Vulkan device
+        // were made was found back at the default (which ends the program) once frames ran
+        // (lavapipe, Xvfb); so they are installed again after the first frame. A script waits for
+        // the session log, written below, to signal: the handlers are in place before it.
+        auto installHandlers = [&] {
+            std::signal(SIGTERM, requestClose);
+            std::signal(SIGINT, requestClose);
+            if (!opts.screenshotPath.empty()) std::signal(SIGUSR1, requestScreenshot);
+            if (render::faultHookEnabled()) std::signal(SIGUSR2, armGpuFault);
+        };
+        installHandlers();
         SimulatorWindow ui(opts, window, session);
         ui.replaying_ = replay;
         ui.view3d_ = opts.startIn3dView;
@@ -486,13 +497,6 @@ int runWindowed(const WindowRunOptions& opts) {
             sim::writeReport(opts.reportPath, sim::buildReport(session));
             reportWritten = true;
         };
-        // Here, not earlier: a SIGUSR1 handler installed before the window and the Vulkan device
-        // were made was found back at the default (which ends the program) once frames ran
-        // (lavapipe, Xvfb). A script waits for the session log, written above, to signal.
-        std::signal(SIGTERM, requestClose);
-        std::signal(SIGINT, requestClose);
-        if (!opts.screenshotPath.empty()) std::signal(SIGUSR1, requestScreenshot);
-        if (render::faultHookEnabled()) std::signal(SIGUSR2, armGpuFault);
         auto last = std::chrono::steady_clock::now();
         double simTarget = 0.0;
         // A lost device or exhausted GPU memory ends the window, never the session's record: every
@@ -612,7 +616,7 @@ int runWindowed(const WindowRunOptions& opts) {
             if (frameNo == 1) startup::mark("first frame");
             if (quit) break;
             // What the first frame could do without (a pulse would have made it already).
-            if (frameNo == 1) monitor.uploadVolumes();
+            if (frameNo == 1) monitor.uploadVolumes(), installHandlers();
         }
         } catch (const render::VulkanError& e) {
             if (!render::isDeviceFailure(e.result())) throw;
