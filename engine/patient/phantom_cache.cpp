@@ -216,23 +216,35 @@ std::optional<Patient> readPatientFile(const std::string& key, const std::string
     return p;
 }
 
-Patient makePhantomCached(const PhantomOptions& options, const ProgressFn& progress) {
-    const std::string dir = phantomCacheDir();
-    if (dir.empty()) return makePhantom(options, progress);
-    const std::string key = phantomCacheKey(options);
-    const std::string path = (fs::path(dir) / (StateHash().add(key).hex() + ".phantom")).string();
-    if (auto cached = readPatientFile(key, path)) return std::move(*cached);
-    Patient p = makePhantom(options, progress);
+namespace {
+
+void storePhantom(const std::string& dir, const std::string& key, const std::string& path, const Patient& p) {
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) return p;
-    // A 1.5 mm torso is ~50 MB: keep the most recent few, not every phantom ever built.
+    if (ec) return;
+    // A 1.5 mm torso is ~80 MB: keep the most recent few, not every phantom ever built.
     std::vector<std::pair<fs::file_time_type, fs::path>> files;
     for (const auto& e : fs::directory_iterator(dir, ec))
         if (e.path().extension() == ".phantom") files.push_back({e.last_write_time(ec), e.path()});
     std::sort(files.begin(), files.end());
     for (size_t i = 0; i + kKeepPhantoms <= files.size(); ++i) fs::remove(files[i].second, ec);
     writePatientFile(p, key, path);
+}
+
+}  // namespace
+
+Patient makePhantomCached(const PhantomOptions& options, const ProgressFn& progress, PhantomStore* deferredStore) {
+    if (deferredStore) *deferredStore = nullptr;
+    const std::string dir = phantomCacheDir();
+    if (dir.empty()) return makePhantom(options, progress);
+    const std::string key = phantomCacheKey(options);
+    const std::string path = (fs::path(dir) / (StateHash().add(key).hex() + ".phantom")).string();
+    if (auto cached = readPatientFile(key, path)) return std::move(*cached);
+    Patient p = makePhantom(options, progress);
+    if (deferredStore)
+        *deferredStore = [dir, key, path](const Patient& built) { storePhantom(dir, key, path, built); };
+    else
+        storePhantom(dir, key, path, p);
     return p;
 }
 

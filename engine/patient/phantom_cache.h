@@ -5,6 +5,7 @@
 // that builds it, holding every field exactly (doubles by their bits), so a phantom read back is
 // the one makePhantom would build, bit for bit. A file that is missing, damaged or from other code
 // is ignored and the phantom is built (and stored) again.
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -16,8 +17,15 @@ namespace irsim::patient {
 // IRSIM_PHANTOM_CACHE=off (or a folder that cannot be made) disables the cache.
 std::string phantomCacheDir();
 
-// makePhantom through the cache.
-Patient makePhantomCached(const PhantomOptions& options, const ProgressFn& progress = {});
+// What a caller runs to put a phantom it had built into the cache: the pruning of old files and
+// the write (some 80 MB at 1.5 mm).
+using PhantomStore = std::function<void(const Patient&)>;
+
+// makePhantom through the cache. A phantom that had to be built is written before this returns,
+// or, with `deferredStore` given, handed back there for the caller to write when the wait matters
+// less (the window writes it while it makes its Vulkan objects); left empty when the file was read.
+Patient makePhantomCached(const PhantomOptions& options, const ProgressFn& progress = {},
+                          PhantomStore* deferredStore = nullptr);
 
 // The file format, for the cache and its tests: every field of the patient.
 void writePatientFile(const Patient& patient, const std::string& key, const std::string& path);

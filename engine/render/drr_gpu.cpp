@@ -7,6 +7,7 @@
 
 #include <glm/gtc/packing.hpp>
 
+#include "imaging/parallel.h"
 #include "shared.h"
 
 namespace irsim::render {
@@ -104,24 +105,27 @@ void GpuDrr::setVolume(const patient::CtVolume& ct, bool march) {
     geometry_ = g;
     glm::ivec3 lo = g.dims, hi(-1);
     const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
-    // The body's box over slices k0 .. k0 + nk - 1.
-    auto bodyBox = [&](int k0, int nk) {
-        const int16_t* v = ct.voxels.data() + static_cast<size_t>(k0) * sliceVoxels;
-        for (int k = k0; k < k0 + nk; ++k)
+    // The body's box over slices k0 .. k0 + nk - 1, the slices on the CPU's threads; with `dst`,
+    // their densities relative to water (1 + HU/1000, air and below as 0) written there too.
+    auto slices = [&](int k0, int nk, float* dst) {
+        std::vector<glm::ivec3> sliceLo(static_cast<size_t>(nk), g.dims), sliceHi(static_cast<size_t>(nk), glm::ivec3(-1));
+        imaging::forEachRow(nk, [&](int r) {
+            const int k = k0 + r;
+            const int16_t* v = ct.voxels.data() + static_cast<size_t>(k) * sliceVoxels;
+            if (dst)
+                for (size_t i = 0; i < sliceVoxels; ++i) dst[static_cast<size_t>(r) * sliceVoxels + i] = densityOf(v[i]);
+            glm::ivec3& l = sliceLo[static_cast<size_t>(r)];
+            glm::ivec3& h = sliceHi[static_cast<size_t>(r)];
             for (int j = 0; j < g.dims.y; ++j)
                 for (int i = 0; i < g.dims.x; ++i, ++v)
-                    if (*v > kBodyHu) lo = glm::min(lo, glm::ivec3(i, j, k)), hi = glm::max(hi, glm::ivec3(i, j, k));
-    };
-    if (march) {
-        // Density relative to water, 1 + HU/1000, air and below as 0.
-        density_ = uploadVolume(ctx_, VK_FORMAT_R32_SFLOAT, 1, g.dims, [&](int k0, int nk, float* dst) {
-            const int16_t* src = ct.voxels.data() + static_cast<size_t>(k0) * sliceVoxels;
-            for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i) dst[i] = densityOf(src[i]);
-            bodyBox(k0, nk);
+                    if (*v > kBodyHu) l = glm::min(l, glm::ivec3(i, j, k)), h = glm::max(h, glm::ivec3(i, j, k));
         });
-    } else {
-        bodyBox(0, g.dims.z);
-    }
+        for (int r = 0; r < nk; ++r) lo = glm::min(lo, sliceLo[static_cast<size_t>(r)]), hi = glm::max(hi, sliceHi[static_cast<size_t>(r)]);
+    };
+    if (march)
+        density_ = uploadVolume(ctx_, VK_FORMAT_R32_SFLOAT, 1, g.dims, slices);
+    else
+        slices(0, g.dims.z, nullptr);
     // Rays are clipped to the body's box (voxels above kBodyHu and 2.5 voxels more: a sample reads
     // the voxels within one of it, and a ray's end slab may reach half a voxel further across, at
     // most one voxel along b, c per plane on the principal axis). Outside it there is only air,

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "imaging/parallel.h"
 #include "imaging/tissue.h"
 #include "render/drr_gpu.h"
 #include "render/fluoro_monitor_parts.h"
@@ -75,7 +76,18 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
         throw VulkanError("FluoroMonitor: empty CT or voxel count does not match its dims",
                           VK_ERROR_INITIALIZATION_FAILED);
     linear_ = ctx.createSampler(VK_FILTER_LINEAR);
-    uploadComposition();
+    // The volumes the views march, bound to the chains below and filled by uploadVolumes.
+    const auto& g = ct.geometry;
+    composition_ = createVolume(ctx, VK_FORMAT_R32G32B32A32_SFLOAT, g.dims);
+    previewGeometry_ = g;
+    if (std::min({g.spacing.x, g.spacing.y, g.spacing.z}) < 2.0) {
+        // Block (I, J, K) averages voxels 2I..2I+1 (fewer at an odd edge); its centre is the mean
+        // of theirs, at continuous index 2I + 0.5 of the CT.
+        previewGeometry_.dims = (g.dims + 1) / 2;
+        previewGeometry_.spacing = g.spacing * 2.0;
+        previewGeometry_.origin = g.voxelToPatient(glm::dvec3(0.5));
+        previewComposition_ = createVolume(ctx, VK_FORMAT_R32G32B32A32_SFLOAT, previewGeometry_.dims);
+    }
     if (def.roadmapResolution < 1)
         throw VulkanError("FluoroMonitor: roadmapResolution must be at least 1", VK_ERROR_INITIALIZATION_FAILED);
     const uint32_t roadmapSide = static_cast<uint32_t>(def.roadmapResolution);
@@ -230,6 +242,12 @@ void FluoroMonitor::setRoadmap(const sim::RoadmapLayers& layers) {
 const Image& FluoroMonitor::display() const { return full_->display; }
 double FluoroMonitor::kVp() const { return full_->kVp; }
 
+void FluoroMonitor::uploadVolumes() {
+    if (volumesUploaded_) return;
+    uploadComposition();
+    volumesUploaded_ = true;
+}
+
 void FluoroMonitor::uploadComposition() {
     const auto& g = ct_.geometry;
     const imaging::TissueTable table;
@@ -237,43 +255,48 @@ void FluoroMonitor::uploadComposition() {
     const size_t sliceVoxels = static_cast<size_t>(g.dims.x) * g.dims.y;
     // The preview reads a volume of 2x2x2-voxel means when the CT is finer than 2 mm: fewer
     // samples miss the cache (the full view always reads the CT's own grid).
-    const bool coarse = std::min({g.spacing.x, g.spacing.y, g.spacing.z}) < 2.0;
+    const bool coarse = previewComposition_.image != VK_NULL_HANDLE;
     const glm::ivec3 cdims = (g.dims + 1) / 2;
     std::vector<glm::vec4> coarseSum(coarse ? static_cast<size_t>(cdims.x) * cdims.y * cdims.z : 0, glm::vec4(0.0f));
     glm::ivec3 lo = g.dims, hi(-1);
-    composition_ = uploadVolume(ctx_, VK_FORMAT_R32G32B32A32_SFLOAT, 4, g.dims, [&](int k0, int nk, float* dst) {
-        const size_t first = static_cast<size_t>(k0) * sliceVoxels;
-        for (size_t i = 0; i < static_cast<size_t>(nk) * sliceVoxels; ++i) {
-            const int16_t hu = ct_.voxels[first + i];
-            const imaging::TissueClass cls =
-                labels_ ? classes[labels_->voxels[first + i]] : imaging::TissueClass::ByHu;
-            const imaging::VoxelComposition& v = table.at(hu, cls);
-            const glm::vec4 c(v.basis[0], v.basis[1], v.basis[2],
-                              static_cast<float>(1.0 + std::max<double>(hu, -1000.0) / 1000.0));
-            dst[4 * i + 0] = c.x, dst[4 * i + 1] = c.y, dst[4 * i + 2] = c.z, dst[4 * i + 3] = c.w;
-            const size_t n = first + i;
-            const glm::ivec3 ijk(static_cast<int>(n % g.dims.x), static_cast<int>(n / g.dims.x % g.dims.y),
-                                 static_cast<int>(n / sliceVoxels));
-            if (hu > -500) lo = glm::min(lo, ijk), hi = glm::max(hi, ijk);
-            if (coarse) {
-                const glm::ivec3 b = ijk / 2;
-                coarseSum[(static_cast<size_t>(b.z) * cdims.y + b.y) * cdims.x + b.x] += c;
-            }
-        }
+    fillVolume(ctx_, composition_, 4, g.dims, [&](int k0, int nk, float* dst) {
+        // The slab's slices in pairs (2K, 2K+1) on the CPU's threads: each pair is one slice of
+        // preview blocks, so every block's sum is added by one thread in the voxels' order, the
+        // floats those of one thread (a pair cut by the slab's start had its first slice added
+        // by the slab before).
+        const int pair0 = k0 / 2, pairs = (k0 + nk + 1) / 2 - pair0;
+        std::vector<glm::ivec3> pairLo(static_cast<size_t>(pairs), g.dims), pairHi(static_cast<size_t>(pairs), glm::ivec3(-1));
+        imaging::forEachRow(pairs, [&](int r) {
+            const int kFirst = std::max(k0, 2 * (pair0 + r)), kEnd = std::min(k0 + nk, 2 * (pair0 + r) + 2);
+            glm::ivec3& bodyLo = pairLo[static_cast<size_t>(r)];
+            glm::ivec3& bodyHi = pairHi[static_cast<size_t>(r)];
+            size_t n = static_cast<size_t>(kFirst) * sliceVoxels;
+            for (glm::ivec3 ijk(0, 0, kFirst); ijk.z < kEnd; ++ijk.z)
+                for (ijk.y = 0; ijk.y < g.dims.y; ++ijk.y)
+                    for (ijk.x = 0; ijk.x < g.dims.x; ++ijk.x, ++n) {
+                        const int16_t hu = ct_.voxels[n];
+                        const imaging::TissueClass cls = labels_ ? classes[labels_->voxels[n]] : imaging::TissueClass::ByHu;
+                        const imaging::VoxelComposition& v = table.at(hu, cls);
+                        const glm::vec4 c(v.basis[0], v.basis[1], v.basis[2],
+                                          static_cast<float>(1.0 + std::max<double>(hu, -1000.0) / 1000.0));
+                        float* out = dst + 4 * (n - static_cast<size_t>(k0) * sliceVoxels);
+                        out[0] = c.x, out[1] = c.y, out[2] = c.z, out[3] = c.w;
+                        if (hu > -500) bodyLo = glm::min(bodyLo, ijk), bodyHi = glm::max(bodyHi, ijk);
+                        if (coarse) {
+                            const glm::ivec3 b = ijk / 2;
+                            coarseSum[(static_cast<size_t>(b.z) * cdims.y + b.y) * cdims.x + b.x] += c;
+                        }
+                    }
+        });
+        for (int r = 0; r < pairs; ++r) lo = glm::min(lo, pairLo[static_cast<size_t>(r)]), hi = glm::max(hi, pairHi[static_cast<size_t>(r)]);
     });
     // The preview's rays start one voxel before the body (trilinear reach) and end one after.
     if (hi.x < 0) lo = glm::ivec3(0), hi = g.dims - 1;
     bodyLoQ_ = glm::vec3(lo) - 1.5f;
     bodyHiQ_ = glm::vec3(hi) + 1.5f;
-    previewGeometry_ = g;
     if (!coarse) return;
-    // Block (I, J, K) averages voxels 2I..2I+1 (fewer at an odd edge); its centre is the mean of
-    // theirs, at continuous index 2I + 0.5 of the CT.
-    previewGeometry_.dims = cdims;
-    previewGeometry_.spacing = g.spacing * 2.0;
-    previewGeometry_.origin = g.voxelToPatient(glm::dvec3(0.5));
     const size_t cslice = static_cast<size_t>(cdims.x) * cdims.y;
-    previewComposition_ = uploadVolume(ctx_, VK_FORMAT_R32G32B32A32_SFLOAT, 4, cdims, [&](int k0, int nk, float* dst) {
+    fillVolume(ctx_, previewComposition_, 4, cdims, [&](int k0, int nk, float* dst) {
         for (size_t i = 0; i < static_cast<size_t>(nk) * cslice; ++i) {
             const size_t n = static_cast<size_t>(k0) * cslice + i;
             const glm::ivec3 b(static_cast<int>(n % cdims.x), static_cast<int>(n / cdims.x % cdims.y),

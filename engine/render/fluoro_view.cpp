@@ -15,6 +15,7 @@ void FluoroMonitor::buildView(Chain& c, const imaging::CArmPose& pose, double st
 }
 
 void FluoroMonitor::prepareView(Chain& c, const imaging::CArmPose& pose, double stepMm, bool clipToBody) {
+    uploadVolumes();
     const imaging::FluoroSettings& st = def_.settings;
     const int n = c.size;
     const imaging::DetectorGrid grid{n, n};

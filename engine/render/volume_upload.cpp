@@ -5,10 +5,18 @@
 namespace irsim::render {
 
 Image uploadVolume(Context& ctx, VkFormat format, int floatsPerVoxel, const glm::ivec3& dims, const SlabFill& fill) {
-    Image image = ctx.createImage(VK_IMAGE_TYPE_3D, format,
-                                  {static_cast<uint32_t>(dims.x), static_cast<uint32_t>(dims.y),
-                                   static_cast<uint32_t>(dims.z)},
-                                  VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
+    Image image = createVolume(ctx, format, dims);
+    fillVolume(ctx, image, floatsPerVoxel, dims, fill);
+    return image;
+}
+
+Image createVolume(Context& ctx, VkFormat format, const glm::ivec3& dims) {
+    return ctx.createImage(VK_IMAGE_TYPE_3D, format,
+                           {static_cast<uint32_t>(dims.x), static_cast<uint32_t>(dims.y), static_cast<uint32_t>(dims.z)},
+                           VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
+}
+
+void fillVolume(Context& ctx, const Image& image, int floatsPerVoxel, const glm::ivec3& dims, const SlabFill& fill) {
     const size_t sliceBytes = static_cast<size_t>(dims.x) * dims.y * sizeof(float) * floatsPerVoxel;
     const int slab = std::max(1, static_cast<int>((32u << 20) / sliceBytes));
     Buffer staging = ctx.createBuffer(static_cast<VkDeviceSize>(slab) * sliceBytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
@@ -32,7 +40,6 @@ Image uploadVolume(Context& ctx, VkFormat format, int floatsPerVoxel, const glm:
         });
     }
     ctx.release(staging);
-    return image;
 }
 
 }  // namespace irsim::render

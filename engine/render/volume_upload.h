@@ -16,4 +16,9 @@ using SlabFill = std::function<void(int firstSlice, int slices, float* dst)>;
 
 Image uploadVolume(Context& ctx, VkFormat format, int floatsPerVoxel, const glm::ivec3& dims, const SlabFill& fill);
 
+// The image alone (its contents undefined until fillVolume), and the fill of one made so: a
+// caller that binds the image now and fills it later.
+Image createVolume(Context& ctx, VkFormat format, const glm::ivec3& dims);
+void fillVolume(Context& ctx, const Image& image, int floatsPerVoxel, const glm::ivec3& dims, const SlabFill& fill);
+
 }  // namespace irsim::render

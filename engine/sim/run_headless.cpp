@@ -12,8 +12,9 @@
 
 namespace irsim::sim {
 
-std::shared_ptr<const patient::Patient> loadScenarioPatient(const Scenario& scenario,
-                                                            const ProgressFn& progress) {
+std::shared_ptr<const patient::Patient> loadScenarioPatient(const Scenario& scenario, const ProgressFn& progress,
+                                                            std::function<void()>* deferredCacheWrite) {
+    if (deferredCacheWrite) *deferredCacheWrite = nullptr;
     const ScenarioPatient& sp = scenario.patient;
     if (!sp.phantom) {
         patient::PatientSpec spec;
@@ -52,7 +53,11 @@ std::shared_ptr<const patient::Patient> loadScenarioPatient(const Scenario& scen
         lesion.heightLossFraction = t.heightLoss;
         o.lesions.push_back(lesion);
     }
-    return std::make_shared<const patient::Patient>(patient::makePhantomCached(o, progress));
+    if (!deferredCacheWrite) return std::make_shared<const patient::Patient>(patient::makePhantomCached(o, progress));
+    patient::PhantomStore store;
+    auto p = std::make_shared<const patient::Patient>(patient::makePhantomCached(o, progress, &store));
+    if (store) *deferredCacheWrite = [store, p] { store(*p); };
+    return p;
 }
 
 nlohmann::json runHeadless(const HeadlessRun& run, const ProgressFn& progress) {

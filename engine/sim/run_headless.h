@@ -1,5 +1,6 @@
 #pragma once
 // Replaying an action log without a window: what `irsim run --headless` and the tests do.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -11,8 +12,11 @@
 namespace irsim::sim {
 
 // Loads the scenario's patient (a CT or the phantom), resolving paths against the scenario file.
+// With `deferredCacheWrite` given, a phantom that had to be built is not written to the phantom
+// cache here: the write is left there for the caller to run (empty when there is nothing to write).
 std::shared_ptr<const patient::Patient> loadScenarioPatient(const Scenario& scenario,
-                                                            const ProgressFn& progress = {});
+                                                            const ProgressFn& progress = {},
+                                                            std::function<void()>* deferredCacheWrite = nullptr);
 
 struct HeadlessRun {
     std::string scenarioPath;

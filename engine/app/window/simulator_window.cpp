@@ -23,12 +23,14 @@
 #include "app/window/image_panel.h"
 #include "app/window/presenter.h"
 #include "app/window/procedure_panel.h"
+#include "app/window/scenario_load.h"
 #include "app/window/view3d_panel.h"
 #include "app/windowed.h"
 #include "core/error.h"
 #include "core/image_io.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/startup_clock.h"
 #include "core/text.h"
 #include "patient/labels.h"
 #include "patient/materials.h"
@@ -407,19 +409,15 @@ public:
 }  // namespace
 
 int runWindowed(const WindowRunOptions& opts) {
+    startup::mark("main");
     sim::Scenario scenario = sim::loadScenario(opts.scenarioPath);
-    auto patient = sim::loadScenarioPatient(scenario, {});
-    sim::Session session(scenario, patient);
-    double lastActionS = 0.0;
     const bool replay = !opts.replayLog.empty();
-    if (replay) {
-        for (const sim::Action& a : sim::readActionLog(opts.replayLog)) {
-            lastActionS = a.time_s;
-            session.submit(a);
-        }
-    }
+    std::vector<sim::Action> replayLog = replay ? sim::readActionLog(opts.replayLog) : std::vector<sim::Action>{};
+    const double lastActionS = replayLog.empty() ? 0.0 : replayLog.back().time_s;
+    ScenarioLoad load(scenario, std::move(replayLog));
 
     AppWindow app(kWindowWidth, kWindowHeight, "irsim - " + scenario.title);
+    startup::mark("window and device");
     GLFWwindow* window = app.window();
     glfwSetInputMode(window, GLFW_STICKY_KEYS, GLFW_TRUE);  // SimulatorWindow::pollKeys
     render::Context& ctx = app.context();
@@ -430,12 +428,15 @@ int runWindowed(const WindowRunOptions& opts) {
     int status = 0;
     {
         render::GpuDrr drr(ctx);
+        const std::shared_ptr<const patient::Patient> patient = load.patient();
         drr.setVolume(patient->ct);
+        startup::mark("drr volume");
         // The physics fluoroscope of imaging/fluoroscope.h on the GPU (render/fluoro_monitor.h);
         // when the C-arm stops, the full view is marched 96 rows a pulse behind the preview.
         render::FluoroMonitorDef monitorDef;
         monitorDef.progressiveRows = 96;
         render::FluoroMonitor monitor(ctx, patient->ct, &patient->labels, monitorDef, patient::materialsOf(*patient));
+        startup::mark("fluoro monitor");
         render::CtSliceView slice(ctx, drr, kCtSlicePixels);
         render::ImageBlitter blitter(ctx, presenter.renderPass());
         ImagePanel monitorPanel{&blitter, blitter.setFor(monitor.display())};
@@ -446,8 +447,6 @@ int runWindowed(const WindowRunOptions& opts) {
         sim::ImageRenderer cpuFrames;
         render::GreyTexture cpuFrame(ctx, sim::kReportImagePixels);
         const VkDescriptorSet gpuMonitorSet = monitorPanel.set, cpuMonitorSet = blitter.setFor(cpuFrame.image());
-        size_t imagesSeen = session.state().images.size();
-        int gpuRoadmap = -1;  // the DSA frame whose layers the GPU monitor holds
         ImagePanel ctPanel{&blitter, blitter.setFor(slice.image())};
         // 1 mm steps: a redraw while orbiting stays near 0.1-0.3 s on lavapipe (depth within a step).
         render::View3d view3d(ctx, drr, patient->labels,
@@ -456,11 +455,26 @@ int runWindowed(const WindowRunOptions& opts) {
         ImagePanel ct3dPanel{&blitter, blitter.setFor(view3d.image())};
         render::GreyTexture resultTexture(ctx, 768);
         ImagePanel resultPanel{&blitter, blitter.setFor(resultTexture.image())};
+        startup::mark("renderers");
+        sim::Session& session = load.session();
+        size_t imagesSeen = session.state().images.size();
+        int gpuRoadmap = -1;  // the DSA frame whose layers the GPU monitor holds
         const patient::VesselTree* arteries = patient->vesselTree("arterial");
         const std::vector<render::View3dTube> lumens3d = arteries ? render::view3dLumens(*arteries) : std::vector<render::View3dTube>{};
         std::vector<render::View3dTube> tubes3d;
         double next3dDevicesS = 0.0;
 
+        // Here, not earlier: a SIGUSR1 handler installed before the window and the Vulkan device
+        // were made was found back at the default (which ends the program) once frames ran
+        // (lavapipe, Xvfb); so they are installed again after the first frame. A script waits for
+        // the session log, written below, to signal: the handlers are in place before it.
+        auto installHandlers = [&] {
+            std::signal(SIGTERM, requestClose);
+            std::signal(SIGINT, requestClose);
+            if (!opts.screenshotPath.empty()) std::signal(SIGUSR1, requestScreenshot);
+            if (render::faultHookEnabled()) std::signal(SIGUSR2, armGpuFault);
+        };
+        installHandlers();
         SimulatorWindow ui(opts, window, session);
         ui.replaying_ = replay;
         ui.view3d_ = opts.startIn3dView;
@@ -483,13 +497,6 @@ int runWindowed(const WindowRunOptions& opts) {
             sim::writeReport(opts.reportPath, sim::buildReport(session));
             reportWritten = true;
         };
-        // Here, not earlier: a SIGUSR1 handler installed before the window and the Vulkan device
-        // were made was found back at the default (which ends the program) once frames ran
-        // (lavapipe, Xvfb). A script waits for the session log, written above, to signal.
-        std::signal(SIGTERM, requestClose);
-        std::signal(SIGINT, requestClose);
-        if (!opts.screenshotPath.empty()) std::signal(SIGUSR1, requestScreenshot);
-        if (render::faultHookEnabled()) std::signal(SIGUSR2, armGpuFault);
         auto last = std::chrono::steady_clock::now();
         double simTarget = 0.0;
         // A lost device or exhausted GPU memory ends the window, never the session's record: every
@@ -606,7 +613,10 @@ int runWindowed(const WindowRunOptions& opts) {
                 std::printf("screenshot: %s (%ux%u)\n", opts.screenshotPath.c_str(), e.width, e.height);
                 std::fflush(stdout);
             }
+            if (frameNo == 1) startup::mark("first frame");
             if (quit) break;
+            // What the first frame could do without (a pulse would have made it already).
+            if (frameNo == 1) monitor.uploadVolumes(), installHandlers();
         }
         } catch (const render::VulkanError& e) {
             if (!render::isDeviceFailure(e.result())) throw;

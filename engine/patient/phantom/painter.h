@@ -59,13 +59,46 @@ inline double mottle(const dvec3& p, double cellMm, uint64_t seed) {
     return (2.0 * smoothNoise(p, dvec3(cellMm), seed) + smoothNoise(p, dvec3(cellMm * 0.4), seed + 101)) / 3.0;
 }
 
-// Runs body(first, last) over [0, n) cut into one contiguous slab per thread (at most two: the
-// build shares its machine). Each slab must write only its own elements, so the result does not
-// depend on the number of threads; the threads shorten the wait, not the CPU time.
+// Threads that build a phantom: at most two, as the build shares its machine.
+inline int phantomThreads() { return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 2); }
+
+// The slices of the grid a thread paints. The phantom is painted by two threads at once, each
+// running the whole sequence of shapes over its own share of the slices: blocks of kSlices slices
+// dealt in turn (so the thorax and the pelvis are split alike). Every voxel depends only on its own
+// earlier paint, so which thread paints a slice does not change its bytes, and one thread start
+// serves the whole build. A shape may keep state from its sdf to its hu call (each thread has its
+// own), but nothing may carry from one voxel to another, and nothing may read the grid outside the
+// voxel being painted.
+struct SliceShare {
+    static constexpr int kSlices = 8;
+    int index = 0, count = 1;
+    bool owns(int k) const { return count == 1 || (k / kSlices) % count == index; }
+};
+// This thread's share: every slice unless a ScopedSliceShare is live.
+inline thread_local SliceShare tSliceShare;
+class ScopedSliceShare {
+public:
+    ScopedSliceShare(int index, int count) : saved_(tSliceShare) { tSliceShare = {index, count}; }
+    ~ScopedSliceShare() { tSliceShare = saved_; }
+    ScopedSliceShare(const ScopedSliceShare&) = delete;
+    ScopedSliceShare& operator=(const ScopedSliceShare&) = delete;
+
+private:
+    SliceShare saved_;
+};
+
+// Runs body(first, last) over the slices [0, n) of the grid: within a thread's SliceShare, over
+// that share's blocks on this thread; else cut into one contiguous slab per thread. Each call must
+// write only its own slices, so the result does not depend on the number of threads; the threads
+// shorten the wait, not the CPU time.
 template <class Body>
 void forEachSlab(int n, const Body& body) {
-    const int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 2);
-    if (threads == 1 || n < 2) {
+    if (tSliceShare.count > 1) {
+        for (int k = 0; k < n; k += SliceShare::kSlices)
+            if (tSliceShare.owns(k)) body(k, std::min(n, k + SliceShare::kSlices));
+        return;
+    }
+    if (phantomThreads() == 1 || n < 2) {
         body(0, n);
         return;
     }
@@ -181,7 +214,8 @@ public:
         if (!voxelRange(bounds, lo, hi)) return;
         const double h = g_.spacing.x;
         const uint8_t pr = priority_[label];
-        for (int k = lo[2]; k <= hi[2]; ++k)
+        for (int k = lo[2]; k <= hi[2]; ++k) {
+            if (!tSliceShare.owns(k)) continue;
             for (int j = lo[1]; j <= hi[1]; ++j)
                 for (int i = lo[0]; i <= hi[0]; ++i) {
                     const size_t idx = g_.index(i, j, k);
@@ -189,6 +223,7 @@ public:
                     const dvec3 p = g_.origin + g_.spacing * dvec3(i, j, k);
                     blend(idx, label, h, p, sdf(p), hu);
                 }
+        }
     }
     // One voxel of paint() whose priority check has passed, for passes fused over the same voxels
     // (each voxel depends only on its own earlier paint, so fusing passes gives the same bytes).
@@ -211,7 +246,8 @@ public:
     void retouch(const Box& bounds, uint16_t label, const Fn& fn) {
         int lo[3], hi[3];
         if (!voxelRange(bounds, lo, hi)) return;
-        for (int k = lo[2]; k <= hi[2]; ++k)
+        for (int k = lo[2]; k <= hi[2]; ++k) {
+            if (!tSliceShare.owns(k)) continue;
             for (int j = lo[1]; j <= hi[1]; ++j)
                 for (int i = lo[0]; i <= hi[0]; ++i) {
                     const size_t idx = g_.index(i, j, k);
@@ -219,6 +255,7 @@ public:
                     const dvec3 p = g_.origin + g_.spacing * dvec3(i, j, k);
                     hu_[idx] = static_cast<float>(fn(p, static_cast<double>(hu_[idx])));
                 }
+        }
     }
 
 private:

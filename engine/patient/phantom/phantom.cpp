@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 
 #include "core/error.h"
 #include "patient/labels.h"
@@ -119,22 +120,41 @@ Patient makePhantom(const PhantomOptions& o, const ProgressFn& progress) {
 
     static const phantom::PriorityTable priority = phantom::makePriorities();
     phantom::Painter pa(g, priority);
-    phantom::paintBodyWall(pa, a);
-    report("phantom", 0.2);
-    phantom::paintThorax(pa, a);
-    phantom::paintAbdomen(pa, a);
-    report("phantom", 0.45);
-    for (const auto& les : a.liverLesions)
-        pa.paint(phantom::boxAround(les.centre, dvec3(les.radius)), labels::liver_tumour,
-                 [&](const dvec3& p) { return std::max(glm::length(p - les.centre) - les.radius, a.liverSdf(p)); },
-                 phantom::hu::tumourLiver);
-    phantom::paintRibsAndPelvis(pa, a);
-    phantom::paintSpine(pa, a);
-    report("phantom", 0.7);
-    LabelMap none;
-    VesselTree arteries = phantom::buildArteries(a, none, none);
-    phantom::paintVessels(pa, arteries, a);
-    report("phantom", 0.85);
+    // Each thread paints every shape over its share of the slices (painter.h, SliceShare), with its
+    // own copy of the anatomy (paintSpine adds landmarks, buildArteries draws its tree: the same on
+    // both, from the same state); the first thread's is kept.
+    auto paintAll = [&](Anatomy& an, int share, int shares, bool reports) {
+        const phantom::ScopedSliceShare only(share, shares);
+        auto say = [&](double f) {
+            if (reports) report("phantom", f);
+        };
+        phantom::paintBodyWall(pa, an);
+        say(0.2);
+        phantom::paintThorax(pa, an);
+        phantom::paintAbdomen(pa, an);
+        say(0.45);
+        for (const auto& les : an.liverLesions)
+            pa.paint(phantom::boxAround(les.centre, dvec3(les.radius)), labels::liver_tumour,
+                     [&](const dvec3& q) { return std::max(glm::length(q - les.centre) - les.radius, an.liverSdf(q)); },
+                     phantom::hu::tumourLiver);
+        phantom::paintRibsAndPelvis(pa, an);
+        phantom::paintSpine(pa, an);
+        say(0.7);
+        LabelMap none;
+        VesselTree tree = phantom::buildArteries(an, none, none);
+        phantom::paintVessels(pa, tree, an);
+        say(0.85);
+        return tree;
+    };
+    VesselTree arteries;
+    if (phantom::phantomThreads() == 1) {
+        arteries = paintAll(a, 0, 1, true);
+    } else {
+        Anatomy other = a;
+        auto second = std::async(std::launch::async, [&] { paintAll(other, 1, 2, false); });
+        arteries = paintAll(a, 0, 2, true);
+        second.get();
+    }
 
     Patient p;
     p.source = "phantom seed " + std::to_string(o.seed);
@@ -143,7 +163,10 @@ Patient makePhantom(const PhantomOptions& o, const ProgressFn& progress) {
     p.ct.voxels.resize(g.voxelCount());
     // Quantum noise, drawn voxel by voxel in memory order from its own stream (two draws a voxel);
     // each slab of slices starts its copy of the stream where that slab's first voxel's draws are.
+    // The liver's Couinaud segments in the same pass.
     const std::vector<float>& hu = pa.hu();
+    const std::vector<uint16_t>& painted = pa.labels();
+    p.liverSegments.allocate(g, 0);
     const size_t perSlice = static_cast<size_t>(g.dims.x) * g.dims.y;
     phantom::forEachSlab(g.dims.z, [&](int kFirst, int kLast) {
         Rng noise = Rng::seeded(o.seed, 99u);
@@ -153,17 +176,16 @@ Patient makePhantom(const PhantomOptions& o, const ProgressFn& progress) {
             if (o.ctNoiseHu > 0.0) v += o.ctNoiseHu * noise.normal();
             p.ct.voxels[i] = static_cast<int16_t>(std::clamp(std::lround(v), -1024L, 3071L));
         }
+        for (int k = kFirst; k < kLast; ++k)
+            for (int j = 0; j < g.dims.y; ++j)
+                for (int i = 0; i < g.dims.x; ++i) {
+                    const uint16_t l = painted[g.index(i, j, k)];
+                    if (l == labels::liver || l == labels::liver_tumour)
+                        p.liverSegments.at(i, j, k) = static_cast<uint16_t>(a.couinaudSegment(g.voxelToPatient(dvec3(i, j, k))));
+                }
     });
     p.labels.geometry = g;
     p.labels.voxels = std::move(pa.labels());
-    p.liverSegments.allocate(g, 0);
-    for (int k = 0; k < g.dims.z; ++k)
-        for (int j = 0; j < g.dims.y; ++j)
-            for (int i = 0; i < g.dims.x; ++i) {
-                const uint16_t l = p.labels.at(i, j, k);
-                if (l == labels::liver || l == labels::liver_tumour)
-                    p.liverSegments.at(i, j, k) = static_cast<uint16_t>(a.couinaudSegment(g.voxelToPatient(dvec3(i, j, k))));
-            }
     p.vessels.push_back(std::move(arteries));
     p.landmarks = std::move(a.landmarks);
     p.attributes["michels_type"] = michelsName(a.michels);
