@@ -249,8 +249,9 @@ TEST_CASE("real X key and mouse events drive the window: the pedal held, F1 twic
 
     // Space held 2 s (wall clock) is one press of the pedal: one fluoro.on, one fluoro.off about
     // 2 s of simulated time later. The window's clock follows the wall clock frame by frame and
-    // sees the key at its frames: up to a frame at each end of the hold (~0.25 s a frame with
-    // the pedal down on lavapipe, 2 loaded cores) is the tolerance.
+    // sees the key at its frames: up to a frame at each end of the hold is the tolerance (~0.25 s
+    // a frame with the pedal down on lavapipe, 2 loaded cores; a frame of ~0.6 s was seen once with
+    // the machine at load 12, hence 0.75 s: a tap or a stuck pedal is still far outside).
     std::vector<double> on, off;
     for (const nlohmann::json& a : log) {
         if (a["action"] == "fluoro.on") on.push_back(a["t"].get<double>());
@@ -258,7 +259,7 @@ TEST_CASE("real X key and mouse events drive the window: the pedal held, F1 twic
     }
     REQUIRE(on.size() == 1);
     REQUIRE(off.size() == 1);
-    CHECK(off[0] - on[0] == Approx(2.0).margin(0.5));
+    CHECK(off[0] - on[0] == Approx(2.0).margin(0.75));
     const nlohmann::json report = nlohmann::json::parse(readAll((dir / "report.json").string()));
     CHECK(report["metrics"]["fluoro_time_s"]["value"].get<double>() == Approx(off[0] - on[0]).margin(0.01));
     // The status bar's figure is the same state (SimState::dose.fluoroTimeS).
