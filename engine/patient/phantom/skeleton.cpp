@@ -88,6 +88,9 @@ void paintChain(Painter& pa, uint16_t label, const std::vector<FlatTube>& segs, 
         pa.paint(segs[k].bounds(), label,
                  [&](const dvec3& p) {
                      const double d = segs[k](p);
+                     // Beyond half the largest voxel (5 mm) nothing is painted whichever segment
+                     // is nearest: the neighbours need not be asked.
+                     if (d >= 2.5) return d;
                      if (k > 0 && segs[k - 1](p) < d) return 1e9;
                      if (k + 1 < segs.size() && segs[k + 1](p) <= d) return 1e9;
                      return d;
@@ -118,18 +121,22 @@ struct Sacrum {
         out = {0.0, std::cos(a), std::sin(a)};     // dorsal: away from the centre of curvature
         centre = start - out * radius;
     }
-    // Arc length down the midline (u) and the offset from it (n, + dorsal).
-    void local(const dvec3& p, double& u, double& n) const {
+    // Arc length down the midline from S1; the offset from the midline is the distance from the
+    // centre of curvature less the radius (+ dorsal).
+    double arcLength(const dvec3& p) const {
         const double dy = p.y - centre.y, dz = p.z - centre.z;
-        u = radius * std::atan2(dy * ahead.y + dz * ahead.z, dy * out.y + dz * out.z);
-        n = std::hypot(dy, dz) - radius;
+        return radius * std::atan2(dy * ahead.y + dz * ahead.z, dy * out.y + dz * out.z);
     }
     static double halfWidth(double u) { return u < 45.0 ? 48.0 - 0.2 * u : 39.0 - 29.0 * (u - 45.0) / 55.0; }
     static double halfThickness(double u) { return 18.0 - 12.0 * u / kLengthMm; }
 
     double operator()(const dvec3& p) const {
-        double u, n;
-        local(p, u, n);
+        // Far from the arc (beyond the thickest and widest section), the distance is at least
+        // this, and that will do (no partial volume there).
+        const double n = std::hypot(p.y - centre.y, p.z - centre.z) - radius;
+        const double far = std::max(std::abs(n) - halfThickness(0.0), std::abs(p.x) - 1.12 * halfWidth(0.0));
+        if (far >= 3.0) return far;
+        const double u = arcLength(p);
         const double uc = std::clamp(u, 0.0, kLengthMm), t = halfThickness(uc);
         const double w = halfWidth(uc) * (1.0 - 0.12 * std::clamp(n / t, -1.0, 1.0));
         const double fx = std::min(std::abs(p.x) / w, 1.0);
