@@ -52,7 +52,7 @@ struct VertebralBoneHu {
 // faces away from the edge stay in place.
 double roundedIntersection(double a, double b, double r) {
     const double ua = std::max(a + r, 0.0), ub = std::max(b + r, 0.0);
-    return std::min(std::max(a, b), -r) + r + std::hypot(ua, ub) - r;
+    return std::min(std::max(a, b), -r) + r + hypotNonNegative(ua, ub) - r;
 }
 
 // A tube of elliptic section from a to b: semi-axes r.x along the craniocaudal direction (as far as
@@ -60,7 +60,9 @@ double roundedIntersection(double a, double b, double r) {
 struct FlatTube {
     dvec3 a, ab, up, across;
     glm::dvec2 ra, rb;
-    FlatTube(const dvec3& a_, const dvec3& b_, glm::dvec2 ra_, glm::dvec2 rb_) : a(a_), ab(b_ - a_), ra(ra_), rb(rb_) {
+    double length;
+    FlatTube(const dvec3& a_, const dvec3& b_, glm::dvec2 ra_, glm::dvec2 rb_)
+        : a(a_), ab(b_ - a_), ra(ra_), rb(rb_), length(glm::length(b_ - a_)) {
         const dvec3 t = glm::normalize(ab);
         up = glm::normalize(dvec3(0, 0, 1) - t.z * t);
         across = glm::cross(t, up);
@@ -70,7 +72,7 @@ struct FlatTube {
         sdSegment(p, a, a + ab, &t);
         const dvec3 q = p - (a + ab * t);
         const glm::dvec2 r = ra + (rb - ra) * t;
-        const double along = glm::dot(q, ab) / glm::length(ab);
+        const double along = glm::dot(q, ab) / length;
         const double k = std::sqrt((glm::dot(q, up) / r.x) * (glm::dot(q, up) / r.x) +
                                    (glm::dot(q, across) / r.y) * (glm::dot(q, across) / r.y) +
                                    (along / r.y) * (along / r.y));
@@ -392,7 +394,7 @@ struct VertebraShape {
         // The posterior wall is nearly flat (the front of the canal): the back half is a rounded box.
         const double hx = 0.36 * W, hy = D / 4.0, r = 5.0;
         const double qx = std::abs(q.x) - (hx - r), qy = std::abs(q.y - (v.yCentre + hy)) - (hy - r);
-        const double kFlat = std::hypot(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
+        const double kFlat = hypotNonNegative(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
         const double radial = std::min(kRound, kFlat) * std::min(s, std::min(sy, sd));
         return roundedIntersection(radial, std::max(bottom - p.z, p.z - top), rimRadius());
     }

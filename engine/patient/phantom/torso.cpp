@@ -165,7 +165,7 @@ struct ErectorSection {
         const double cx = mix(34.0, 28.0, t), hx = mix(28.0, 20.0, t), cy = mix(82.0, 78.0, t), hy = mix(22.0, 16.0, t);
         const double r = 10.0;
         const double qx = std::abs(s * p.x - cx) - (hx - r), qy = std::abs(p.y - cy) - (hy - r);
-        const double d = std::hypot(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
+        const double d = hypotNonNegative(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
         return std::max(d, std::max(-60.0 - p.z, p.z - 400.0));
     }
 };
