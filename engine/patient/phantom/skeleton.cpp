@@ -479,9 +479,11 @@ void paintSpine(Painter& pa, Anatomy& a) {
                  [&](const dvec3& p) {
                      // Behind the body's rims, which stand behind the canal's front (posteriorLip).
                      const double e = sdEllipticCylinderZ(p, 0.0, yc, v.dim.canalWidthMm / 2.0, shape.canalDepth / 2.0, zd, zCanalTop);
+                     // A body's rims reach at most 2 mm behind its posterior wall: 8 mm behind it
+                     // the body is > 5 mm away (beyond any partial volume) and need not be asked.
                      if (e >= 3.0) return e;
-                     const double d = std::max(e, -shape.body(p));
-                     return below ? std::max(d, -below->body(p)) : d;
+                     const double d = p.y > shape.yPost + 8.0 ? e : std::max(e, -shape.body(p));
+                     return below && p.y <= below->yPost + 8.0 ? std::max(d, -below->body(p)) : d;
                  },
                  hu::csf);
         if (v.lytic)
