@@ -114,11 +114,11 @@ Tube tortuous(const Tube& t, Rng& rng, int pieces, double swayMm, double calibre
 }
 
 // The bowel's outline undulates by ~1.5 mm over ~1.5 cm (folds, contents; estimated): only near
-// the outer surface (beyond half a 5 mm voxel no voxel is partial; the wall's inner edge, 2.5 mm
+// the outer surface (beyond half a voxel outside nothing is painted; the wall's inner edge, 2.5 mm
 // in, follows the outer one where it is near).
-double bumpyWall(double d, const dvec3& p, uint64_t seed) {
+double bumpyWall(double d, const dvec3& p, uint64_t seed, double voxelMm) {
     constexpr double kAmpMm = 1.5;
-    if (d > kAmpMm + 2.5 || d < -kAmpMm) return d;
+    if (d >= kAmpMm + 0.5 * voxelMm || d < -kAmpMm) return d;
     return d + kAmpMm * (2.0 * smoothNoise(p, dvec3(15.0), seed) - 1.0);
 }
 
@@ -349,7 +349,8 @@ void paintAbdomen(Painter& pa, const Anatomy& a) {
             return mix(content, hu::gas, w);
         };
     };
-    auto bumpy = [seed](double d, const dvec3& p) { return bumpyWall(d, p, seed + 8); };
+    const double voxelMm = pa.geometry().spacing.x;
+    auto bumpy = [seed, voxelMm](double d, const dvec3& p) { return bumpyWall(d, p, seed + 8, voxelMm); };
     Tube duodenum{{{20.0, -52.0, zp + 25.0}, {-30.0, -42.0, zp + 20.0}, {-52.0, -22.0, zp - 5.0},
                    {-48.0, -18.0, zp - 35.0}, {0.0, -20.0, zp - 45.0}, {28.0, -25.0, zp - 25.0}},
                   {12.0, 12.0, 12.0, 12.0, 12.0, 12.0}};
