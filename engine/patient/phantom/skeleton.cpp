@@ -481,7 +481,7 @@ void paintSpine(Painter& pa, Anatomy& a) {
                      const double e = sdEllipticCylinderZ(p, 0.0, yc, v.dim.canalWidthMm / 2.0, shape.canalDepth / 2.0, zd, zCanalTop);
                      // A body's rims reach at most 2 mm behind its posterior wall: 8 mm behind it
                      // the body is > 5 mm away (beyond any partial volume) and need not be asked.
-                     if (e >= 3.0) return e;
+                     if (e >= 0.5 * g.spacing.x) return e;
                      const double d = p.y > shape.yPost + 8.0 ? e : std::max(e, -shape.body(p));
                      return below && p.y <= below->yPost + 8.0 ? std::max(d, -below->body(p)) : d;
                  },
@@ -521,6 +521,7 @@ void paintSpine(Painter& pa, Anatomy& a) {
 void paintRibsAndPelvis(Painter& pa, const Anatomy& a) {
     const double cancellous = a.options.osteoporotic ? hu::cancellousOsteoporotic : hu::cancellous;
     const BoneHu bone{1.5, cancellous};
+    const double h = pa.geometry().spacing.x;
     const double zXiphoid = a.vertebra("T10")->zCentre;
 
     // Ribs 6-12 from their vertebrae around the chest wall, descending anteriorly; 6-10 reach the
@@ -588,11 +589,11 @@ void paintRibsAndPelvis(Painter& pa, const Anatomy& a) {
         // Iliac wing, from the sacroiliac joint (a ~2.5 mm joint space along the sacrum's
         // lateral surface, estimated) flaring anterolaterally to the anterior superior spine.
         const IliacWing wing{s};
-        // (Clear of the wing, beyond any partial volume, the sacrum need not be asked.)
+        // (Half a voxel outside the wing nothing is painted: the sacrum need not be asked.)
         pa.paint(wing.bounds(), hip,
                  [&](const dvec3& p) {
                      const double d = wing(p);
-                     return d >= 3.0 ? d : std::max(d, 2.5 - sacrum(p));
+                     return d >= 0.5 * h ? d : std::max(d, 2.5 - sacrum(p));
                  },
                  bone);
         const dvec3 parts[][2] = {{{s * 76.0, 22.0, -60.0}, {s * 80.0, -8.0, -112.0}},   // body of ilium, acetabulum

@@ -64,17 +64,19 @@ void paintWinding(Painter& pa, uint16_t label, const Tube& t, const Hu& hu, cons
         box.lo = glm::min(box.lo, t.points[s] - dvec3(t.radii[s] + padMm));
         box.hi = glm::max(box.hi, t.points[s] + dvec3(t.radii[s] + padMm));
     }
-    // A capsule round the whole stretch (it holds every joint's sphere, so their hull): far outside
-    // it, beyond the wall's reshaping and any partial volume, the segments need not be asked.
+    // A capsule round the whole stretch (it holds every joint's sphere, so their hull): outside it
+    // by more than the wall's reshaping and half a voxel nothing is painted, and the segments need
+    // not be asked.
     const dvec3 first = t.points.front(), last = t.points.back();
     double hull = 0.0;
     for (size_t s = 0; s < t.points.size(); ++s) hull = std::max(hull, sdSegment(t.points[s], first, last) + t.radii[s]);
+    const double voxelMm = pa.geometry().spacing.x;
     size_t nearest = 0;
     double along = 0.0;
     pa.paint(box, label,
              [&](const dvec3& p) {
                  const double outside = sdSegment(p, first, last) - hull;
-                 if (outside >= padMm + 3.0) return outside;
+                 if (outside >= padMm + 0.5 * voxelMm) return outside;
                  double best = 1e300;
                  for (size_t s = 0; s + 1 < t.points.size(); ++s) {
                      double tt = 0.0;
