@@ -535,3 +535,117 @@ TEST_CASE("the iliac wing is a thin curved plate with a thick crest and a sacroi
     CHECK(bestGap > 1.5);
     CHECK(bestGap < 4.0);
 }
+
+TEST_CASE("vertebral bodies are concave posteriorly on the lateral, and the canal's front stays at the mid-height wall",
+          "[patient][phantom][spine]") {
+    const Patient& p = finePosteriorSpine();
+    for (const char* level : {"T10", "T11", "T12", "L1", "L2", "L3", "L4"}) {
+        const VertebraDimensions& dim = dimensionsOf(level);
+        const uint16_t label = *labels::vertebra(level);
+        const glm::dvec3 c = p.landmark(std::string("vertebrae_") + level + ".body_centre");
+        const double H = dim.bodyHeightMm;
+        // The posterior wall a few mm lateral of the midline (clear of the canal's rounded front),
+        // walked back from the body's centre.
+        auto posteriorY = [&](double z) {
+            double y = c.y;
+            while (labelAt(p, {4.0, y + 0.05, c.z + z}) == label) y += 0.05;
+            return y;
+        };
+        const double mid = posteriorY(0.0);
+        const double rims = 0.5 * (posteriorY(H / 2.0 - 3.0) + posteriorY(-(H / 2.0 - 3.0)));
+        // The canal's front on the midline over the body's height: where the canal label starts.
+        double canalFront = 1e9;
+        for (double z = -H / 2.0 + 1.0; z <= H / 2.0 - 1.0; z += 0.5) {
+            double y = c.y;
+            while (y < c.y + 40.0 && labelAt(p, {0.0, y, c.z + z}) != labels::spinal_canal) y += 0.05;
+            canalFront = std::min(canalFront, y);
+        }
+        const double designed = c.y + dim.bodyDepthMm / 2.0;  // the table's posterior wall
+        std::printf("%s: posterior wall concavity %.2f mm (rims %.1f, mid-height %.1f), canal front %.2f mm (table wall %.1f)\n",
+                    level, rims - mid, rims, mid, canalFront, designed);
+        INFO(level);
+        // Normal posterior concavity ~1-3 mm, scalloping beyond ~3 mm is pathological (estimated,
+        // no table in the reference): 2 mm lumbar and 1.5 mm thoracic designed at the rims'
+        // rounding, ~90% of it 3 mm inside the endplates.
+        CHECK(rims - mid > (level[0] == 'L' ? 1.2 : 0.8));
+        CHECK(rims - mid < 3.0);
+        // The canal's front (the vertebroplasty's depth scale) is the table's posterior wall and the
+        // body's mid-height wall, within a voxel of the 0.5 mm grid.
+        CHECK(std::abs(canalFront - designed) < 0.6);
+        CHECK(std::abs(mid - designed) < 0.6);
+    }
+}
+
+TEST_CASE("the sacrum is a kyphotic wedge: wide across the alae at S1, tapering to its apex, concave anteriorly",
+          "[patient][phantom][pelvis]") {
+    static const Patient p = fineRegion({-62.0, -10.0, -150.0}, {62.0, 90.0, -15.0}, 1.0);
+    const VertebraDimensions& l5 = dimensionsOf("L5");
+    const double zS1 = -l5.bodyHeightMm / 2.0 - l5.discHeightMm;  // L5's centre is z = 0
+    auto widthAt = [&](double z) {
+        double lo = 1e9, hi = -1e9;
+        for (double x = -60.0; x <= 60.0; x += 0.5)
+            for (double y = -5.0; y <= 85.0; y += 1.0)
+                if (labelAt(p, {x, y, z}) == labels::sacrum) lo = std::min(lo, x), hi = std::max(hi, x);
+        return hi > lo ? hi - lo : 0.0;
+    };
+    // The anterior (pelvic) surface on the midline at height z, and the sacrum's lowest point.
+    auto anteriorY = [&](double z) {
+        for (double y = -5.0; y <= 85.0; y += 0.25)
+            if (labelAt(p, {0.0, y, z}) == labels::sacrum) return y;
+        return 1e9;
+    };
+    double zApex = zS1;
+    while (zApex > -149.0 && anteriorY(zApex - 1.0) < 1e9) zApex -= 1.0;
+    const double base = widthAt(zS1 - 8.0), apex = widthAt(zApex + 5.0);
+    // Concavity: the deepest point of the anterior surface behind the chord from S1 to the apex.
+    const double zTop = zS1 - 4.0, zLow = zApex + 4.0, yTop = anteriorY(zTop), yLow = anteriorY(zLow);
+    double depth = 0.0;
+    for (double z = zLow; z <= zTop; z += 1.0) {
+        const double chordY = yLow + (yTop - yLow) * (z - zLow) / (zTop - zLow);
+        depth = std::max(depth, anteriorY(z) - chordY);
+    }
+    std::printf("sacrum: %.0f mm across the alae, %.0f mm near the apex, %.0f mm tall, anterior concavity %.1f mm\n", base,
+                apex, zS1 - zApex, depth);
+    // Estimated from adult pelvic radiographs and CT (no table in the reference): the base ~95-110
+    // mm across the alae, the apex ~15-30 mm, the sacrum ~90-110 mm tall (its curve ~100 mm), its
+    // pelvic surface 8-15 mm deep behind the chord.
+    CHECK(base > 85.0);
+    CHECK(base < 112.0);
+    CHECK(apex < 35.0);
+    CHECK(zS1 - zApex > 80.0);
+    CHECK(zS1 - zApex < 115.0);
+    CHECK(depth > 6.0);
+    CHECK(depth < 18.0);
+}
+
+TEST_CASE("bowel gas rises anteriorly in pockets, a minority of the small bowel's lumen and more of the colon's",
+          "[patient][phantom][bowel]") {
+    static const Patient p = fineRegion({-130.0, -110.0, -100.0}, {130.0, 60.0, 130.0}, 1.5);
+    struct Tally { double gas = 0.0, lumen = 0.0, gasY = 0.0, restY = 0.0; };
+    Tally small, colon;
+    const auto& g = p.labels.geometry;
+    for (int k = 0; k < g.dims.z; ++k)
+        for (int j = 0; j < g.dims.y; ++j)
+            for (int i = 0; i < g.dims.x; ++i) {
+                const uint16_t l = p.labels.at(i, j, k);
+                if (l != labels::small_bowel && l != labels::colon) continue;
+                Tally& t = l == labels::colon ? colon : small;
+                const double y = g.voxelToPatient(glm::dvec3(i, j, k)).y;
+                t.lumen += 1.0;
+                if (p.ct.at(i, j, k) < -500) t.gas += 1.0, t.gasY += y;
+                else t.restY += y;
+            }
+    const double smallFraction = small.gas / small.lumen, colonFraction = colon.gas / colon.lumen;
+    std::printf("bowel gas: small bowel %.1f %%, colon %.1f %% of the labelled bowel; gas %.1f / %.1f mm anterior of the rest\n",
+                100.0 * smallFraction, 100.0 * colonFraction, small.restY / (small.lumen - small.gas) - small.gasY / small.gas,
+                colon.restY / (colon.lumen - colon.gas) - colon.gasY / colon.gas);
+    // Estimated (no table in the reference): on a supine abdomen gas outlines a few small-bowel
+    // loops and much of the colon, most in the transverse colon.
+    CHECK(smallFraction > 0.02);
+    CHECK(smallFraction < 0.30);
+    CHECK(colonFraction > smallFraction);
+    CHECK(colonFraction < 0.70);
+    // Supine, gas is non-dependent: its mean lies anterior (smaller y) of the fluid's and stool's.
+    CHECK(small.gasY / small.gas < small.restY / (small.lumen - small.gas) - 2.0);
+    CHECK(colon.gasY / colon.gas < colon.restY / (colon.lumen - colon.gas) - 2.0);
+}

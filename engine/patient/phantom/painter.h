@@ -124,6 +124,10 @@ inline double sdEllipsoid(const dvec3& p, const dvec3& c, const dvec3& r) {
     return (k - 1.0) * std::min(r.x, std::min(r.y, r.z));
 }
 
+// hypot of two non-negative numbers, exact (as hypot is) and cheap where one is zero, as it is
+// for most voxels away from a rounded edge.
+inline double hypotNonNegative(double a, double b) { return a == 0.0 ? b : (b == 0.0 ? a : std::hypot(a, b)); }
+
 inline double sdSegment(const dvec3& p, const dvec3& a, const dvec3& b, double* tOut = nullptr) {
     const dvec3 ab = b - a;
     const double l2 = glm::dot(ab, ab);

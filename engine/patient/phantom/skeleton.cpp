@@ -52,7 +52,7 @@ struct VertebralBoneHu {
 // faces away from the edge stay in place.
 double roundedIntersection(double a, double b, double r) {
     const double ua = std::max(a + r, 0.0), ub = std::max(b + r, 0.0);
-    return std::min(std::max(a, b), -r) + r + std::hypot(ua, ub) - r;
+    return std::min(std::max(a, b), -r) + r + hypotNonNegative(ua, ub) - r;
 }
 
 // A tube of elliptic section from a to b: semi-axes r.x along the craniocaudal direction (as far as
@@ -60,7 +60,9 @@ double roundedIntersection(double a, double b, double r) {
 struct FlatTube {
     dvec3 a, ab, up, across;
     glm::dvec2 ra, rb;
-    FlatTube(const dvec3& a_, const dvec3& b_, glm::dvec2 ra_, glm::dvec2 rb_) : a(a_), ab(b_ - a_), ra(ra_), rb(rb_) {
+    double length;
+    FlatTube(const dvec3& a_, const dvec3& b_, glm::dvec2 ra_, glm::dvec2 rb_)
+        : a(a_), ab(b_ - a_), ra(ra_), rb(rb_), length(glm::length(b_ - a_)) {
         const dvec3 t = glm::normalize(ab);
         up = glm::normalize(dvec3(0, 0, 1) - t.z * t);
         across = glm::cross(t, up);
@@ -70,7 +72,7 @@ struct FlatTube {
         sdSegment(p, a, a + ab, &t);
         const dvec3 q = p - (a + ab * t);
         const glm::dvec2 r = ra + (rb - ra) * t;
-        const double along = glm::dot(q, ab) / glm::length(ab);
+        const double along = glm::dot(q, ab) / length;
         const double k = std::sqrt((glm::dot(q, up) / r.x) * (glm::dot(q, up) / r.x) +
                                    (glm::dot(q, across) / r.y) * (glm::dot(q, across) / r.y) +
                                    (along / r.y) * (along / r.y));
@@ -88,6 +90,9 @@ void paintChain(Painter& pa, uint16_t label, const std::vector<FlatTube>& segs, 
         pa.paint(segs[k].bounds(), label,
                  [&](const dvec3& p) {
                      const double d = segs[k](p);
+                     // Beyond half the largest voxel (5 mm) nothing is painted whichever segment
+                     // is nearest: the neighbours need not be asked.
+                     if (d >= 2.5) return d;
                      if (k > 0 && segs[k - 1](p) < d) return 1e9;
                      if (k + 1 < segs.size() && segs[k + 1](p) <= d) return 1e9;
                      return d;
@@ -96,22 +101,66 @@ void paintChain(Painter& pa, uint16_t label, const std::vector<FlatTube>& segs, 
     }
 }
 
-// An oriented ellipsoid: centre, orthonormal axes, semi-axes; `taper` narrows the first semi-axis
-// towards the -az end (the sacrum's shape).
-struct OrientedEllipsoid {
-    dvec3 c, ax, ay, az, r;
-    double taper = 0.0;
+// The sacrum: a kyphotic wedge. Its sagittal midline is a circular arc from the S1 endplate's
+// centre, leaving caudally and dorsally at the sacral slope and turning anteriorly by the sacral
+// curvature over its length, so the pelvic surface is concave; wide across the alae at S1, it stays
+// wide down the auricular surfaces (to S3) and then tapers to the apex; thick at S1 and thin at the
+// apex; the alae thinner than the midline; wider anteriorly than dorsally (the sacroiliac joints
+// converge dorsally). The anterior sacral foramina S1-S4 and the sacral canal are holes.
+// Dimensions estimated from adult pelvic radiographs and CT (no table in the reference): sacral
+// slope ~40 degrees, the curve ~55 degrees over ~100 mm, the base ~95 mm across the alae, the
+// apex ~20 mm, the S1 segment ~36 mm thick; foramina ~20-25 mm apart down the curve.
+struct Sacrum {
+    static constexpr double kSlopeDeg = 40.0, kTurnDeg = 55.0, kLengthMm = 100.0;
+    double y0, zTop;  // the S1 endplate: the arc's start (mid-thickness) and the top
+    double radius = kLengthMm / (kTurnDeg * kDegToRad);
+    dvec3 start{0.0}, centre{0.0}, out{0.0}, ahead{0.0};  // (y, z) in .y, .z; out: centre to start
+
+    Sacrum(double y0_, double zTop_) : y0(y0_), zTop(zTop_) {
+        const double a = kSlopeDeg * kDegToRad;
+        start = {0.0, y0, zTop};
+        ahead = {0.0, std::sin(a), -std::cos(a)};  // caudal and dorsal
+        out = {0.0, std::cos(a), std::sin(a)};     // dorsal: away from the centre of curvature
+        centre = start - out * radius;
+    }
+    // Arc length down the midline from S1; the offset from the midline is the distance from the
+    // centre of curvature less the radius (+ dorsal).
+    double arcLength(const dvec3& p) const {
+        const double dy = p.y - centre.y, dz = p.z - centre.z;
+        return radius * std::atan2(dy * ahead.y + dz * ahead.z, dy * out.y + dz * out.z);
+    }
+    static double halfWidth(double u) { return u < 45.0 ? 48.0 - 0.2 * u : 39.0 - 29.0 * (u - 45.0) / 55.0; }
+    static double halfThickness(double u) { return 18.0 - 12.0 * u / kLengthMm; }
+
     double operator()(const dvec3& p) const {
-        const dvec3 q = p - c;
-        const double lz = glm::dot(q, az) / r.z;
-        const double rx = r.x * (1.0 - taper * 0.5 * (1.0 - std::clamp(lz, -1.0, 1.0)));
-        const dvec3 l(glm::dot(q, ax) / rx, glm::dot(q, ay) / r.y, lz);
-        return (glm::length(l) - 1.0) * std::min(rx, std::min(r.y, r.z));
+        // Far from the arc (beyond the thickest and widest section), the distance is at least
+        // this, and that will do (no partial volume there).
+        const double n = std::hypot(p.y - centre.y, p.z - centre.z) - radius;
+        const double far = std::max(std::abs(n) - halfThickness(0.0), std::abs(p.x) - 1.12 * halfWidth(0.0));
+        if (far >= 3.0) return far;
+        const double u = arcLength(p);
+        const double uc = std::clamp(u, 0.0, kLengthMm), t = halfThickness(uc);
+        const double w = halfWidth(uc) * (1.0 - 0.12 * std::clamp(n / t, -1.0, 1.0));
+        const double fx = std::min(std::abs(p.x) / w, 1.0);
+        const double across = std::abs(p.x) - w, through = std::abs(n) - t * (1.0 - 0.3 * fx * fx);
+        // The distance is at least the larger of these: far out, beyond any partial volume, that
+        // will do.
+        if (std::max(across, through) >= 3.0) return std::max(across, through);
+        const double section = roundedIntersection(across, through, 4.0);
+        // Above the arc's start the section continues up to the flat top (the disc's floor); the
+        // alae's upper surface falls away laterally.
+        const double ends = std::max(u - kLengthMm, p.z - (zTop - 6.0 * fx * fx));
+        double d = roundedIntersection(section, ends, 6.0);
+        static const double uf[] = {16.0, 37.0, 56.0, 72.0}, xf[] = {20.0, 18.0, 16.0, 13.0}, rf[] = {5.0, 4.5, 4.0, 3.0};
+        for (int k = 0; k < 4; ++k) d = std::max(d, rf[k] - std::hypot(std::abs(p.x) - xf[k], u - uf[k]));
+        if (u < 85.0) {
+            const double cw = 11.0 - 5.0 * uc / kLengthMm, ct = 0.25 * t;
+            const double e = std::hypot(p.x / cw, (n - 0.45 * t) / ct);
+            d = std::max(d, -(e - 1.0) * std::min(cw, ct));
+        }
+        return d;
     }
-    Box bounds() const {
-        const double m = std::max(r.x, std::max(r.y, r.z));
-        return boxAround(c, dvec3(m));
-    }
+    Box bounds() const { return {{-52.0, y0 - 30.0, zTop - 110.0}, {52.0, y0 + 50.0, zTop + 2.0}}; }
 };
 
 // The iliac wing (ala of the ilium) of one side: a curved plate, its axial section an arc of an
@@ -293,9 +342,10 @@ struct VertebraShape {
     // trocar path, converging 1 degree, runs along the anterolateral cortex, and a waist there put
     // the shipped expert's cement outside the body); the endplates are
     // slightly concave (~1 mm central depression); the ring apophysis rounds the rim (radius ~2.5
-    // mm lumbar, 2 mm thoracic). The posterior wall, the front of the canal, stays flat: a ~2 mm
-    // notch behind the midline (the basivertebral veins') moved the canal's front, from which the
+    // mm lumbar, 2 mm thoracic). The posterior wall stays flat across (axially): a ~2 mm notch
+    // behind the midline (the basivertebral veins') moved the canal's front, from which the
     // vertebroplasty derives its pedicles and depth scale, and changed the derived L1 pedicles.
+    // Its sagittal concavity (posteriorLip) leaves that front where it was.
     double waist() const { return v.dim.level == "T12" ? 0.0 : 0.10; }
     double rimRadius() const { return isLumbar(v) ? 2.5 : 2.0; }
     static constexpr double kEndplateDipMm = 1.0;
@@ -309,14 +359,31 @@ struct VertebraShape {
         return 1.0 - waist() * (1.0 - t * t);
     }
 
+    // The posterior wall is concave in the sagittal plane too (the lateral radiograph's posterior
+    // line): the endplate rims stand behind the wall's mid-height by this much. Normal posterior
+    // concavity is ~1-3 mm, deeper caudally (scalloping beyond ~3 mm is pathological): estimated,
+    // no table in the reference. The mid-height wall stays at yPost, the canal's front, so the
+    // canal, the pedicles and the procedure's depth scale (the canal's most anterior point) keep
+    // their own definition; only the rims above and below reach behind it.
+    double posteriorConcavityMm() const { return isLumbar(v) ? 2.0 : 1.5; }
+    // How far the posterior wall stands behind yPost at height z: 0 at mid-height, the full
+    // concavity where the rim's rounding begins.
+    double posteriorLip(double z) const {
+        const double t = std::min(std::abs(z - v.zCentre) / (v.dim.bodyHeightMm / 2.0 - rimRadius()), 1.0);
+        return posteriorConcavityMm() * t * t;
+    }
+
     double body(const dvec3& p) const {
         const double D = v.dim.bodyDepthMm, H = v.dim.bodyHeightMm, W = v.dim.bodyWidthMm;
         // The waist: the section at height z is the endplate's outline shrunk towards the posterior
         // wall's midpoint; the lateral walls narrow from the body's centre forwards, and towards
-        // the posterior wall, where the pedicles join, the waist fades out.
+        // the posterior wall, where the pedicles join, the waist fades out. The section's depth
+        // runs from the anterior wall (drawn back by the waist) to the posterior wall (behind
+        // yPost by the lip).
         const double s0 = waistScale(p.z), sy = 1.0 - kAnteriorShare * (1.0 - s0);
         const double s = 1.0 - (1.0 - s0) * std::clamp((yPost - p.y) / (0.5 * D), 0.0, 1.0);
-        const dvec3 q{p.x / s, yPost - (yPost - p.y) / sy, p.z};
+        const double lip = posteriorLip(p.z), sd = sy + lip / D;
+        const dvec3 q{p.x / s, yPost - (yPost + lip - p.y) / sd, p.z};
         // A wedge fracture lowers the superior endplate, most at the anterior wall.
         const double anterior = std::clamp((yPost - q.y) / D, 0.0, 1.0);
         const double ex = q.x / (W / 2.0), ey = (q.y - v.yCentre) / (D / 2.0);
@@ -327,8 +394,8 @@ struct VertebraShape {
         // The posterior wall is nearly flat (the front of the canal): the back half is a rounded box.
         const double hx = 0.36 * W, hy = D / 4.0, r = 5.0;
         const double qx = std::abs(q.x) - (hx - r), qy = std::abs(q.y - (v.yCentre + hy)) - (hy - r);
-        const double kFlat = std::hypot(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
-        const double radial = std::min(kRound, kFlat) * std::min(s, sy);
+        const double kFlat = hypotNonNegative(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
+        const double radial = std::min(kRound, kFlat) * std::min(s, std::min(sy, sd));
         return roundedIntersection(radial, std::max(bottom - p.z, p.z - top), rimRadius());
     }
 
@@ -410,7 +477,13 @@ void paintSpine(Painter& pa, Anatomy& a) {
         pa.paint({{-v.dim.canalWidthMm, shape.yPost - 1.0, zd - 1.0}, {v.dim.canalWidthMm, shape.yPost + shape.canalDepth + 1.0, zCanalTop}},
                  L::spinal_canal,
                  [&](const dvec3& p) {
-                     return sdEllipticCylinderZ(p, 0.0, yc, v.dim.canalWidthMm / 2.0, shape.canalDepth / 2.0, zd, zCanalTop);
+                     // Behind the body's rims, which stand behind the canal's front (posteriorLip).
+                     const double e = sdEllipticCylinderZ(p, 0.0, yc, v.dim.canalWidthMm / 2.0, shape.canalDepth / 2.0, zd, zCanalTop);
+                     // A body's rims reach at most 2 mm behind its posterior wall: 8 mm behind it
+                     // the body is > 5 mm away (beyond any partial volume) and need not be asked.
+                     if (e >= 0.5 * g.spacing.x) return e;
+                     const double d = p.y > shape.yPost + 8.0 ? e : std::max(e, -shape.body(p));
+                     return below && p.y <= below->yPost + 8.0 ? std::max(d, -below->body(p)) : d;
                  },
                  hu::csf);
         if (v.lytic)
@@ -448,6 +521,7 @@ void paintSpine(Painter& pa, Anatomy& a) {
 void paintRibsAndPelvis(Painter& pa, const Anatomy& a) {
     const double cancellous = a.options.osteoporotic ? hu::cancellousOsteoporotic : hu::cancellous;
     const BoneHu bone{1.5, cancellous};
+    const double h = pa.geometry().spacing.x;
     const double zXiphoid = a.vertebra("T10")->zCentre;
 
     // Ribs 6-12 from their vertebrae around the chest wall, descending anteriorly; 6-10 reach the
@@ -503,12 +577,10 @@ void paintRibsAndPelvis(Painter& pa, const Anatomy& a) {
         }
     }
 
-    // Sacrum below L5, tilted with its top forward (sacral promontory).
+    // Sacrum below the L5-S1 disc, its promontory under L5's anterior wall.
     const VertebraLayout& l5 = *a.vertebra("L5");
-    const double zS1 = -l5.dim.bodyHeightMm / 2.0 - l5.dim.discHeightMm;
-    const dvec3 saz = glm::normalize(dvec3(0.0, -0.5, 1.0));
-    OrientedEllipsoid sacrum{{0.0, l5.yCentre + 24.0, zS1 - 46.0}, {1, 0, 0}, glm::cross(saz, dvec3(1, 0, 0)), saz,
-                             {50.0, 12.0, 48.0}, 0.6};
+    const double zS1 = l5.zCentre - l5.dim.bodyHeightMm / 2.0 - l5.dim.discHeightMm;
+    const Sacrum sacrum(l5.yCentre - l5.dim.bodyDepthMm / 2.0 + 22.0, zS1);
     pa.paint(sacrum.bounds(), L::sacrum, sacrum, bone);
 
     for (int side = -1; side <= 1; side += 2) {
@@ -517,9 +589,13 @@ void paintRibsAndPelvis(Painter& pa, const Anatomy& a) {
         // Iliac wing, from the sacroiliac joint (a ~2.5 mm joint space along the sacrum's
         // lateral surface, estimated) flaring anterolaterally to the anterior superior spine.
         const IliacWing wing{s};
-        OrientedEllipsoid joint = sacrum;  // the sacrum grown by the joint space (the ellipsoid's
-        joint.r += dvec3(3.0, 2.5, 2.5);   // taper narrows the lateral growth to ~2.5 mm)
-        pa.paint(wing.bounds(), hip, [&](const dvec3& p) { return std::max(wing(p), -joint(p)); }, bone);
+        // (Half a voxel outside the wing nothing is painted: the sacrum need not be asked.)
+        pa.paint(wing.bounds(), hip,
+                 [&](const dvec3& p) {
+                     const double d = wing(p);
+                     return d >= 0.5 * h ? d : std::max(d, 2.5 - sacrum(p));
+                 },
+                 bone);
         const dvec3 parts[][2] = {{{s * 76.0, 22.0, -60.0}, {s * 80.0, -8.0, -112.0}},   // body of ilium, acetabulum
                                   {{s * 78.0, 2.0, -118.0}, {s * 60.0, 28.0, -158.0}},   // ischium
                                   {{s * 74.0, -24.0, -112.0}, {s * 10.0, -60.0, -128.0}}};  // pubic ramus

@@ -53,6 +53,77 @@ void paintTube(Painter& pa, uint16_t label, const Tube& t, const Hu& hu) {
     }
 }
 
+// A short winding stretch of tube (a few segments) painted in one pass, as the union of its
+// segments: each voxel is painted once, by its nearest segment, whose axis point, radius and index
+// go to hu(p, d, axisPoint, radius, segment); `wall` reshapes the distance, (d, p) -> d, moving the
+// surface out by at most padMm.
+template <class Hu, class Wall>
+void paintWinding(Painter& pa, uint16_t label, const Tube& t, const Hu& hu, const Wall& wall, double padMm) {
+    Box box{dvec3(1e300), dvec3(-1e300)};
+    for (size_t s = 0; s < t.points.size(); ++s) {
+        box.lo = glm::min(box.lo, t.points[s] - dvec3(t.radii[s] + padMm));
+        box.hi = glm::max(box.hi, t.points[s] + dvec3(t.radii[s] + padMm));
+    }
+    // A capsule round the whole stretch (it holds every joint's sphere, so their hull): outside it
+    // by more than the wall's reshaping and half a voxel nothing is painted, and the segments need
+    // not be asked.
+    const dvec3 first = t.points.front(), last = t.points.back();
+    double hull = 0.0;
+    for (size_t s = 0; s < t.points.size(); ++s) hull = std::max(hull, sdSegment(t.points[s], first, last) + t.radii[s]);
+    const double voxelMm = pa.geometry().spacing.x;
+    size_t nearest = 0;
+    double along = 0.0;
+    pa.paint(box, label,
+             [&](const dvec3& p) {
+                 const double outside = sdSegment(p, first, last) - hull;
+                 if (outside >= padMm + 0.5 * voxelMm) return outside;
+                 double best = 1e300;
+                 for (size_t s = 0; s + 1 < t.points.size(); ++s) {
+                     double tt = 0.0;
+                     const double d = sdSegment(p, t.points[s], t.points[s + 1], &tt) - (t.radii[s] + (t.radii[s + 1] - t.radii[s]) * tt);
+                     if (d < best) best = d, nearest = s, along = tt;
+                 }
+                 return wall(best, p);
+             },
+             [&](const dvec3& p, double d) {
+                 const dvec3 a = t.points[nearest], b = t.points[nearest + 1];
+                 return hu(p, d, a + (b - a) * along, t.radii[nearest] + (t.radii[nearest + 1] - t.radii[nearest]) * along, nearest);
+             });
+}
+
+// A bowel loop is not a straight pipe: each segment of `t` is cut into `pieces` whose joints are
+// pushed sideways by up to `swayMm` (seeded) and whose calibre varies by +-`calibre` (a fraction),
+// so the loop winds and swells and narrows (peristalsis, contents) as on CT.
+Tube tortuous(const Tube& t, Rng& rng, int pieces, double swayMm, double calibre) {
+    Tube out;
+    for (size_t s = 0; s + 1 < t.points.size(); ++s) {
+        const dvec3 a = t.points[s], b = t.points[s + 1];
+        const dvec3 along = glm::normalize(b - a);
+        const dvec3 side = glm::normalize(glm::cross(along, std::abs(along.z) < 0.9 ? dvec3(0, 0, 1) : dvec3(1, 0, 0)));
+        const dvec3 up = glm::cross(along, side);
+        for (int k = 0; k < pieces; ++k) {
+            const double f = static_cast<double>(k) / pieces;
+            // The ends of the original segments stay where they were (the loop's route).
+            const double sway = k == 0 ? 0.0 : swayMm;
+            const double u = rng.uniform(-1.0, 1.0), v = rng.uniform(-1.0, 1.0), w = rng.uniform(-1.0, 1.0);
+            out.points.push_back(a + (b - a) * f + side * (sway * u) + up * (sway * v));
+            out.radii.push_back((t.radii[s] + (t.radii[s + 1] - t.radii[s]) * f) * (1.0 + calibre * w));
+        }
+    }
+    out.points.push_back(t.points.back());
+    out.radii.push_back(t.radii.back());
+    return out;
+}
+
+// The bowel's outline undulates by ~1.5 mm over ~1.5 cm (folds, contents; estimated): only near
+// the outer surface (beyond half a voxel outside nothing is painted; the wall's inner edge, 2.5 mm
+// in, follows the outer one where it is near).
+double bumpyWall(double d, const dvec3& p, uint64_t seed, double voxelMm) {
+    constexpr double kAmpMm = 1.5;
+    if (d >= kAmpMm + 0.5 * voxelMm || d < -kAmpMm) return d;
+    return d + kAmpMm * (2.0 * smoothNoise(p, dvec3(15.0), seed) - 1.0);
+}
+
 // Linear interpolation in a table of (z, value) rows sorted by decreasing z, clamped at the ends.
 double byHeight(const std::vector<glm::dvec2>& rows, double z) {
     if (z >= rows.front().x) return rows.front().y;
@@ -103,7 +174,7 @@ struct ErectorSection {
         const double cx = mix(34.0, 28.0, t), hx = mix(28.0, 20.0, t), cy = mix(82.0, 78.0, t), hy = mix(22.0, 16.0, t);
         const double r = 10.0;
         const double qx = std::abs(s * p.x - cx) - (hx - r), qy = std::abs(p.y - cy) - (hy - r);
-        const double d = std::hypot(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
+        const double d = hypotNonNegative(std::max(qx, 0.0), std::max(qy, 0.0)) + std::min(std::max(qx, qy), 0.0) - r;
         return std::max(d, std::max(-60.0 - p.z, p.z - 400.0));
     }
 };
@@ -268,17 +339,26 @@ void paintAbdomen(Painter& pa, const Anatomy& a) {
         const double level = (axis.y - p.y) / r + 0.9 * (mottle(p, 11.0, seed + 5) - 0.5);
         return softStep(level - (1.0 - 2.0 * gasFraction), 0.2);
     };
-    auto bowelHu = [gasWeight](bool gassy, double gasFraction) {
-        return [gassy, gasFraction, gasWeight](const dvec3& p, double d, const dvec3& axis, double r) {
+    auto bowelHu = [gasWeight, seed](bool gassy, double gasFraction) {
+        return [gassy, gasFraction, gasWeight, seed](const dvec3& p, double d, const dvec3& axis, double r, size_t) {
             if (d > -2.5) return hu::bowelWall;
             if (!gassy) return hu::bowelFluid;
-            return mix(hu::bowelFluid, hu::gas, gasWeight(p, axis, r, gasFraction));
+            // Chyme: fluid with small rounded bubbles (a few mm) below the gas pocket.
+            const double w = gasWeight(p, axis, r, gasFraction);
+            if (w >= 1.0) return hu::gas;
+            const double f = smoothNoise(p, dvec3(4.0), seed + 7);
+            const double content = mix(hu::bowelFluid + 30.0 * (f - 0.5), hu::gas, softStep(0.15 - f, 0.05));
+            return mix(content, hu::gas, w);
         };
     };
+    const double voxelMm = pa.geometry().spacing.x;
+    auto bumpy = [seed, voxelMm](double d, const dvec3& p) { return bumpyWall(d, p, seed + 8, voxelMm); };
     Tube duodenum{{{20.0, -52.0, zp + 25.0}, {-30.0, -42.0, zp + 20.0}, {-52.0, -22.0, zp - 5.0},
                    {-48.0, -18.0, zp - 35.0}, {0.0, -20.0, zp - 45.0}, {28.0, -25.0, zp - 25.0}},
                   {12.0, 12.0, 12.0, 12.0, 12.0, 12.0}};
-    paintTube(pa, L::duodenum, duodenum, bowelHu(true, 0.3));
+    for (size_t s = 0; s + 1 < duodenum.points.size(); ++s)
+        paintWinding(pa, L::duodenum, {{duodenum.points[s], duodenum.points[s + 1]}, {duodenum.radii[s], duodenum.radii[s + 1]}},
+                     bowelHu(true, 0.3), bumpy, 1.5);
     // Colon: caecum, ascending, transverse (anterior, usually gas-filled when supine), descending,
     // sigmoid, rectum.
     const double zFlex = a.kidneyRC.z + 10.0;
@@ -287,26 +367,31 @@ void paintAbdomen(Painter& pa, const Anatomy& a) {
                 {90.0, 25.0, zFlex - 10.0}, {85.0, 25.0, -20.0}, {55.0, -30.0, -65.0}, {15.0, -20.0, -80.0},
                 {0.0, 18.0, -105.0}, {0.0, 24.0, -170.0}},
                {24.0, 22.0, 21.0, 21.0, 20.0, 20.0, 19.0, 17.0, 17.0, 16.0, 15.0, 17.0, 17.0}};
-    Rng colonRng = Rng::seeded(seed, 13u);
-    double along = 0.0;  // length of colon before this segment, for the haustra
-    for (size_t s = 0; s + 1 < colon.points.size(); ++s) {
-        Tube piece{{colon.points[s], colon.points[s + 1]}, {colon.radii[s], colon.radii[s + 1]}};
-        const bool transverse = s >= 3 && s <= 5;
+    Rng colonRng = Rng::seeded(seed, 13u), windRng = Rng::seeded(seed, 17u);
+    constexpr int kColonPieces = 2;
+    const Tube colonWound = tortuous(colon, windRng, kColonPieces, 5.0, 0.12);
+    // Length of colon before each point, for the haustra.
+    std::vector<double> along{0.0};
+    for (size_t s = 0; s + 1 < colonWound.points.size(); ++s)
+        along.push_back(along.back() + glm::length(colonWound.points[s + 1] - colonWound.points[s]));
+    for (size_t route = 0; route + 1 < colon.points.size(); ++route) {
+        const size_t k0 = route * kColonPieces;
+        const Tube stretch{{colonWound.points.begin() + k0, colonWound.points.begin() + k0 + kColonPieces + 1},
+                           {colonWound.radii.begin() + k0, colonWound.radii.begin() + k0 + kColonPieces + 1}};
+        const bool transverse = route >= 3 && route <= 5;
         const double gas = transverse ? 0.7 : 0.25 + 0.3 * colonRng.uniform();
-        const dvec3 start = colon.points[s];
-        paintTube(pa, L::colon, piece, [&, gas, start, along](const dvec3& p, double d, const dvec3& axis, double r) {
+        paintWinding(pa, L::colon, stretch, [&, gas, k0](const dvec3& p, double d, const dvec3& axis, double r, size_t k) {
             if (d > -2.5) return hu::bowelWall;
             // Haustral folds: thin crescents of wall reaching a third of the way into the lumen
             // every ~25 mm (estimated from barium enemas), outlined by the gas.
-            const double arc = along + glm::length(axis - start);
+            const double arc = along[k0 + k] + glm::length(axis - stretch.points[k]);
             const double phase = arc / 25.0 - std::floor(arc / 25.0);
             if (std::abs(phase - 0.5) * 25.0 < 1.2 && d > -0.35 * r) return hu::bowelWall;
             // Faeces: soft stool mottled with rounded bubbles of gas.
             const double f = mottle(p, 3.5, seed + 6);
             const double stool = mix(-50.0 + 100.0 * f, -750.0, softStep(0.40 - f, 0.06));
             return mix(stool, hu::gas, gasWeight(p, axis, r, gas));
-        });
-        along += glm::length(colon.points[s + 1] - colon.points[s]);
+        }, bumpy, 1.5);
     }
     // Small bowel: loops folded through the lower and central abdomen, some with gas.
     {
@@ -322,11 +407,18 @@ void paintAbdomen(Painter& pa, const Anatomy& a) {
                 path.push_back({x, y, z + r.uniform(-5.0, 5.0)});
             }
         }
+        // Each leg of the route winds through three pieces, its calibre 12 mm +-20% (small-bowel
+        // diameter up to ~25 mm is normal: estimated).
+        constexpr int kPieces = 3;
+        Rng wind = Rng::seeded(seed, 19u);
+        const Tube wound = tortuous({path, std::vector<double>(path.size(), 12.0)}, wind, kPieces, 7.0, 0.2);
         for (size_t s = 0; s + 1 < path.size(); ++s) {
             const bool gassy = r.uniform() < 0.35;
             const double frac = r.uniform(0.2, 0.6);
-            Tube piece{{path[s], path[s + 1]}, {12.0, 12.0}};
-            paintTube(pa, L::small_bowel, piece, bowelHu(gassy, frac));
+            const size_t k0 = s * kPieces;
+            const Tube leg{{wound.points.begin() + k0, wound.points.begin() + k0 + kPieces + 1},
+                           {wound.radii.begin() + k0, wound.radii.begin() + k0 + kPieces + 1}};
+            paintWinding(pa, L::small_bowel, leg, bowelHu(gassy, frac), bumpy, 1.5);
         }
     }
     pa.paint(boxAround({0.0, -50.0, -118.0}, {38.0, 34.0, 32.0}), L::urinary_bladder,
