@@ -109,11 +109,11 @@ struct BoxFilterPush {
                                       // reaches: first column | row << 16, first item, end
 
 // fluoro_noise.comp (every pulse, one invocation per row, as the CPU draws noise per row):
-// quanta, Poisson noise with irsim::Rng, log signal.
+// quanta, Poisson noise with irsim::Rng, log signal, horizontal box means (push BoxFilterPush).
 #define NOISE_BINDING_PRIMARY 0
 #define NOISE_BINDING_SCATTER 1  // rg32f, x: S
-#define NOISE_BINDING_SIGNAL 2   // rg32f out: x s, y s clamped to [lo, hi]
-#define NOISE_BINDING_QUANTA 3   // r32f out: N (written when asked)
+#define NOISE_BINDING_SIGNAL 2     // rg32f out: x s, y N (open field only)
+#define NOISE_BINDING_ROW_MEANS 3  // rg32f out: the horizontal box means of s (x) and clamped s (y)
 #define NOISE_BINDING_PULSE 4
 
 // fluoro_present.comp (one invocation per column, push constants BoxFilterPush): the vertical box

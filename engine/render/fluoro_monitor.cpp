@@ -67,7 +67,7 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
       noise_(ctx, kNoiseSpirv, sizeof(kNoiseSpirv),
              {VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,
               VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER},
-             0),
+             sizeof(gpu::BoxFilterPush)),
       present_(ctx, kPresentSpirv, sizeof(kPresentSpirv),
                {VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE,
                 VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE},
@@ -111,7 +111,7 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
         const VkImageUsageFlags usage = VK_IMAGE_USAGE_STORAGE_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT |
                                         VK_IMAGE_USAGE_TRANSFER_DST_BIT;
         c->basis = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32G32B32A32_SFLOAT, e, usage);
-        for (Image* im : {&c->transmission, &c->primary, &c->quanta})
+        for (Image* im : {&c->transmission, &c->primary})
             *im = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32_SFLOAT, e, usage);
         for (Image* im : {&c->scatterA, &c->scatterB, &c->signal, &c->boxTemp})
             *im = ctx.createImage(VK_IMAGE_TYPE_2D, VK_FORMAT_R32G32_SFLOAT, e, usage);
@@ -119,7 +119,7 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
                                      usage | VK_IMAGE_USAGE_SAMPLED_BIT);
         ctx.submitAndWait([&](VkCommandBuffer cmd) {
             for (Image* im : {&c->basis, &c->transmission, &c->scatterA, &c->scatterB, &c->signal, &c->boxTemp,
-                              &c->primary, &c->quanta, &c->display}) {
+                              &c->primary, &c->display}) {
                 transitionImage(cmd, im->image, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_GENERAL,
                                 VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, 0, VK_PIPELINE_STAGE_TRANSFER_BIT,
                                 VK_ACCESS_TRANSFER_WRITE_BIT);
@@ -149,7 +149,6 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
         };
         c->scatterH = boxSet(c->scatterA, c->scatterB);
         c->scatterV = boxSet(c->scatterB, c->scatterA);
-        c->signalH = boxSet(c->signal, c->boxTemp);
         for (int k = 0; k < kPulseSlots; ++k) {
             c->composeSet[k] = compose_.allocateSet();
             writeStorage(d, c->composeSet[k], COMPOSE_BINDING_BASIS, c->basis);
@@ -158,7 +157,7 @@ FluoroMonitor::FluoroMonitor(Context& ctx, const patient::CtVolume& ct, const pa
             writeStorage(d, c->noiseSet[k], NOISE_BINDING_PRIMARY, c->primary);
             writeStorage(d, c->noiseSet[k], NOISE_BINDING_SCATTER, c->scatterA);
             writeStorage(d, c->noiseSet[k], NOISE_BINDING_SIGNAL, c->signal);
-            writeStorage(d, c->noiseSet[k], NOISE_BINDING_QUANTA, c->quanta);
+            writeStorage(d, c->noiseSet[k], NOISE_BINDING_ROW_MEANS, c->boxTemp);
             writeBuffer(d, c->composeSet[k], COMPOSE_BINDING_SPECTRUM, c->spectrum.buffer, 0,
                         sizeof(gpu::FluoroSpectrum));
             c->presentSet[k] = present_.allocateSet();
@@ -178,7 +177,7 @@ FluoroMonitor::~FluoroMonitor() {
     for (Chain* c : {full_.get(), preview_.get(), first_.get()}) {
         if (!c) continue;
         for (Image* im : {&c->basis, &c->transmission, &c->scatterA, &c->scatterB, &c->signal, &c->boxTemp,
-                          &c->primary, &c->quanta, &c->display})
+                          &c->primary, &c->display})
             ctx_.release(*im);
         ctx_.release(c->spectrum);
         for (Buffer& b : c->pulse)
@@ -395,14 +394,15 @@ GreyImage FluoroMonitor::takeImage(const FluoroPulse& pulse, GpuFluoroStages* st
     ctx_.submitAndWait([&](VkCommandBuffer cmd) { recordChain(cmd, c, pulse, stages != nullptr); });
     if (stages) {
         stages->primaryTransmission = readChannel(ctx_, c.primary, 0);
-        stages->quanta = readChannel(ctx_, c.quanta, 0);
+        stages->quanta = readChannel(ctx_, c.signal, 1);
         stages->logSignal = readChannel(ctx_, c.signal, 0);
         stages->viewTransmission = readChannel(ctx_, c.transmission, 0);
         stages->viewScatter = readChannel(ctx_, c.scatterA, 0);
         // Outside the open field the signal image holds stale values; the CPU's are 0.
         for (int r = 0; r < c.size; ++r)
             for (int col = 0; col < c.size; ++col)
-                if (col < c.c0 || col >= c.c1 || r < c.r0 || r >= c.r1) stages->logSignal.at(col, r) = 0.0f;
+                if (col < c.c0 || col >= c.c1 || r < c.r0 || r >= c.r1)
+                    stages->logSignal.at(col, r) = stages->quanta.at(col, r) = 0.0f;
     }
     GreyImage display = readBackImage(ctx_, c.display);
     if (stages) stages->display = display;

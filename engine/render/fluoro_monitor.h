@@ -12,8 +12,8 @@
 //    FrameContents, binned on the CPU into spans of 8 pixels of a row that the band around each
 //    projected device reaches) per pixel; fluoro_noise.comp draws
 //    the Poisson counts with irsim::Rng per row as the CPU does (one invocation per row) and
-//    takes the log; box_filter.comp gives the edge
-//    and latitude box means; fluoro_present.comp the display window, 8-bit steps and shutters,
+//    takes the log, then the edge and latitude box means along its row; fluoro_present.comp
+//    the means down each column, the display window, 8-bit steps and shutters,
 //    or under a roadmap (setRoadmap) the log signal minus the DSA run's mask with the run's
 //    arteries white, as sim::roadmapDisplay composes it on the CPU.
 // While the C-arm moves, a lower-resolution chain (previewResolution, previewStepMm, rays clipped
@@ -113,8 +113,9 @@ public:
     int previewViews() const { return previewViews_; }
     int firstViews() const { return firstViews_; }
     double kVp() const;  // of the full view last built (0 before)
-    // GPU timestamps around the per-pulse stages (benchmarks): ms of devices (T), noise and log,
-    // box means, display, for the last pulse recorded after enableProfiling().
+    // GPU timestamps around the per-pulse stages (benchmarks): ms of devices (T), noise, log and
+    // row box means, the barrier after them, display, for the last pulse recorded after
+    // enableProfiling().
     void enableProfiling();
     std::array<double, 4> lastPulseStageMs() const;
 

@@ -83,12 +83,12 @@ struct FluoroMonitor::Chain {
     bool preview = false;  // marches the preview volume (previewGeometry_) clipped to the body
     // Per pose: basis (rgba32f), transmission (r32f), scatter ping-pong (rg32f).
     Image basis, transmission, scatterA, scatterB;
-    // Per pulse: primary T (r32f), quanta N (r32f), signal (s, clamped s), its horizontal box
-    // means, display (rgba8).
-    Image primary, quanta, signal, boxTemp, display;
+    // Per pulse: primary T (r32f), signal (s, quanta N), the horizontal box means of s and of s
+    // clamped to the window, display (rgba8).
+    Image primary, signal, boxTemp, display;
     Buffer spectrum;
     VkDescriptorSet viewSet = VK_NULL_HANDLE, scatterH = VK_NULL_HANDLE, scatterV = VK_NULL_HANDLE;
-    VkDescriptorSet signalH = VK_NULL_HANDLE, presentSet[kPulseSlots] = {};
+    VkDescriptorSet presentSet[kPulseSlots] = {};
     VkDescriptorSet composeSet[kPulseSlots] = {}, noiseSet[kPulseSlots] = {};
     Buffer pulse[kPulseSlots];
     size_t primitiveCapacity[kPulseSlots] = {}, tileCapacity[kPulseSlots] = {};

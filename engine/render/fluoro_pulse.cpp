@@ -204,7 +204,6 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
     barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
             VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT,
             VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-    const int openW = c.c1 - c.c0, openH = c.r1 - c.r0;
     if (profile_) vkCmdResetQueryPool(cmd, profile_, 0, 5), vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 0);
     // Stage 1: the view's T everywhere (0 behind the shutters), then the tiles with devices.
     barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
@@ -221,17 +220,12 @@ void FluoroMonitor::recordChain(VkCommandBuffer cmd, Chain& c, const FluoroPulse
     }
     computeToCompute(cmd);
     if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 1);
-    noise_.bind(cmd, c.noiseSet[k], nullptr);
-    vkCmdDispatch(cmd, (n + FLUORO_LINE_GROUP - 1) / FLUORO_LINE_GROUP, 1, 1);
-    if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 2);
     const int edge = st.edgeRadiusPx > 0 ? st.edgeRadiusPx : std::max(1, static_cast<int>(std::lround(0.012 * n)));
     const int latitude = std::max(1, static_cast<int>(std::lround(st.latitudeRadiusFraction * n)));
-    if (openW > 0) {
-        computeToCompute(cmd);
-        gpu::BoxFilterPush bp{{c.c0, c.c1, c.r0, c.r1}, {edge, latitude, 0, 0}};
-        box_.bind(cmd, c.signalH, &bp);
-        vkCmdDispatch(cmd, (openH + FLUORO_LINE_GROUP - 1) / FLUORO_LINE_GROUP, 1, 1);
-    }
+    gpu::BoxFilterPush bp{{c.c0, c.c1, c.r0, c.r1}, {edge, latitude, 0, 0}};
+    noise_.bind(cmd, c.noiseSet[k], &bp);
+    vkCmdDispatch(cmd, (n + FLUORO_LINE_GROUP - 1) / FLUORO_LINE_GROUP, 1, 1);
+    if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 2);
     computeToCompute(cmd);
     if (profile_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile_, 3);
     gpu::BoxFilterPush pp{{c.c0, c.c1, c.r0, c.r1}, {edge, latitude, 1, 0}};

@@ -290,9 +290,9 @@ void benchVolume(const std::string& name, const patient::Patient& p) {
         std::printf("        after a pose change (bands of 96 rows): first image (%d^2 view) %.1f ms, full %d^2 view on "
                     "the monitor after %d more images, %.1f ms\n",
                     res / 2, f.firstImageMs, res, f.framesToFull, f.fullImageMs);
-        std::printf("        per pulse: CPU recording %.1f ms; GPU (fastest of %d) devices %.1f ms, noise and log %.1f ms, "
-                    "box means %.1f ms, display %.1f ms; CPU time of all threads per live image %.1f ms\n",
-                    f.recordMs, f.profiled, f.stageMs[0], f.stageMs[1], f.stageMs[2], f.stageMs[3], f.liveCpuMs);
+        std::printf("        per pulse: CPU recording %.1f ms; GPU (fastest of %d) devices %.1f ms, noise, log and row "
+                    "means %.1f ms, display with column means %.1f ms; CPU time of all threads per live image %.1f ms\n",
+                    f.recordMs, f.profiled, f.stageMs[0], f.stageMs[1] + f.stageMs[2], f.stageMs[3], f.liveCpuMs);
     }
     if (gBench.fluoroOnly) return;
     render::GpuDrr drr(ctx);
