@@ -12,13 +12,22 @@ constexpr double perfusionPerS(double mlPerMinPerKg, double densityKgPerM3) {
     return mlPerMinPerKg / 60000.0 * densityKgPerM3 / 1000.0;
 }
 
+// Liver perfusion: the middle of Hall 2015's liver RFA sensitivity range of rho_b c_b omega_b,
+// 34 020-68 040 W/(m^3 K) (ablation.md section 2, in open-source code), over the blood rho_b c_b
+// the solver uses (Go-Smart's 1060 kg/m^3 x 3639 J/(kg K), section 3): 0.0132 1/s, about 0.8
+// ml/(min g), under whole-liver blood flow (IT'IS 860-1030 ml/(min kg), unverified). It replaces
+// the COMSOL microwave model's 0.0036 1/s, the lowest liver value in the reference, with which
+// every in vivo zone was too large: the Cool-tip RF short axis 35.6 mm against 30.2 +- 2.0
+// (PMC3438625), the clinical microwave volume 69 ml against 44 +- 25 (JVIR 2016), the NeuWave
+// short axis 44 mm against 35-40 (docs/ablation.md, "Published zone sizes").
+constexpr double kLiverPerfusionPerS = 0.5 * (34020.0 + 68040.0) / (1060.0 * 3639.0);
 // {k W/(m K), rho kg/m^3, c J/(kg K), omega_b 1/s}. "ablation.md" is the project's reference page on
 // thermal ablation (section 1: tissue properties, 2: perfusion, 3: blood) with each value's status.
-// k, rho, c: COMSOL Bioheat Materials table (published); omega_b: COMSOL "microwave_cancer_therapy"
-// model (in open-source code).
-constexpr ThermalProperties kLiver{0.52, 1079, 3540, 3.6e-3};
-// Go-Smart constants-liver.xml, tumour: k 0.5, c 3750, rho 1079, omega_b 0.0036 (in open-source code).
-constexpr ThermalProperties kLiverTumour{0.5, 1079, 3750, 0.0036};
+// k, rho, c: COMSOL Bioheat Materials table (published).
+constexpr ThermalProperties kLiver{0.52, 1079, 3540, kLiverPerfusionPerS};
+// Go-Smart constants-liver.xml, tumour: k 0.5, c 3750, rho 1079 (in open-source code); its perfusion
+// equals the liver's there, so it takes the liver's above.
+constexpr ThermalProperties kLiverTumour{0.5, 1079, 3750, kLiverPerfusionPerS};
 // Generic tumour of an uncited MATLAB hyperthermia code (in open-source code).
 constexpr ThermalProperties kTumour{0.527, 1045, 3600, 0.009};
 // Whole bones are their bulk, cancellous bone (the cortex, COMSOL's 0.32 / 1908 / 1313, published,

@@ -56,7 +56,7 @@ TEST_CASE("the window's CT panel shows the ablation zone over the tumour and its
 {"t": 0.2, "action": "applicator.place", "entry": [-218.0, 2.4, 148.5], "target": "tumour_1.centre"}
 {"t": 0.3, "action": "applicator.advance", "mm": 101, "speed_mm_s": 20}
 {"t": 5.5, "action": "ct.scan", "from_mm": 170, "to_mm": 230, "window": "liver"}
-{"t": 5.6, "action": "generator.start", "power_w": 60, "minutes": 5}
+{"t": 5.6, "action": "generator.start", "power_w": 100, "minutes": 5}
 {"t": 9.0, "action": "ct.scan", "from_mm": 150, "to_mm": 260, "window": "liver"}
 )";
     const fs::path shot = dir / "shot.png", out = dir / "out.txt";
@@ -120,7 +120,7 @@ TEST_CASE("the window's CT panel shows the ablation zone over the tumour and its
     CHECK(inMargin > 0.6);
     CHECK(outsideZone < 0.05);
     // Sizes on screen: 160 mm across 376 pixels. The tumour is 25 mm (its cut by this slice, a few
-    // mm off its centre, no wider); the zone of 5 minutes at 60 W spans 35-60 mm across here.
+    // mm off its centre, no wider); the zone of 5 minutes at 100 W spans 35-60 mm across here.
     const double mmPerPixel = 160.0 / side;
     CHECK((yellow.x1 - yellow.x0) * mmPerPixel == Approx(25.0).margin(3.0));
     CHECK((red.x1 - red.x0) * mmPerPixel > 35.0);
