@@ -1,9 +1,9 @@
 #version 450
 // One explicit step of the Pennes bioheat solver exactly as therapy/bioheat.cpp (stepBioheatBy,
-// the CPU reference) states it, heat only (no freezing, no scaled probe faces). Pass 0: every
-// cell's enthalpy from the previous step's temperatures; pass 1: temperature from enthalpy, held
-// cells reset, damage and extremes. Enthalpy and the face sums are double, as on the CPU; the
-// Arrhenius and CEM43 rates are float (GLSL has no double exp).
+// the CPU reference) states it, heat only (no freezing), a probe well's scaled faces included.
+// Pass 0: every cell's enthalpy from the previous step's temperatures; pass 1: temperature from
+// enthalpy, held cells reset, damage and extremes. Enthalpy and the face sums are double, as on the
+// CPU; the Arrhenius and CEM43 rates are float (GLSL has no double exp).
 #extension GL_ARB_gpu_shader_fp64 : enable
 #include "shared.h"
 
@@ -21,6 +21,7 @@ layout(std430, binding = BIOHEAT_BINDING_MAXC) buffer MaxC { float maxC[]; };
 layout(std430, binding = BIOHEAT_BINDING_MINC) buffer MinC { float minC[]; };
 layout(std430, binding = BIOHEAT_BINDING_MATERIALS) readonly buffer Materials { double mat[]; };
 layout(std430, binding = BIOHEAT_BINDING_HOTTEST) buffer Hottest { uint hottest; };
+layout(std430, binding = BIOHEAT_BINDING_FACE_SCALE) readonly buffer FaceScale { float heldFaceScale[]; };
 
 // therapy::CellRole
 const uint kTissue = 0u, kApplicator = 3u;
@@ -30,9 +31,16 @@ const float kDamageFromC = 40.0;
 
 uint role(uint c) { return (cells[c] >> 8) & 0xffu; }
 uint materialOf(uint c) { return cells[c] & 0xffu; }
-uint groupOf(uint c) { return cells[c] >> 16; }
+uint groupOf(uint c) { return (cells[c] >> 16) & 0xffu; }
 bool groupHeld(uint c) { uint gr = groupOf(c); return gr < BIOHEAT_MAX_GROUPS && (p.held.x & (1 << gr)) != 0; }
 bool isHeld(uint c) { uint r = role(c); return r != kTissue && !(r == kApplicator && !groupHeld(c)); }
+// A held applicator cell's scale on its faces to tissue (1 for every other cell).
+double faceScale(uint c) { return role(c) == kApplicator && groupHeld(c) ? double(heldFaceScale[c]) : 1.0lf; }
+
+// One face's heat into the cell, W; beside a probe well the CPU's (g * scale) * dT, else g * dT.
+double face(uint nb, float gf, double tc, bool scaled) {
+    return scaled ? double(gf) * faceScale(nb) * (double(T[nb]) - tc) : double(gf) * (double(T[nb]) - tc);
+}
 
 // The material's curve: tC at 0, h at 6, slope at 12, invSlope at 19.
 double curveTemperature(uint base, double h) {
@@ -60,15 +68,16 @@ void main() {
         const uint i = c % dx, j = (c / dx) % dy, k = c / (dx * dy);
         const uint sy = dx, sz = dx * dy, n = uint(p.held.y);
         const double tc = double(T[c]);
-        // The faces in the CPU's order, each term in double.
-        double q = 0.0lf;
-        if (i > 0u) q += double(g[c - 1u]) * (double(T[c - 1u]) - tc);
-        if (i + 1u < dx) q += double(g[c]) * (double(T[c + 1u]) - tc);
-        if (j > 0u) q += double(g[n + c - sy]) * (double(T[c - sy]) - tc);
-        if (j + 1u < dy) q += double(g[n + c]) * (double(T[c + sy]) - tc);
-        if (k > 0u) q += double(g[2u * n + c - sz]) * (double(T[c - sz]) - tc);
-        if (k + 1u < dz) q += double(g[2u * n + c]) * (double(T[c + sz]) - tc);
         if (isHeld(c)) return;
+        // The faces in the CPU's order, each term in double.
+        const bool scaled = (cells[c] & BIOHEAT_BESIDE_SCALED_HELD) != 0u;
+        double q = 0.0lf;
+        if (i > 0u) q += face(c - 1u, g[c - 1u], tc, scaled);
+        if (i + 1u < dx) q += face(c + 1u, g[c], tc, scaled);
+        if (j > 0u) q += face(c - sy, g[n + c - sy], tc, scaled);
+        if (j + 1u < dy) q += face(c + sy, g[n + c], tc, scaled);
+        if (k > 0u) q += face(c - sz, g[2u * n + c - sz], tc, scaled);
+        if (k + 1u < dz) q += face(c + sz, g[2u * n + c], tc, scaled);
         double perf = 0.0lf;
         if (tc > kPerfusionStopsBelowC)
             perf = mat[base + 26] * double(perfused[c]) * (p.step.w - tc);

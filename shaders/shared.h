@@ -170,7 +170,7 @@ struct FluoroPrimitive {
 #define BIOHEAT_GROUP 64
 #define BIOHEAT_MAX_GROUPS 4           // applicator groups the push constants carry
 #define BIOHEAT_MATERIAL_STRIDE 32     // doubles per material in BIOHEAT_BINDING_MATERIALS
-#define BIOHEAT_BINDING_CELLS 0        // uint: material | role << 8 | group << 16
+#define BIOHEAT_BINDING_CELLS 0        // uint: material | role << 8 | group << 16 | beside a probe well << 24
 #define BIOHEAT_BINDING_SOURCE 1       // float: W per W of generator power
 #define BIOHEAT_BINDING_CONDUCTANCE 2  // float (3 x cells): +x, +y, +z face conductance, W/K
 #define BIOHEAT_BINDING_ENTHALPY 3     // double: J/m^3 relative to body temperature
@@ -182,6 +182,8 @@ struct FluoroPrimitive {
 #define BIOHEAT_BINDING_MINC 9         // float
 #define BIOHEAT_BINDING_MATERIALS 10   // double: tC[6], h[6], slope[7], invSlope[7], perfusion W/K, ln A, Ea/R
 #define BIOHEAT_BINDING_HOTTEST 11     // uint: float bits of the hottest tissue cell (>= 0 degC)
+#define BIOHEAT_BINDING_FACE_SCALE 12  // float: a held applicator cell's scale on its faces to tissue
+#define BIOHEAT_BESIDE_SCALED_HELD (1u << 24)  // in a cell's word: BioheatModel::besideScaledHeld
 struct BioheatPush {
     dvec4 step;    // x: dt s; y: generator power W; z: cell volume m^3; w: blood temperature degC
     ivec4 dims;    // xyz: cells along i, j, k; w: pass (0: enthalpy from the faces, 1: temperature, damage)

@@ -17,7 +17,7 @@ const uint32_t kBioheatSpirv[] =
 
 static_assert(sizeof(gpu::BioheatPush) == 80, "BioheatPush must match shaders/shared.h (std430)");
 
-constexpr int kBindings = BIOHEAT_BINDING_HOTTEST + 1;
+constexpr int kBindings = BIOHEAT_BINDING_FACE_SCALE + 1;
 
 void computeToCompute(VkCommandBuffer cmd) {
     VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
@@ -75,10 +75,11 @@ void GpuBioheat::load(const therapy::BioheatModel& m, const therapy::BioheatStat
     const size_t n = m.grid.cellCount();
     const char* what = "GPU bioheat";
     if (m.freezing) throw DataError(what, 0, "model", "heat only (a model that freezes needs the CPU solver)");
-    if (std::any_of(m.besideScaledHeld.begin(), m.besideScaledHeld.end(), [](uint8_t b) { return b != 0; }))
-        throw DataError(what, 0, "model", "no scaled probe faces (cryo probe wells need the CPU solver)");
     if (m.materials.size() > 255 || s.temperatureC.size() != n || s.conductance.size() != 3 * n)
         throw DataError(what, 0, "state", "at most 255 materials and a state made for the model");
+    const auto perCellOrNone = [n](size_t size) { return size == 0 || size == n; };
+    if (!perCellOrNone(m.heldFaceScale.size()) || !perCellOrNone(m.besideScaledHeld.size()))
+        throw DataError(what, 0, "probe wells", "a face scale and a beside-the-well mark per cell, or none");
     for (size_t c = 0; c < n; ++c)
         if (m.role[c] == therapy::CellRole::Applicator && m.group[c] >= BIOHEAT_MAX_GROUPS)
             throw DataError(what, 0, "group", "applicator groups 0-" + std::to_string(BIOHEAT_MAX_GROUPS - 1));
@@ -91,7 +92,8 @@ void GpuBioheat::load(const therapy::BioheatModel& m, const therapy::BioheatStat
 
     std::vector<uint32_t> cells(n);
     for (size_t c = 0; c < n; ++c)
-        cells[c] = m.material[c] | static_cast<uint32_t>(m.role[c]) << 8 | static_cast<uint32_t>(m.group[c]) << 16;
+        cells[c] = m.material[c] | static_cast<uint32_t>(m.role[c]) << 8 | static_cast<uint32_t>(m.group[c]) << 16 |
+                   (!m.besideScaledHeld.empty() && m.besideScaledHeld[c] ? BIOHEAT_BESIDE_SCALED_HELD : 0u);
     std::vector<double> mats(m.materials.size() * BIOHEAT_MATERIAL_STRIDE, 0.0);
     for (size_t i = 0; i < m.materials.size(); ++i) {
         double* d = &mats[i * BIOHEAT_MATERIAL_STRIDE];
@@ -106,7 +108,7 @@ void GpuBioheat::load(const therapy::BioheatModel& m, const therapy::BioheatStat
         d[28] = mt.activationJPerMol / therapy::kGasConstant;
     }
     const VkDeviceSize sizes[kBindings] = {n * 4, n * 4, 3 * n * 4, n * 8, n * 4, n * 4, n * 4, n * 4, n * 4, n * 4,
-                                           mats.size() * 8, 4};
+                                           mats.size() * 8, 4, n * 4};
     // Host-visible and mapped: on lavapipe (the CPU driver this project tests on) all memory is
     // host memory; a discrete GPU would want device-local copies (not done).
     for (int b = 0; b < kBindings; ++b) {
@@ -126,6 +128,10 @@ void GpuBioheat::load(const therapy::BioheatModel& m, const therapy::BioheatStat
     copyIn(buffers_[BIOHEAT_BINDING_MAXC], s.maxC);
     copyIn(buffers_[BIOHEAT_BINDING_MINC], s.minC);
     copyIn(buffers_[BIOHEAT_BINDING_MATERIALS], mats);
+    if (m.heldFaceScale.empty())
+        std::fill_n(static_cast<float*>(buffers_[BIOHEAT_BINDING_FACE_SCALE].mapped), n, 1.0f);
+    else
+        copyIn(buffers_[BIOHEAT_BINDING_FACE_SCALE], m.heldFaceScale);
     std::memcpy(buffers_[BIOHEAT_BINDING_HOTTEST].mapped, &s.hottestTissueC, 4);
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The bioheat step on the GPU (shaders/bioheat.comp): therapy::BioheatStepper on a Context, the
-// state in storage buffers, one submit per advance. Heat only: a model that freezes or scales a
-// probe's faces (cryo) is refused. Enthalpy in double as on the CPU; checked against the CPU
-// reference in tests/render/gpu_bioheat_test.cpp.
+// state in storage buffers, one submit per advance. Heat only: a model that freezes (cryo) is
+// refused; a probe well's scaled faces (the cooled RF electrode) are stepped as on the CPU. Enthalpy
+// in double as on the CPU; checked against the CPU reference in tests/render/gpu_bioheat_test.cpp.
 #include "render/context.h"
 #include "render/kernel.h"
 #include "therapy/bioheat_stepper.h"

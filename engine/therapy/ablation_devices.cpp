@@ -207,8 +207,8 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
     // 1978): held cells alone act as a thinner cylinder (one cell: 0.1985 h, 0.3 mm at 1.5 mm
     // against a 17 G electrode's 0.74 mm), so the electrode cooled the tissue beside it too little,
     // that tissue reached roll-off sooner and the generator delivered less (Ji 2011's ex vivo RF
-    // zone: 14.0 ml against 20.0 +- 2.5; 20.8 ml coupled). The microwave shaft (the GPU port does
-    // not scale faces) and the bipolar bone electrodes (their power and set-point were estimated
+    // zone: 14.0 ml against 20.0 +- 2.5; 20.8 ml coupled). The microwave shaft (not yet coupled)
+    // and the bipolar bone electrodes (their power and set-point were estimated
     // with the held cells) keep the held-cell rule: open, docs/ablation.md.
     const bool cryo = dev.modality == Modality::Cryo;
     const bool welled = cryo || (dev.modality == Modality::Rf && !dev.bipolar);

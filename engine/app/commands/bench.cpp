@@ -492,13 +492,7 @@ void benchAblation() {
                     loadAverage());
 #if IRSIM_WITH_WINDOW
         // The same run through the Vulkan compute port (shaders/bioheat.comp; one submit per step,
-        // as the roll-off reads the hottest tissue after every step); not what scores. The port
-        // does not scale a probe's faces (the RF electrode's coupling at its own radius).
-        if (std::any_of(run.model.besideScaledHeld.begin(), run.model.besideScaledHeld.end(), [](uint8_t b) { return b; })) {
-            std::printf("  ablation %-9s not run on the GPU: the port does not scale probe faces (docs/ablation.md)\n",
-                        therapy::toString(m));
-            continue;
-        }
+        // as the roll-off reads the hottest tissue after every step); not what scores.
         therapy::AblationRun gpuRun = therapy::prepareAblation(plan);
         render::Context ctx(render::ContextOptions{false, {}, {}});
         render::GpuBioheat stepper(ctx);
