@@ -46,6 +46,9 @@ TEST_CASE("a cooled RF electrode's zone after 12 minutes is a typical 3-5 cm RF 
     // unverified): within 10 % of that band.
     CHECK(z.shortAxisMm >= 27.0);
     CHECK(z.shortAxisMm <= 38.5);
+    // The same electrode 12 min in vivo porcine, 30.2 +- 2.0 mm short axis (PMC3438625, published;
+    // docs/ablation.md): within 1 SD. Its long axis is not held here (docs/ablation.md, open).
+    CHECK(z.shortAxisMm == Approx(30.2).margin(2.0));
     // Ellipsoid: longer along the electrode than across (Schramm 2007, qualitative, published).
     CHECK(r.damage.longAxisMm > r.damage.shortAxisMm);
     // Roll-off holds the hottest tissue near 100 degC (Schramm 2007's set-point, published).
@@ -55,21 +58,22 @@ TEST_CASE("a cooled RF electrode's zone after 12 minutes is a typical 3-5 cm RF 
 TEST_CASE("a microwave zone is larger than an RF zone of the same time, as in the trials, and within the clinical spread",
           "[therapy][ablation]") {
     const AblationResult rf = run(Modality::Rf, 10.0, 0.0, 5.0, 1.5);
-    const AblationResult mw = run(Modality::Microwave, 10.0, 0.0, 5.0, 1.5);
+    // The antenna set to the clinical series' mean generator energy over 10 minutes: 49.8 kJ / 600 s
+    // = 83 W (JVIR 2016, below; its 73 % net share is the device's delivered fraction).
+    const AblationResult mw = simulateAblation(microwavePlan(49.8e3 / 600.0, 10.0));
     // Every published size below was measured after the ablation (gross pathology, post-ablation CT
     // or MRI), when the heated tissue had shrunk: the model's zone as measured is `contracted`.
     const ZoneSize& z = mw.contracted;
     CAPTURE(rf.contracted.volumeMl, z.volumeMl, z.longAxisMm, z.shortAxisMm, mw.damage.volumeMl, mw.deliveredKj);
     // Volume MW / RF: 50.5 / 22.9 = 2.2 (Mira RCT, 24-h MRI, published), 58.0 / 20.0 = 2.9 (Ji 2011,
-    // ex vivo, 12 min, published). Within 20 % of that range.
+    // ex vivo, 12 min, published): inside that range.
     const double ratio = z.volumeMl / rf.contracted.volumeMl;
-    CHECK(ratio >= 0.8 * 2.2);
-    CHECK(ratio <= 1.2 * 2.9);
+    CHECK(ratio >= 2.2);
+    CHECK(ratio <= 2.9);
     // 93 liver tumours, one applicator (JVIR 2016, PMID 27425001, published): long 5.8 +- 1.3 cm,
-    // short 3.7 +- 0.8 cm, volume 44.1 +- 25.4 ml, net energy 36.4 +- 19.4 kJ. At an energy inside
-    // that spread, the zone as measured lies within one standard deviation on each.
-    CHECK(mw.deliveredKj >= 36.4 - 19.4);
-    CHECK(mw.deliveredKj <= 36.4 + 19.4);
+    // short 3.7 +- 0.8 cm, volume 44.1 +- 25.4 ml, net energy 36.4 +- 19.4 kJ. At the series' mean
+    // energy, the zone as measured lies within one standard deviation on each.
+    CHECK(mw.deliveredKj == Approx(36.4).margin(0.5));
     CHECK(z.longAxisMm == Approx(58.0).margin(13.0));
     CHECK(z.shortAxisMm == Approx(37.0).margin(8.0));
     CHECK(z.volumeMl == Approx(44.1).margin(25.4));
@@ -82,7 +86,7 @@ TEST_CASE("a microwave zone is larger than an RF zone of the same time, as in th
     CHECK(z.shortAxisMm / z.longAxisMm == Approx(0.62).margin(0.2));
 }
 
-TEST_CASE("a microwave antenna at 100 W for 10 minutes gives the vendor chart's 4-5 cm short axis",
+TEST_CASE("a microwave antenna at 100 W for 10 minutes gives the vendor chart's 4-5 cm short axis, at 65 W NeuWave's 3.5-4 cm",
           "[therapy][ablation]") {
     const AblationPlan p = microwavePlan(100.0, 10.0);
     const AblationResult r = simulateAblation(p);
@@ -92,6 +96,12 @@ TEST_CASE("a microwave antenna at 100 W for 10 minutes gives the vendor chart's 
     // Amica-type 2 cm radiating section a tear-drop (its long axis is not compared).
     CHECK(r.contracted.shortAxisMm >= 40.0);
     CHECK(r.contracted.shortAxisMm <= 50.0);
+    // NeuWave PR chart, 65 W 10 min, short axis ~3.5-4 cm (vendor chart, ablation.md section 8,
+    // UNVERIFIED; pre-clinical animal data, Ruiter 2019).
+    const AblationResult neuwave = simulateAblation(microwavePlan(65.0, 10.0));
+    CAPTURE(neuwave.contracted.shortAxisMm);
+    CHECK(neuwave.contracted.shortAxisMm >= 35.0);
+    CHECK(neuwave.contracted.shortAxisMm <= 40.0);
 }
 
 TEST_CASE("an ex vivo microwave zone from room-temperature liver is Ji 2011's 58 ml, from 37 degC it is twice that",
