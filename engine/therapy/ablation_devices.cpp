@@ -281,7 +281,7 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
     }
 }
 
-double GeneratorProgram::probeWallC(const AblationDevice& dev, const BioheatState& s) const {
+double GeneratorProgram::probeWallC(const AblationDevice& dev, const BioheatState& s) {
     const double capacity = dev.coolingCapacityW;
     if (capacity <= 0.0) return dev.heldC;
     if (!wasFreezing) {
@@ -303,7 +303,7 @@ double GeneratorProgram::probeWallC(const AblationDevice& dev, const BioheatStat
     return wallC;
 }
 
-BioheatControls GeneratorProgram::at(const BioheatState& s) const {
+BioheatControls GeneratorProgram::next(const BioheatState& s) {
     BioheatControls c;
     const AblationDevice& dev = *device;
     if (dev.modality == Modality::Cryo) {

@@ -58,19 +58,22 @@ void placeApplicators(BioheatModel& m, const AblationDevice& dev, const std::vec
 // Microwave attenuation constant of a tissue, Np/m (plane wave; field decays as exp(-alpha r)).
 double attenuationPerM(double relativePermittivity, double conductivitySPerM, double frequencyHz);
 
-// What the generator does this step: RF reduces its power as the hottest tissue nears roll-off.
+// What the generator does this step: RF reduces its power as the hottest tissue nears roll-off; a
+// cryoprobe's wall warms when its load exceeds its cooling capacity. `next` is called once per
+// step and advances the program's own state (the wall's temperature), which a session's snapshot
+// copies with the program.
 struct GeneratorProgram {
     const AblationDevice* device = nullptr;
     double powerW = 0.0;                  // per applicator, set on the generator
     std::vector<double> freezeThawMin;    // cryo: freeze, thaw, freeze, ... minutes
     int applicators = 1;                  // cryo: probes sharing group 0 (the load is shared)
     double startS = 0.0;                  // tissue time at which the program's cycles begin
-    BioheatControls at(const BioheatState& s) const;
-    double probeWallC(const AblationDevice& dev, const BioheatState& s) const;
+    BioheatControls next(const BioheatState& s);
+    double probeWallC(const AblationDevice& dev, const BioheatState& s);
     // Cryo with a finite cooling capacity: the probe wall's temperature now, and the extracted
     // heat and time at the last call (the load of the last step).
-    mutable double wallC = 0.0, lastApplicatorJ = 0.0, lastTimeS = -1.0;
-    mutable bool wasFreezing = false;
+    double wallC = 0.0, lastApplicatorJ = 0.0, lastTimeS = -1.0;
+    bool wasFreezing = false;
     double durationS(double minutes) const;  // cryo: the cycles' sum; else minutes
 };
 

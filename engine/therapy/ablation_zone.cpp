@@ -225,9 +225,9 @@ AblationRun prepareAblation(const AblationPlan& p) {
 }
 
 void runAblation(const AblationPlan& p, AblationRun& run) {
-    const GeneratorProgram program{run.device, run.powerW, p.freezeThawMin, p.probes};
+    GeneratorProgram program{run.device, run.powerW, p.freezeThawMin, p.probes};
     runBioheat(run.model, run.state, program.durationS(p.minutes),
-               [&](const BioheatState& s) { return program.at(s); }, p.threads);
+               [&](const BioheatState& s) { return program.next(s); }, p.threads);
 }
 
 AblationResult summarizeAblation(const AblationPlan& p, const AblationRun& run) {

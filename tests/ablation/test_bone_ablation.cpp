@@ -96,9 +96,9 @@ TEST_CASE("the bone expert's epidural thermocouple reads what the bioheat model 
         tcMax = std::max(tcMax, static_cast<double>(h.temperatureC[at]));
         for (size_t c : canal) canalMax = std::max(canalMax, static_cast<double>(h.temperatureC[c]));
     };
-    const therapy::GeneratorProgram program{&ab.device(), 10.0, {}};
+    therapy::GeneratorProgram program{&ab.device(), 10.0, {}};
     while (h.timeS < 450.0 - 1e-9) {
-        therapy::stepBioheatBy(m, h, program.at(h), std::min(m.timeStepS, 450.0 - h.timeS), 0);
+        therapy::stepBioheatBy(m, h, program.next(h), std::min(m.timeStepS, 450.0 - h.timeS), 0);
         watch();
     }
     therapy::BioheatControls off;

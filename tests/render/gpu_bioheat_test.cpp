@@ -72,16 +72,16 @@ std::ostream& operator<<(std::ostream& o, const Difference& d) {
 
 // The plan's generator program on the CPU reference (one thread) or through the port.
 void runOnCpu(const therapy::AblationPlan& plan, therapy::AblationRun& run) {
-    const therapy::GeneratorProgram program{run.device, run.powerW, plan.freezeThawMin};
+    therapy::GeneratorProgram program{run.device, run.powerW, plan.freezeThawMin};
     therapy::runBioheat(run.model, run.state, program.durationS(plan.minutes),
-                        [&](const therapy::BioheatState& s) { return program.at(s); }, 1);
+                        [&](const therapy::BioheatState& s) { return program.next(s); }, 1);
 }
 
 void runOnGpu(render::GpuBioheat& stepper, const therapy::AblationPlan& plan, therapy::AblationRun& run) {
-    const therapy::GeneratorProgram program{run.device, run.powerW, plan.freezeThawMin};
+    therapy::GeneratorProgram program{run.device, run.powerW, plan.freezeThawMin};
     stepper.load(run.model, run.state);
     therapy::runBioheatOn(stepper, run.model, run.state, program.durationS(plan.minutes),
-                          [&](const therapy::BioheatState& s) { return program.at(s); });
+                          [&](const therapy::BioheatState& s) { return program.next(s); });
     stepper.read(run.state);
 }
 

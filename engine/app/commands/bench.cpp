@@ -496,11 +496,11 @@ void benchAblation() {
         therapy::AblationRun gpuRun = therapy::prepareAblation(plan);
         render::Context ctx(render::ContextOptions{false, {}, {}});
         render::GpuBioheat stepper(ctx);
-        const therapy::GeneratorProgram program{gpuRun.device, gpuRun.powerW, plan.freezeThawMin};
+        therapy::GeneratorProgram program{gpuRun.device, gpuRun.powerW, plan.freezeThawMin};
         t0 = Clock::now();
         stepper.load(gpuRun.model, gpuRun.state);
         therapy::runBioheatOn(stepper, gpuRun.model, gpuRun.state, program.durationS(plan.minutes),
-                              [&](const therapy::BioheatState& s) { return program.at(s); });
+                              [&](const therapy::BioheatState& s) { return program.next(s); });
         stepper.read(gpuRun.state);
         const double gpuMs = msSince(t0);
         double maxDiff = 0.0;

@@ -368,7 +368,7 @@ void Ablation::stepHeat(Session& session) {
         if (!s.generatorOn) {
             c.groupC = {std::numeric_limits<double>::quiet_NaN()};  // pump and power off
         } else {
-            c = s.program.at(*s.heat);
+            c = s.program.next(*s.heat);
         }
         if (s.heat.use_count() > 1) s.heat = std::make_shared<therapy::BioheatState>(*s.heat);  // a snapshot holds it
         therapy::stepBioheatBy(m, *s.heat, c, dt, 0);
