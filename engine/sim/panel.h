@@ -51,6 +51,9 @@ struct PanelControl {
     std::function<std::vector<Action>(const PanelInputs&, const Session&)> press;
     // A label that follows the state ("Stylet in" / "Stylet out"); empty = `label`.
     std::function<std::string(const Session&)> liveLabel;
+    // A Choice that follows the state (the applicator the scenario or a log loaded), drawn as the
+    // selection; empty = the trainee's last pick.
+    std::function<int(const Session&)> liveChoice;
     std::string help;                  // a line for the help overlay (key-bound controls)
     // Whether the control is there now (drawn, its key live); empty: always. A phased scenario's
     // controls show only during their phase.

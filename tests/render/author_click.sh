@@ -20,7 +20,7 @@ step() { echo "$(date +%s.%N) $*" >> steps.txt; }
 
 wid=$(timeout 60 xdotool search --sync --name '^irsim - author a scenario' | head -n 1)
 step "author $wid"
-sleep 2  # the slices and the first check are drawn
+sleep 4  # the slices and the first check are drawn
 xdotool windowfocus --sync "$wid"
 # L1's body on the sagittal slice through T12 (anterior on the left, the head up): the body under
 # T12's, at about (655, 205) of the window.
@@ -32,5 +32,5 @@ click "$wid" 957 53   # Play
 step "clicked Play"
 sim=$(timeout 120 xdotool search --sync --name '^irsim - Vertebroplasty' | head -n 1)
 step "simulator $sim"
-sleep 3
+sleep 5
 end_procedure_and_close "$sim"  # the debrief scores the session and it is stored

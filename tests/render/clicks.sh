@@ -1,12 +1,14 @@
 # Sourced by the window scripts that click through irsim (library_click.sh, author_click.sh,
 # library_author_click.sh). Needs step() and $pid from the script.
 
-# A real left click at (x, y) of window $1.
+# A real left click at (x, y) of window $1. The pauses leave a frame to see the hover and one to
+# act on the click even when the machine is loaded (a frame of the three panels on lavapipe took
+# over 0.3 s under a parallel ctest, and a click on a button not yet hovered was lost).
 click() {
     xdotool mousemove --window "$1" "$2" "$3"
-    sleep 0.3
+    sleep 0.8
     xdotool click 1
-    sleep 0.5
+    sleep 1
 }
 
 # Clicks "End procedure" in the simulator window $1 (the C-arm panel's button; the debrief opens and
@@ -16,7 +18,7 @@ click() {
 end_procedure_and_close() {
     xdotool windowfocus --sync "$1"
     xdotool mousemove --window "$1" 1129 360
-    sleep 0.3
+    sleep 0.8
     xdotool click 1
     step "clicked End procedure"
     for _ in $(seq 600); do grep -q "stored session" irsim.txt && break; sleep 0.05; done

@@ -19,19 +19,19 @@ step() { echo "$(date +%s.%N) $*" >> steps.txt; }
 
 lib=$(timeout 60 xdotool search --sync --name '^irsim - scenario library' | head -n 1)
 step "library $lib"
-sleep 2
+sleep 4
 xdotool windowfocus --sync "$lib"
 click "$lib" 1173 36   # Author a scenario
 step "clicked Author a scenario"
 wid=$(timeout 60 xdotool search --sync --name '^irsim - author a scenario' | head -n 1)
 step "author $wid"
-sleep 2
+sleep 4
 xdotool windowfocus --sync "$wid"
 click "$wid" 950 97    # the list of the shipped scenarios' CTs
 click "$wid" 900 119   # its first entry: example_ct_sm with its label map
 click "$wid" 836 166   # Open CT
 step "opened the CT"
-sleep 2                # the slices and the first check
+sleep 4                # the slices and the first check
 click "$wid" 650 205   # L1's body on the sagittal slice
 step "clicked L1"
 click "$wid" 913 53    # Save
@@ -39,5 +39,5 @@ click "$wid" 957 53    # Play
 step "clicked Play"
 sim=$(timeout 120 xdotool search --sync --name '^irsim - Vertebroplasty' | head -n 1)
 step "simulator $sim"
-sleep 3
+sleep 5
 end_procedure_and_close "$sim" '^irsim - author a scenario'

@@ -65,6 +65,7 @@ void ProcedurePanel::procedure(const sim::Session& session, const KeyDown& keyDo
             switch (c.kind) {
                 case sim::ControlKind::Choice: {
                     int& v = inputs_.choices[c.id];
+                    if (c.liveChoice) v = std::clamp(c.liveChoice(session), 0, static_cast<int>(c.options.size()) - 1);
                     bool changed = false;
                     if (c.radio) {
                         for (size_t i = 0; i < c.options.size(); ++i) {

@@ -1,6 +1,7 @@
 // The ablation controls in the window: the applicator, the approach to the tumour (angles from the
 // patient's right), the hand on the applicator, the generator's power and time, start and stop, and
 // the readout a resident watches (depth, generator, zone, coverage, temperatures, alarms).
+#include <algorithm>
 #include <cmath>
 
 #include "procedures/ablation/ablation.h"
@@ -78,6 +79,10 @@ sim::PanelSpec panel() {
     device.kind = ControlKind::Choice, device.id = "device", device.label = "Applicator", device.options = deviceChoices();
     device.press = [](const PanelInputs& in, const Session& s) {
         return Actions{make(s.time_s(), "applicator.select", {{"device", deviceChoices()[static_cast<size_t>(in.choice("device"))]}})};
+    };
+    device.liveChoice = [](const Session& s) {
+        const std::vector<std::string> ids = deviceChoices();
+        return static_cast<int>(std::find(ids.begin(), ids.end(), procedureOf(s).device().id) - ids.begin());
     };
     p.controls.push_back(device);
     PanelControl which = number("applicator", "Applicator number (several at once)", 1.0, 1.0, static_cast<double>(kMaxApplicators), 1.0);
