@@ -1,6 +1,7 @@
 // The ablation procedure on the shipped liver scenario: replays are deterministic and survive a
 // snapshot, the tissue's result does not depend on the time acceleration, and the shipped logs fail
 // or pass for their reasons (the heat sink of the hepatic vein thins the RF margin beside it).
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -338,4 +339,27 @@ TEST_CASE("an applicator is set on skin within the CT and its tip stops at the e
     const glm::dvec3 step = a.state().applicators.at(0).dir * 1.0;  // one more millimetre leaves the scan
     CHECK_FALSE(scanned(d[0].tipLps + step));
     CHECK(d[0].depthFromSkinMm < 600.0);
+}
+
+TEST_CASE("the panel's applicator list shows the device loaded: the scenario's antenna, then the electrode a trainee picks",
+          "[ablation][panel]") {
+    sim::Session s(sim::loadScenario(scenarioPath()), patientOnce());
+    const sim::PanelSpec& panel = s.procedureSpec().panel;
+    const auto it = std::find_if(panel.controls.begin(), panel.controls.end(), [](const sim::PanelControl& c) {
+        return c.kind == sim::ControlKind::Choice && c.label == "Applicator";
+    });
+    REQUIRE(it != panel.controls.end());
+    const sim::PanelControl& list = *it;
+    REQUIRE(list.liveChoice);
+    // The scenario loads the microwave antenna; the list's first entry is an RF electrode.
+    CHECK(list.options.front() != "mw-2450-14g");
+    CHECK(list.options.at(static_cast<size_t>(list.liveChoice(s))) == "mw-2450-14g");
+    // Picking the 15 G electrode in the list selects it, and the list then shows it.
+    sim::PanelInputs in = sim::initialInputs(panel);
+    in.choices[list.id] = static_cast<int>(
+        std::find(list.options.begin(), list.options.end(), "rf-cooled-15g-3cm") - list.options.begin());
+    for (const sim::Action& a : sim::pressControl(panel, list.id, in, s)) s.submit(a);
+    s.advanceTo(1.0);
+    CHECK(ablationOf(s).device().id == "rf-cooled-15g-3cm");
+    CHECK(list.options.at(static_cast<size_t>(list.liveChoice(s))) == "rf-cooled-15g-3cm");
 }
