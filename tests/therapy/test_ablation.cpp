@@ -31,6 +31,17 @@ AblationPlan microwavePlan(double powerW, double minutes) {
     return p;
 }
 
+// Littrup 2009's set-up: 2.4 mm cryoprobes 2 cm apart, one freeze of `freezeMin`, on the 1.5 mm grid.
+AblationPlan cryoPlan(int probes, double freezeMin) {
+    AblationPlan p;
+    p.modality = Modality::Cryo;
+    p.probes = probes;
+    p.spacingMm = 20.0;
+    p.freezeThawMin = {freezeMin};
+    p.gridMm = 1.5;
+    return p;
+}
+
 }  // namespace
 
 TEST_CASE("a cooled RF electrode's zone after 12 minutes is a typical 3-5 cm RF zone, an ellipsoid along the tip",
@@ -159,12 +170,7 @@ TEST_CASE("ex vivo RF zones from room-temperature liver are Ji 2011's 20 ml what
 
 TEST_CASE("four cryoprobes 2 cm apart make lethal ice about 4.9 cm across in 15 minutes, and in Littrup's gel the ice ball his figures imply",
           "[therapy][ablation][cryo]") {
-    AblationPlan p;
-    p.modality = Modality::Cryo;
-    p.probes = 4;
-    p.spacingMm = 20.0;
-    p.freezeThawMin = {15.0};
-    p.gridMm = 1.5;
+    AblationPlan p = cryoPlan(4, 15.0);
     const AblationResult r = simulateAblation(p);
     const double across = 0.5 * (r.damage.widthXMm + r.damage.widthYMm);
     CAPTURE(r.damage.widthXMm, r.damage.widthYMm, r.isotherms[0].widthXMm);
@@ -213,11 +219,7 @@ TEST_CASE("a vessel over 3 mm beside an RF electrode dents the zone on its side,
 
 TEST_CASE("one and two cryoprobes 2 cm apart make Littrup's 1.2 and 3.3 cm of lethal ice, and two freeze one confluent ball",
           "[therapy][ablation][cryo][multi]") {
-    AblationPlan p;
-    p.modality = Modality::Cryo;
-    p.spacingMm = 20.0;
-    p.freezeThawMin = {15.0};
-    p.gridMm = 1.5;
+    AblationPlan p = cryoPlan(1, 15.0);
     const AblationResult one = simulateAblation(p);
     p.probes = 2;
     AblationRun run = prepareAblation(p);
@@ -267,9 +269,7 @@ TEST_CASE("one and two cryoprobes 2 cm apart make Littrup's 1.2 and 3.3 cm of le
 TEST_CASE("a single cryoprobe's lethal ice does not depend on the grid, its ice ball converges, and a thinner probe freezes less",
           "[therapy][ablation][cryo][grid]") {
     // One 2.4 mm probe, an 8 minute freeze, 20 mm of tissue round it, at 2, 1.5 and 1 mm.
-    AblationPlan p;
-    p.modality = Modality::Cryo;
-    p.freezeThawMin = {8.0};
+    AblationPlan p = cryoPlan(1, 8.0);
     p.marginMm = 20.0;
     std::vector<AblationResult> r;
     for (double h : {2.0, 1.5, 1.0}) {
