@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/paths.h"
 #if IRSIM_WITH_WINDOW
+#include "app/window/app_window.h"
 #include "app/window/author_window.h"
 #include "app/window/library_window.h"
 #endif
@@ -59,6 +60,7 @@ int printLibrary(const LibraryArgs& a) {
 int library(const LibraryArgs& a) {
     if (a.list) return printLibrary(a);
 #if IRSIM_WITH_WINDOW
+    const WindowSystem windowSystem;  // open from the library through the author or the simulator and back
     for (;;) {
         LibraryWindowOptions w;
         w.library = optionsFrom(a);

@@ -1,6 +1,7 @@
 #include "app/window/app_window.h"
 
 #include <algorithm>
+#include <string>
 
 #define GLFW_INCLUDE_VULKAN
 #include <GLFW/glfw3.h>
@@ -23,10 +24,28 @@ void imguiCheck(VkResult r) {
 }
 }  // namespace
 
-AppWindow::GlfwSession::GlfwSession() {
-    if (!glfwInit()) throw DataError("", 0, "DISPLAY", "cannot open the window system (GLFW init failed)");
+namespace {
+int gWindowSystemUsers = 0;  // windows open on the main thread only, as GLFW requires
+std::string gGlfwError;
+
+void recordGlfwError(int code, const char* description) {
+    gGlfwError = std::string(description ? description : "no description") + " (GLFW error " + std::to_string(code) + ")";
 }
-AppWindow::GlfwSession::~GlfwSession() { glfwTerminate(); }
+}  // namespace
+
+WindowSystem::WindowSystem() {
+    if (gWindowSystemUsers == 0) {
+        gGlfwError.clear();
+        glfwSetErrorCallback(recordGlfwError);
+        if (!glfwInit())
+            throw DataError("", 0, "DISPLAY",
+                            "cannot open the window system: " + (gGlfwError.empty() ? std::string("GLFW init failed") : gGlfwError));
+    }
+    ++gWindowSystemUsers;
+}
+WindowSystem::~WindowSystem() {
+    if (--gWindowSystemUsers == 0) glfwTerminate();
+}
 
 void AppWindow::WindowDeleter::operator()(GLFWwindow* w) const { glfwDestroyWindow(w); }
 

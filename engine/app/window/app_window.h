@@ -14,6 +14,19 @@ namespace irsim::app {
 
 class Presenter;
 
+// The connection to the window system (GLFW on X11 or Wayland), shared: the first one opens it,
+// the last one closes it. A command that opens one window after another (the library, then the
+// author, then the simulator) holds one across them, so the display is not closed and reopened
+// between windows; an X server with no client left resets, and a window opened during the reset
+// finds no display. Throws DataError, with GLFW's own reason, when there is no window system.
+class WindowSystem {
+public:
+    WindowSystem();
+    ~WindowSystem();
+    WindowSystem(const WindowSystem&) = delete;
+    WindowSystem& operator=(const WindowSystem&) = delete;
+};
+
 class AppWindow {
 public:
     // Throws DataError when there is no window system or no Vulkan support for windows.
@@ -27,16 +40,12 @@ public:
     Presenter& presenter() { return *presenter_; }
 
 private:
-    struct GlfwSession {
-        GlfwSession();
-        ~GlfwSession();
-    };
     struct WindowDeleter {
         void operator()(GLFWwindow* w) const;
     };
     struct ImGuiBackends;
 
-    GlfwSession glfw_;  // first in, last out
+    WindowSystem windowSystem_;  // first in, last out
     std::unique_ptr<GLFWwindow, WindowDeleter> window_;
     std::unique_ptr<render::Context> context_;
     std::unique_ptr<Presenter> presenter_;

@@ -441,6 +441,7 @@ bool authoringQuitRequested() { return gQuit != 0; }
 
 int runAuthoring(const AuthorSessionOptions& opts) {
     AuthoringModel model(opts.draft, opts.file);
+    const WindowSystem windowSystem;  // open from the editor through Play and back
     for (;;) {
         bool play = false;
         {
