@@ -20,7 +20,8 @@ step() { echo "$(date +%s.%N) $*" >> steps.txt; }
 
 wid=$(timeout 60 xdotool search --sync --name '^irsim - author a scenario' | head -n 1)
 step "author $wid"
-sleep 4  # the slices and the first check are drawn
+wait_for_line '^author: opened'
+sleep 3  # the slices and the first check are drawn
 xdotool windowfocus --sync "$wid"
 # L1's body on the sagittal slice through T12 (anterior on the left, the head up): the body under
 # T12's, at about (655, 205) of the window.

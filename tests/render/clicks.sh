@@ -11,6 +11,16 @@ click() {
     sleep 1
 }
 
+# Waits until irsim.txt has a line matching $1 (grep -E), at most $2 seconds (default 60); fails
+# the script, naming the line, when it never comes. A cold start under a loaded ctest can take
+# longer than any fixed pause.
+wait_for_line() {
+    local limit=${2:-60}
+    for _ in $(seq $((limit * 20))); do grep -qE "$1" irsim.txt && return 0; sleep 0.05; done
+    echo "no line matching '$1' in irsim.txt after ${limit} s" >&2
+    return 1
+}
+
 # Clicks "End procedure" in the simulator window $1 (the C-arm panel's button; the debrief opens and
 # the session is stored for the trainee), waits until irsim.txt says it is stored, then closes irsim
 # ($pid) and waits for it. With $2, the name of the window that comes back after the debrief (the

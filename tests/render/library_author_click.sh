@@ -30,8 +30,9 @@ xdotool windowfocus --sync "$wid"
 click "$wid" 950 97    # the list of the shipped scenarios' CTs
 click "$wid" 900 119   # its first entry: example_ct_sm with its label map
 click "$wid" 836 166   # Open CT
+wait_for_line '^author: opened .*example_ct_sm'
 step "opened the CT"
-sleep 4                # the slices and the first check
+sleep 3                # the slices and the first check
 click "$wid" 650 205   # L1's body on the sagittal slice
 step "clicked L1"
 click "$wid" 913 53    # Save

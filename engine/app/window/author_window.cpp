@@ -98,9 +98,13 @@ struct Editor {
             patient = AuthoringPatient::load(model.draft(), model.file());
             if (keep && patient->patient().ct.geometry.dims == ctDims) patient->cursor = *keep;
             ctDims = patient->patient().ct.geometry.dims;
+            // The log says when the slices can be clicked (the window scripts wait for it).
+            std::printf("author: opened %s\n", model.draft().phantomSeed >= 0 ? "the phantom" : model.draft().ct.c_str());
         } catch (const DataError& e) {
             patientError = e.what();
+            std::printf("author: %s\n", patientError.c_str());
         }
+        std::fflush(stdout);
     }
 
     void pollCheck() {
