@@ -19,9 +19,7 @@ step "library $wid"
 sleep 2  # frames are being drawn
 xdotool windowfocus --sync "$wid"
 # The first row (the introductory C-arm positioning) has its Start button at about (149, 109).
-xdotool mousemove --window "$wid" 149 109
-sleep 0.3
-xdotool click 1
+click "$wid" 149 109
 step "clicked Start"
 sim=$(timeout 120 xdotool search --sync --name '^irsim - C-arm positioning' | head -n 1)
 step "simulator $sim"
