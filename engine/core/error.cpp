@@ -4,9 +4,10 @@ namespace irsim {
 
 std::string formatDataError(const std::string& file, int line, const std::string& field,
                             const std::string& what) {
+    // No file (the environment, a command-line option): the field leads.
     std::string s = file;
     if (line > 0) s += ":" + std::to_string(line);
-    s += ": ";
+    if (!s.empty()) s += ": ";
     if (!field.empty()) s += field + ": ";
     s += what;
     return s;

@@ -62,5 +62,8 @@ TEST_CASE("a data error reads file:line: field: what", "[core][error]") {
     DataError e("scenarios/x.toml", 12, "carm.kvp", "expected a number from 60 to 120");
     CHECK(std::string(e.what()) == "scenarios/x.toml:12: carm.kvp: expected a number from 60 to 120");
     CHECK(std::string(DataError("a.nii", 0, "", "truncated").what()) == "a.nii: truncated");
+    // No file (the environment, an option): the field leads, with no stray ": " before it.
+    CHECK(std::string(DataError("", 0, "DISPLAY", "cannot open the window system").what()) ==
+          "DISPLAY: cannot open the window system");
     CHECK_THROWS_AS(readPfm("/nonexistent/irsim.pfm"), DataError);
 }

@@ -375,7 +375,7 @@ TEST_CASE("devices, FIFOs, folders and empty paths are refused, not read", "[pat
           fifo + ": cannot open the NIfTI volume: not a regular file (a device, FIFO or socket)");
     const std::string dir = tempDir("folder_labels");
     CHECK(errorOf([&] { loadNiftiLabels(dir); }) == dir + ": cannot open the NIfTI volume: this is a folder, not a file");
-    CHECK(errorOf([] { loadCt(""); }) == ": no CT named (an empty path)");
+    CHECK(errorOf([] { loadCt(""); }) == "no CT named (an empty path)");
 }
 
 TEST_CASE("a label table nested deeper than one object is refused before parsing", "[patient][labels][damaged]") {
