@@ -31,7 +31,7 @@ end_procedure_and_close() {
     sleep 0.8
     xdotool click 1
     step "clicked End procedure"
-    for _ in $(seq 600); do grep -q "stored session" irsim.txt && break; sleep 0.05; done
+    wait_for_line "stored session" 30 || true  # the checks after the script say what is missing
     sleep 1
     kill -TERM "$pid"
     if [ $# -gt 1 ]; then

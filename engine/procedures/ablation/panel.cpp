@@ -80,8 +80,7 @@ sim::PanelSpec panel() {
     device.press = [](const PanelInputs& in, const Session& s) {
         return Actions{make(s.time_s(), "applicator.select", {{"device", deviceChoices()[static_cast<size_t>(in.choice("device"))]}})};
     };
-    device.liveChoice = [](const Session& s) {
-        const std::vector<std::string> ids = deviceChoices();
+    device.liveChoice = [ids = device.options](const Session& s) {  // the list once, not every frame
         return static_cast<int>(std::find(ids.begin(), ids.end(), procedureOf(s).device().id) - ids.begin());
     };
     p.controls.push_back(device);
