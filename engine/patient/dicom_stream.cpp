@@ -28,6 +28,7 @@ const std::map<uint32_t, const char*>& tagNames() {
         {0x00020000, "FileMetaInformationGroupLength (0002,0000)"},
         {0x00020002, "MediaStorageSOPClassUID (0002,0002)"},
         {0x00020010, "TransferSyntaxUID (0002,0010)"},
+        {0x00080010, "RecognitionCode (0008,0010)"},
         {0x00200032, "ImagePositionPatient (0020,0032)"},
         {0x00200037, "ImageOrientationPatient (0020,0037)"},
         {0x00280002, "SamplesPerPixel (0028,0002)"},
@@ -233,6 +234,7 @@ private:
                 }
                 if (explicit_ && !(vr[0] == 'S' && vr[1] == 'Q') && !(vr[0] == 'U' && vr[1] == 'N'))
                     failAt(tag, pos, "an undefined length on an element that is not a sequence (damaged file?)");
+                if (depth == 0 && tag == 0x00080010) failAt(tag, pos, "a sequence where the standard has a short string (damaged file?)");
                 pos = sequence(value, end, depth + 1, true);
                 continue;
             }
@@ -318,8 +320,20 @@ private:
         return out;
     }
 
+    // The retired ACR-NEMA RecognitionCode: GDCM asserts (aborts) on any non-empty value that does
+    // not start as ACR-NEMA wrote it (gdcm::PixmapReader::ReadImageInternal; found by the fuzzer).
+    void recognitionCode(uint32_t tag, size_t value, uint32_t len) const {
+        if (len == 0) return;
+        const std::string raw(reinterpret_cast<const char*>(b_.data() + value), len);
+        for (const char* known : {"ACR-NEMA", "ACRNEMA", "MIPS 2.0"})
+            if (raw.compare(0, std::strlen(known), known) == 0) return;
+        fail(tagText(tag), "expected empty or an ACR-NEMA version (\"ACR-NEMA 2.0\"), got '" + trimmed(b_.data() + value, std::min<uint32_t>(len, 16)) +
+                               "' (damaged file?)");
+    }
+
     void record(uint32_t tag, size_t value, uint32_t len) {
         switch (tag) {
+            case 0x00080010: recognitionCode(tag, value, len); break;
             case 0x00280002: h_.samplesPerPixel = us(tag, value, len); break;
             case 0x00280010: h_.rows = us(tag, value, len); break;
             case 0x00280011: h_.columns = us(tag, value, len); break;

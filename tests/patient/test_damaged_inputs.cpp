@@ -233,6 +233,23 @@ TEST_CASE("an image attribute whose value representation is not the standard's i
                            ": value representation SH where the standard has DS (damaged file?)");
 }
 
+TEST_CASE("a retired ACR-NEMA RecognitionCode that GDCM would assert on is refused, and ACR-NEMA's own loads",
+          "[patient][dicom][damaged]") {
+    // (0008,0010) SH in the top-level dataset, before SOPClassUID (0008,0016): the fuzzer's find.
+    auto withCode = [](std::vector<char> b, const std::string& code) {
+        std::vector<char> e = {'\x08', '\x00', '\x10', '\x00', 'S', 'H', static_cast<char>(code.size()), '\x00'};
+        e.insert(e.end(), code.begin(), code.end());
+        b.insert(b.begin() + static_cast<long>(elementAt(b, 0x0008, 0x0016)), e.begin(), e.end());
+        return b;
+    };
+    Series s("recognition_code");
+    s.write(1, withCode(s.bytes(1), "NOT ACR-NEMA"));
+    CHECK(s.error() == s.files[1] + ": RecognitionCode (0008,0010): expected empty or an ACR-NEMA version (\"ACR-NEMA 2.0\"), "
+                                    "got 'NOT ACR-NEMA' (damaged file?)");
+    s.write(1, withCode(readBytes(kData + "example_ct_dicom/" + fs::path(s.files[1]).filename().string()), "ACR-NEMA 2.0"));
+    CHECK(s.error().empty());
+}
+
 TEST_CASE("Rows and Columns that disagree with the JPEG 2000 codestream are refused before decoding", "[patient][dicom][damaged]") {
     Series s("size");
     std::vector<char> b = s.bytes(0);
